@@ -1,0 +1,19 @@
+//! Voronka's domain: the records a sales team keeps and the rules they obey.
+//!
+//! Architecture invariant: this crate does no I/O. Everything here is a pure
+//! function of its inputs, so every rule can be unit- and property-tested
+//! without a database or a clock (the current time is always passed in).
+
+pub mod activity;
+pub mod datetime;
+pub mod email;
+pub mod error;
+pub mod legal;
+pub mod money;
+pub mod phone;
+pub mod records;
+pub mod text;
+
+pub use datetime::{Day, Timestamp};
+pub use error::{FieldErrors, Invalid};
+pub use money::Money;

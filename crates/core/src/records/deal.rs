@@ -1,0 +1,202 @@
+use super::{Check, Id, Meta, RecordData, StageKind};
+use crate::money::{self, Currency};
+use crate::{Day, Invalid, Timestamp};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A sale in progress (сделка, возможная сделка).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealData {
+    #[serde(default)]
+    pub title: String,
+    /// The customer: an account, a contact, or both.
+    #[serde(default)]
+    pub account_id: Option<Id>,
+    #[serde(default)]
+    pub contact_id: Option<Id>,
+    /// Defaults to the default pipeline.
+    #[serde(default)]
+    pub pipeline_id: Option<Id>,
+    /// Defaults to the pipeline's first open stage. Changing it on update moves the deal.
+    #[serde(default)]
+    pub stage_id: Option<Id>,
+    /// Expected revenue.
+    #[serde(default)]
+    #[schema(value_type = String, example = "150000.00")]
+    pub amount: Decimal,
+    #[serde(default = "Currency::rub")]
+    pub currency: Currency,
+    /// Overrides the stage's probability when set, percent.
+    #[serde(default)]
+    pub probability: Option<i64>,
+    #[serde(default)]
+    pub expected_close_date: Option<Day>,
+    #[serde(default)]
+    pub source_id: Option<Id>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Deal {
+    pub id: Id,
+    #[serde(flatten)]
+    pub data: DealData,
+    /// Follows the kind of the current stage.
+    pub status: StageKind,
+    /// The probability in force: the override, else the stage's.
+    pub effective_probability: i64,
+    pub closed_at: Option<Timestamp>,
+    pub loss_reason_id: Option<Id>,
+    pub loss_reason: Option<String>,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+impl RecordData for DealData {
+    fn validate(self) -> Result<Self, Invalid> {
+        let mut c = Check::new();
+        c.errors
+            .check("amount", money::to_minor_non_negative(self.amount));
+        if let Some(p) = self.probability
+            && !(0..=100).contains(&p)
+        {
+            c.errors.add("probability", "must be between 0 and 100");
+        }
+        if self.account_id.is_none() && self.contact_id.is_none() {
+            c.errors
+                .add("account_id", "a deal needs a customer: an account or a contact");
+        }
+        let out = DealData {
+            title: c.required("title", Some(self.title), 300),
+            account_id: self.account_id,
+            contact_id: self.contact_id,
+            pipeline_id: self.pipeline_id,
+            stage_id: self.stage_id,
+            amount: self.amount.normalize(),
+            currency: self.currency,
+            probability: self.probability,
+            expected_close_date: self.expected_close_date,
+            source_id: self.source_id,
+            description: c.long_text("description", self.description),
+        };
+        c.finish(out)
+    }
+
+    fn check_change(&self, old: &Self) -> Result<(), Invalid> {
+        if old.pipeline_id.is_some() && self.pipeline_id != old.pipeline_id && self.stage_id == old.stage_id {
+            return Err(Invalid::field(
+                "stage_id",
+                "is required when the deal changes pipeline",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The probability a deal carries: its own override, else its stage's.
+pub fn effective_probability(own: Option<i64>, stage: i64) -> i64 {
+    own.unwrap_or(stage)
+}
+
+/// How a deal is closed: `won`, or `lost` with a reason from the list, free text, or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseDeal {
+    pub outcome: Outcome,
+    /// An entry of the admin-defined loss reason list.
+    #[serde(default)]
+    pub reason_id: Option<Id>,
+    /// Free text, alone or beside `reason_id`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Won,
+    Lost,
+}
+
+/// A validated loss reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossReason {
+    pub reason_id: Option<Id>,
+    pub reason: Option<String>,
+}
+
+/// A lost deal must say why; a won one must not carry a reason.
+pub fn check_loss_reason(
+    kind: StageKind,
+    reason_id: Option<Id>,
+    reason: Option<String>,
+) -> Result<Option<LossReason>, Invalid> {
+    let reason = crate::text::clean(reason);
+    match kind {
+        StageKind::Lost => {
+            if reason_id.is_none() && reason.is_none() {
+                return Err(Invalid::field("reason", "is required to close a deal as lost"));
+            }
+            if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+                return Err(Invalid::field("reason", "must be at most 1000 characters"));
+            }
+            Ok(Some(LossReason { reason_id, reason }))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn deal() -> DealData {
+        serde_json::from_value(serde_json::json!({"title": "Поставка", "account_id": 1, "amount": "150000.50"}))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_deal_needs_title_customer_and_sane_amount() {
+        let d: DealData = serde_json::from_value(serde_json::json!({"amount": "-5"})).unwrap();
+        let f = d.validate().unwrap_err().0.into_map();
+        for k in ["title", "account_id", "amount"] {
+            assert!(f.contains_key(k), "{k}: {f:?}");
+        }
+        let ok = deal().validate().unwrap();
+        assert_eq!(ok.currency.as_str(), "RUB");
+        assert_eq!(ok.amount.to_string(), "150000.5");
+    }
+
+    #[test]
+    fn lost_needs_a_reason() {
+        assert!(check_loss_reason(StageKind::Lost, None, Some("  ".into())).is_err());
+        assert!(check_loss_reason(StageKind::Lost, Some(3), None).unwrap().is_some());
+        assert!(check_loss_reason(StageKind::Won, None, None).unwrap().is_none());
+    }
+
+    #[test]
+    fn kopeck_fractions_are_refused() {
+        let mut d = deal();
+        d.amount = Decimal::new(1001, 3);
+        assert!(d.validate().unwrap_err().0.into_map().contains_key("amount"));
+    }
+
+    proptest! {
+        #[test]
+        fn effective_probability_prefers_override(own in proptest::option::of(0i64..=100), stage in 0i64..=100) {
+            let p = effective_probability(own, stage);
+            prop_assert_eq!(p, own.unwrap_or(stage));
+        }
+
+        #[test]
+        fn valid_amounts_round_trip_through_kopecks(minor in 0i64..1_000_000_000_000) {
+            let mut d = deal();
+            d.amount = money::from_minor(minor);
+            let v = d.validate().unwrap();
+            prop_assert_eq!(money::to_minor(v.amount).unwrap(), minor);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The records of the sales cycle.
+//!
+//! Each entity is split in two: `XData`, the fields a user writes (validated
+//! and normalized by [`RecordData::validate`]), and `X`, the stored record:
+//! the data plus what only the system sets (id, status bookkeeping, [`Meta`]).
+//! An update is "old data + the fields the user sent", validated again as a
+//! whole, so a rule can never be dodged by sending one field at a time.
+
+mod account;
+mod activity;
+mod contact;
+mod deal;
+mod lead;
+mod misc;
+mod pipeline;
+mod user;
+
+pub use account::*;
+pub use activity::*;
+pub use contact::*;
+pub use deal::*;
+pub use lead::*;
+pub use misc::*;
+pub use pipeline::*;
+pub use user::*;
+
+use crate::error::{FieldErrors, Invalid};
+use crate::{Timestamp, email, phone, text};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+pub type Id = i64;
+
+/// Who owns a record and who touched it when. Every sales record has one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Meta {
+    /// The responsible user (ответственный).
+    pub owner_id: Id,
+    pub created_at: Timestamp,
+    pub created_by: Option<Id>,
+    pub updated_at: Timestamp,
+    pub updated_by: Option<Id>,
+}
+
+/// What a user may write to a record, and the rules it must satisfy.
+pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// Normalizes (trims, formats phones, lowercases e-mails…) and checks every
+    /// field, reporting all problems at once.
+    fn validate(self) -> Result<Self, Invalid>;
+
+    /// Rules about a change from `old` to `self` (state machines). Runs after `validate`.
+    fn check_change(&self, _old: &Self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+/// The kinds of record that can be referenced from activities, notes, the
+/// audit log and search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Lead,
+    Account,
+    Contact,
+    Deal,
+    Activity,
+    Note,
+    Pipeline,
+    Stage,
+    User,
+    Team,
+    Competitor,
+    Lookup,
+    Token,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 13] = [
+        EntityKind::Lead,
+        EntityKind::Account,
+        EntityKind::Contact,
+        EntityKind::Deal,
+        EntityKind::Activity,
+        EntityKind::Note,
+        EntityKind::Pipeline,
+        EntityKind::Stage,
+        EntityKind::User,
+        EntityKind::Team,
+        EntityKind::Competitor,
+        EntityKind::Lookup,
+        EntityKind::Token,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Lead => "lead",
+            EntityKind::Account => "account",
+            EntityKind::Contact => "contact",
+            EntityKind::Deal => "deal",
+            EntityKind::Activity => "activity",
+            EntityKind::Note => "note",
+            EntityKind::Pipeline => "pipeline",
+            EntityKind::Stage => "stage",
+            EntityKind::User => "user",
+            EntityKind::Team => "team",
+            EntityKind::Competitor => "competitor",
+            EntityKind::Lookup => "lookup",
+            EntityKind::Token => "token",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Records a customer relationship is made of: these can carry activities and notes.
+    pub fn is_sales_record(self) -> bool {
+        matches!(
+            self,
+            EntityKind::Lead | EntityKind::Account | EntityKind::Contact | EntityKind::Deal
+        )
+    }
+}
+
+/// Validation helpers shared by the entity modules.
+pub(crate) struct Check {
+    pub errors: FieldErrors,
+}
+
+impl Check {
+    pub fn new() -> Self {
+        Check {
+            errors: FieldErrors::new(),
+        }
+    }
+
+    pub fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        let value = text::clean(value)?;
+        if value.chars().count() > max {
+            self.errors
+                .add(field, format_args!("must be at most {max} characters"));
+        }
+        Some(value)
+    }
+
+    /// Multi-line text keeps its line breaks; only the ends are trimmed.
+    pub fn long_text(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let value = value?.trim().to_owned();
+        if value.is_empty() {
+            return None;
+        }
+        if value.chars().count() > 20_000 {
+            self.errors.add(field, "must be at most 20000 characters");
+        }
+        Some(value)
+    }
+
+    pub fn required(&mut self, field: &str, value: Option<String>, max: usize) -> String {
+        match self.text(field, value, max) {
+            Some(v) => v,
+            None => {
+                self.errors.add(field, "is required");
+                String::new()
+            }
+        }
+    }
+
+    pub fn phones(&mut self, field: &str, values: Vec<String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            if v.trim().is_empty() {
+                continue;
+            }
+            match phone::normalize_phone(v.trim()) {
+                Ok(p) if !out.contains(&p) => out.push(p),
+                Ok(_) => {}
+                Err(e) => self.errors.add(format!("{field}[{i}]"), e),
+            }
+        }
+        out
+    }
+
+    pub fn emails(&mut self, field: &str, values: Vec<String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            if v.trim().is_empty() {
+                continue;
+            }
+            match email::normalize_email(&v) {
+                Ok(e) if !out.contains(&e) => out.push(e),
+                Ok(_) => {}
+                Err(e) => self.errors.add(format!("{field}[{i}]"), e),
+            }
+        }
+        out
+    }
+
+    pub fn website(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let v = self.text(field, value, 500)?;
+        if v.contains(char::is_whitespace) || !v.contains('.') {
+            self.errors.add(field, "is not a web address");
+        }
+        Some(v)
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
+        self.errors.finish().map(|()| value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_kinds_round_trip() {
+        for k in EntityKind::ALL {
+            assert_eq!(EntityKind::parse(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::Value::String(k.as_str().into())
+            );
+        }
+    }
+
+    #[test]
+    fn phones_are_normalized_deduplicated_and_bad_ones_named() {
+        let mut c = Check::new();
+        let phones = c.phones(
+            "phones",
+            vec![
+                "8 (495) 123-45-67".into(),
+                "+74951234567".into(),
+                "".into(),
+                "hello".into(),
+            ],
+        );
+        assert_eq!(phones, vec!["+74951234567".to_string()]);
+        let errors = c.errors.into_map();
+        assert!(errors.contains_key("phones[3]"), "{errors:?}");
+    }
+}

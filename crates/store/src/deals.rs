@@ -1,0 +1,596 @@
+use crate::actor::Actor;
+use crate::audit::{self, Change};
+use crate::db::{Conn, Db, Tx, boxed, col};
+use crate::error::{Result, StoreError};
+use crate::list::{FieldType::*, ListSpec, field, fold, money_field};
+use crate::pipelines;
+use crate::rules::{Flags, Rules};
+use crate::search::Doc;
+use crate::table::{self, Columns, Table};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use voronka_core::money;
+use voronka_core::records::{
+    Account, AccountKind, CloseDeal, CompetitorStatus, Contact, Deal, DealCompetitor, DealData,
+    DealMember, EntityKind, Id, LookupKind, LossReason, Outcome, StageKind, check_loss_reason,
+    effective_probability,
+};
+use voronka_core::{FieldErrors, Invalid, Timestamp};
+
+impl Table for Deal {
+    const KIND: EntityKind = EntityKind::Deal;
+    const SPEC: ListSpec = ListSpec {
+        table: "deals",
+        fields: &[
+            field("id", Id, false),
+            field("title", Text, false),
+            field("account_id", Id, true),
+            field("contact_id", Id, true),
+            field("pipeline_id", Id, false),
+            field("stage_id", Id, false),
+            money_field("amount", "amount_minor", false),
+            field("currency", Enum, false),
+            field("probability", Int, true),
+            field("effective_probability", Int, false),
+            field("expected_close_date", Day, true),
+            field("source_id", Id, true),
+            field("status", Enum, false),
+            field("closed_at", Timestamp, true),
+            field("loss_reason_id", Id, true),
+            field("owner_id", Id, false),
+            field("created_at", Timestamp, false),
+            field("updated_at", Timestamp, false),
+        ],
+        searchable: true,
+        owned: true,
+    };
+    type Data = DealData;
+
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn data(&self) -> &DealData {
+        &self.data
+    }
+    fn owner_id(&self) -> Option<Id> {
+        Some(self.meta.owner_id)
+    }
+
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Deal {
+            id: col::i(r, "id")?,
+            data: DealData {
+                title: col::s(r, "title")?,
+                account_id: col::oi(r, "account_id")?,
+                contact_id: col::oi(r, "contact_id")?,
+                pipeline_id: Some(col::i(r, "pipeline_id")?),
+                stage_id: Some(col::i(r, "stage_id")?),
+                amount: money::from_minor(col::i(r, "amount_minor")?),
+                currency: col::en(r, "currency")?,
+                probability: col::oi(r, "probability")?,
+                expected_close_date: col::oday(r, "expected_close_date")?,
+                source_id: col::oi(r, "source_id")?,
+                description: col::os(r, "description")?,
+            },
+            status: col::en(r, "status")?,
+            effective_probability: col::i(r, "effective_probability")?,
+            closed_at: col::ots(r, "closed_at")?,
+            loss_reason_id: col::oi(r, "loss_reason_id")?,
+            loss_reason: col::os(r, "loss_reason")?,
+            meta: table::meta(r)?,
+        })
+    }
+
+    fn columns(d: &DealData) -> Result<Columns> {
+        let minor = money::to_minor(d.amount).map_err(|e| Invalid::field("amount", e))?;
+        Ok(vec![
+            ("title", d.title.clone().into()),
+            ("account_id", table::opt_id(d.account_id)),
+            ("contact_id", table::opt_id(d.contact_id)),
+            ("pipeline_id", table::opt_id(d.pipeline_id)),
+            ("stage_id", table::opt_id(d.stage_id)),
+            ("amount_minor", minor.into()),
+            ("currency", d.currency.as_str().to_owned().into()),
+            ("probability", table::opt_id(d.probability)),
+            ("expected_close_date", table::opt_day(&d.expected_close_date)),
+            ("source_id", table::opt_id(d.source_id)),
+            ("description", table::opt_string(&d.description)),
+            ("search_key", fold(&d.title).into()),
+        ])
+    }
+
+    fn search_doc(&self) -> Option<Doc> {
+        Some(Doc {
+            title: self.data.title.clone(),
+            body: vec![self.data.title.clone()],
+            keys: Vec::new(),
+        })
+    }
+}
+
+/// Resolves pipeline and stage and derives the stage-dependent columns.
+/// `loss` carries the reason when the deal is being closed as lost.
+async fn stage_columns(
+    tx: &mut Tx,
+    data: &mut DealData,
+    old: Option<&Deal>,
+    loss: Option<LossReason>,
+) -> Result<Columns> {
+    let pipeline = match data.pipeline_id {
+        Some(id) => pipelines::load(tx, id)
+            .await?
+            .ok_or_else(|| Invalid::field("pipeline_id", "refers to a pipeline that does not exist"))?,
+        None => pipelines::default_pipeline(tx)
+            .await?
+            .ok_or_else(|| Invalid::field("pipeline_id", "is required: there is no default pipeline"))?,
+    };
+    data.pipeline_id = Some(pipeline.id);
+    let stage = match data.stage_id {
+        Some(id) => pipeline.stage(id).cloned().ok_or_else(|| {
+            Invalid::field("stage_id", "is not a stage of the deal's pipeline")
+        })?,
+        None => pipeline
+            .first_open_stage()
+            .cloned()
+            .ok_or_else(|| Invalid::field("pipeline_id", "has no open stage"))?,
+    };
+    data.stage_id = Some(stage.id);
+    let kind = stage.data.kind;
+    let was = old.map(|o| o.status);
+    let now = tx.now();
+    let closed_at: Option<Timestamp> = match (kind, old) {
+        (StageKind::Open, _) => None,
+        (_, Some(o)) if o.status == kind => o.closed_at,
+        _ => Some(now),
+    };
+    let (reason_id, reason) = match kind {
+        StageKind::Lost => match (loss, old) {
+            (Some(l), _) => (l.reason_id, l.reason),
+            (None, Some(o)) if was == Some(StageKind::Lost) => (o.loss_reason_id, o.loss_reason.clone()),
+            (None, _) => {
+                return Err(Invalid::field(
+                    "reason",
+                    "is required to move a deal to a lost stage (POST /deals/{id}/close or /move with a reason)",
+                )
+                .into());
+            }
+        },
+        _ => (None, None),
+    };
+    if reason_id.is_some() {
+        let mut errors = FieldErrors::new();
+        crate::lookups::check(tx, LookupKind::LossReason, reason_id, "reason_id", &mut errors).await?;
+        errors.finish()?;
+    }
+    Ok(vec![
+        ("status", kind.as_str().to_owned().into()),
+        (
+            "effective_probability",
+            effective_probability(data.probability, stage.data.probability).into(),
+        ),
+        ("closed_at", table::opt_ts(&closed_at)),
+        ("loss_reason_id", table::opt_id(reason_id)),
+        ("loss_reason", table::opt_string(&reason)),
+    ])
+}
+
+async fn check_refs(tx: &mut Tx, actor: &Actor, data: &DealData) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors).await?;
+    table::check_ref::<Contact>(tx, actor, data.contact_id, "contact_id", &mut errors).await?;
+    crate::lookups::check(tx, LookupKind::LeadSource, data.source_id, "source_id", &mut errors).await?;
+    errors.finish()?;
+    Ok(())
+}
+
+impl Rules for Deal {
+    const OWNED: bool = true;
+
+    fn prepare<'a>(
+        tx: &'a mut Tx,
+        actor: &'a Actor,
+        data: &'a mut DealData,
+        old: Option<&'a Self>,
+        _flags: Flags,
+    ) -> BoxFuture<'a, Result<Columns>> {
+        Box::pin(async move {
+            check_refs(tx, actor, data).await?;
+            stage_columns(tx, data, old, None).await
+        })
+    }
+
+    fn after<'a>(
+        tx: &'a mut Tx,
+        actor: &'a Actor,
+        record: &'a Self,
+        old: Option<&'a Self>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { after_stage(tx, actor, record, old).await })
+    }
+
+    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            for sql in [
+                "DELETE FROM deal_stage_history WHERE deal_id = $1",
+                "DELETE FROM deal_members WHERE deal_id = $1",
+                "DELETE FROM deal_competitors WHERE deal_id = $1",
+            ] {
+                sqlx::query(sql).bind(r.id).execute(tx.conn()).await?;
+            }
+            crate::related::forget(tx, EntityKind::Deal, r.id).await
+        })
+    }
+}
+
+/// Stage history, the customer's first win, and the loss in the customer's history.
+async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>) -> Result<()> {
+    let from = old.and_then(|o| o.data.stage_id);
+    if from != deal.data.stage_id || old.is_none() {
+        let minor = money::to_minor(deal.data.amount).map_err(|e| Invalid::field("amount", e))?;
+        sqlx::query(
+            "INSERT INTO deal_stage_history (deal_id, pipeline_id, from_stage_id, to_stage_id, amount_minor, currency, at, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(deal.id)
+        .bind(deal.data.pipeline_id)
+        .bind(from)
+        .bind(deal.data.stage_id)
+        .bind(minor)
+        .bind(deal.data.currency.as_str())
+        .bind(tx.now().to_db())
+        .bind(actor.user_id)
+        .execute(tx.conn())
+        .await?;
+    }
+    let newly = old.is_none_or(|o| o.status != deal.status);
+    if newly && deal.status == StageKind::Won
+        && let Some(account_id) = deal.data.account_id
+        && let Some(account) = table::load::<Account>(tx, account_id).await?
+        && account.data.kind == AccountKind::Prospect
+    {
+        let mut data = account.data.clone();
+        data.kind = AccountKind::Customer;
+        table::update::<Account>(tx, actor, &account, &data, None, Vec::new(), "became_customer").await?;
+    }
+    if newly && deal.status == StageKind::Lost {
+        let changes = [
+            Change { field: "deal_id".into(), old: Value::Null, new: json!(deal.id) },
+            Change { field: "deal_title".into(), old: Value::Null, new: json!(deal.data.title) },
+            Change { field: "loss_reason_id".into(), old: Value::Null, new: json!(deal.loss_reason_id) },
+            Change { field: "loss_reason".into(), old: Value::Null, new: json!(deal.loss_reason) },
+        ];
+        for (kind, id) in [
+            (EntityKind::Account, deal.data.account_id),
+            (EntityKind::Contact, deal.data.contact_id),
+        ] {
+            if let Some(id) = id {
+                audit::record(tx, kind, id, "deal_lost", actor.user_id, &changes).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves a deal to a stage; a lost stage needs a reason.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveDeal {
+    pub stage_id: Id,
+    #[serde(default)]
+    pub reason_id: Option<Id>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Reopens a closed deal, into `stage_id` or the last open stage it was in.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenDeal {
+    #[serde(default)]
+    pub stage_id: Option<Id>,
+}
+
+async fn move_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    old: &Deal,
+    stage_id: Id,
+    reason_id: Option<Id>,
+    reason: Option<String>,
+    action: &str,
+) -> Result<Deal> {
+    let pipeline = pipelines::load(tx, old.data.pipeline_id.unwrap_or_default())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let stage = pipeline
+        .stage(stage_id)
+        .ok_or_else(|| Invalid::field("stage_id", "is not a stage of the deal's pipeline"))?;
+    let loss = check_loss_reason(stage.data.kind, reason_id, reason)?;
+    let mut data = old.data.clone();
+    data.stage_id = Some(stage_id);
+    let extra = stage_columns(tx, &mut data, Some(old), loss).await?;
+    let (deal, _) = table::update::<Deal>(tx, actor, old, &data, Some(old.meta.owner_id), extra, action).await?;
+    after_stage(tx, actor, &deal, Some(old)).await?;
+    Ok(deal)
+}
+
+pub async fn move_deal(db: &Db, actor: &Actor, id: Id, req: MoveDeal) -> Result<Deal> {
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = table::get::<Deal>(tx, &actor, id).await?;
+            move_in(tx, &actor, &old, req.stage_id, req.reason_id, req.reason, "move").await
+        })
+    })
+    .await
+}
+
+pub async fn close(db: &Db, actor: &Actor, id: Id, req: CloseDeal) -> Result<Deal> {
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = table::get::<Deal>(tx, &actor, id).await?;
+            if old.status != StageKind::Open {
+                return Err(StoreError::Conflict(format!(
+                    "the deal is already closed as {}; reopen it first",
+                    old.status.as_str()
+                )));
+            }
+            let kind = match req.outcome {
+                Outcome::Won => StageKind::Won,
+                Outcome::Lost => StageKind::Lost,
+            };
+            let pipeline = pipelines::load(tx, old.data.pipeline_id.unwrap_or_default())
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let stage = pipeline.first_of_kind(kind).ok_or_else(|| {
+                StoreError::Conflict(format!("the pipeline has no {} stage", kind.as_str()))
+            })?;
+            move_in(tx, &actor, &old, stage.id, req.reason_id, req.reason, "close").await
+        })
+    })
+    .await
+}
+
+pub async fn reopen(db: &Db, actor: &Actor, id: Id, req: ReopenDeal) -> Result<Deal> {
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = table::get::<Deal>(tx, &actor, id).await?;
+            if old.status == StageKind::Open {
+                return Err(StoreError::Conflict("the deal is open already".into()));
+            }
+            let pipeline = pipelines::load(tx, old.data.pipeline_id.unwrap_or_default())
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let target = match req.stage_id {
+                Some(s) => s,
+                None => {
+                    let last_open = last_open_stage(tx, old.id).await?
+                        .filter(|s| pipeline.stage(*s).is_some_and(|s| s.data.kind == StageKind::Open));
+                    match last_open.or_else(|| pipeline.first_open_stage().map(|s| s.id)) {
+                        Some(s) => s,
+                        None => return Err(StoreError::Conflict("the pipeline has no open stage".into())),
+                    }
+                }
+            };
+            if pipeline.stage(target).is_none_or(|s| s.data.kind != StageKind::Open) {
+                return Err(Invalid::field("stage_id", "must be an open stage of the deal's pipeline").into());
+            }
+            move_in(tx, &actor, &old, target, None, None, "reopen").await
+        })
+    })
+    .await
+}
+
+async fn last_open_stage(tx: &mut Tx, deal_id: Id) -> Result<Option<Id>> {
+    let row = sqlx::query(
+        "SELECT h.to_stage_id AS stage_id FROM deal_stage_history h JOIN stages s ON s.id = h.to_stage_id \
+         WHERE h.deal_id = $1 AND s.kind = 'open' ORDER BY h.id DESC LIMIT 1",
+    )
+    .bind(deal_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    row.map(|r| col::i(&r, "stage_id")).transpose()
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageMove {
+    pub id: Id,
+    pub deal_id: Id,
+    pub pipeline_id: Id,
+    pub from_stage_id: Option<Id>,
+    pub to_stage_id: Id,
+    #[schema(value_type = String)]
+    pub amount: rust_decimal::Decimal,
+    pub currency: String,
+    pub at: Timestamp,
+    pub user_id: Option<Id>,
+}
+
+pub(crate) async fn history_in(c: &mut impl Conn, deal_id: Id) -> Result<Vec<StageMove>> {
+    let rows = sqlx::query(
+        "SELECT id, deal_id, pipeline_id, from_stage_id, to_stage_id, amount_minor, currency, at, user_id \
+         FROM deal_stage_history WHERE deal_id = $1 ORDER BY id DESC",
+    )
+    .bind(deal_id)
+    .fetch_all(c.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StageMove {
+                id: col::i(r, "id")?,
+                deal_id: col::i(r, "deal_id")?,
+                pipeline_id: col::i(r, "pipeline_id")?,
+                from_stage_id: col::oi(r, "from_stage_id")?,
+                to_stage_id: col::i(r, "to_stage_id")?,
+                amount: money::from_minor(col::i(r, "amount_minor")?),
+                currency: col::s(r, "currency")?,
+                at: col::ts(r, "at")?,
+                user_id: col::oi(r, "user_id")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn history(db: &Db, actor: &Actor, deal_id: Id) -> Result<Vec<StageMove>> {
+    let mut r = db.reader().await?;
+    table::get::<Deal>(&mut r, actor, deal_id).await?;
+    history_in(&mut r, deal_id).await
+}
+
+/// The deal team, replaced as a whole.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMemberInput {
+    pub user_id: Id,
+    #[serde(default)]
+    pub role: String,
+}
+
+pub async fn team(db: &Db, actor: &Actor, deal_id: Id) -> Result<Vec<DealMember>> {
+    let mut r = db.reader().await?;
+    table::get::<Deal>(&mut r, actor, deal_id).await?;
+    team_in(&mut r, deal_id).await
+}
+
+async fn team_in(c: &mut impl Conn, deal_id: Id) -> Result<Vec<DealMember>> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, u.name, m.role FROM deal_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.deal_id = $1 ORDER BY u.name",
+    )
+    .bind(deal_id)
+    .fetch_all(c.conn())
+    .await?;
+    rows.iter()
+        .map(|r| Ok(DealMember { user_id: col::i(r, "user_id")?, name: col::s(r, "name")?, role: col::s(r, "role")? }))
+        .collect()
+}
+
+pub async fn set_team(db: &Db, actor: &Actor, deal_id: Id, members: Vec<TeamMemberInput>) -> Result<Vec<DealMember>> {
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            table::get::<Deal>(tx, &actor, deal_id).await?;
+            let before = team_in(tx, deal_id).await?;
+            let mut errors = FieldErrors::new();
+            for (i, m) in members.iter().enumerate() {
+                let exists = sqlx::query("SELECT id FROM users WHERE id = $1 AND active = $2")
+                    .bind(m.user_id)
+                    .bind(true)
+                    .fetch_optional(tx.conn())
+                    .await?;
+                if exists.is_none() {
+                    errors.add(format!("[{i}].user_id"), "is not an active user");
+                }
+                if m.role.trim().chars().count() > 100 {
+                    errors.add(format!("[{i}].role"), "must be at most 100 characters");
+                }
+                if members[..i].iter().any(|o| o.user_id == m.user_id) {
+                    errors.add(format!("[{i}].user_id"), "is listed twice");
+                }
+            }
+            errors.finish()?;
+            sqlx::query("DELETE FROM deal_members WHERE deal_id = $1").bind(deal_id).execute(tx.conn()).await?;
+            for m in &members {
+                sqlx::query("INSERT INTO deal_members (deal_id, user_id, role) VALUES ($1, $2, $3)")
+                    .bind(deal_id)
+                    .bind(m.user_id)
+                    .bind(m.role.trim())
+                    .execute(tx.conn())
+                    .await?;
+            }
+            let after = team_in(tx, deal_id).await?;
+            let change = Change { field: "team".into(), old: table::to_json(&before), new: table::to_json(&after) };
+            if change.old != change.new {
+                audit::record(tx, EntityKind::Deal, deal_id, "team", actor.user_id, &[change]).await?;
+            }
+            Ok(after)
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealCompetitorInput {
+    pub competitor_id: Id,
+    #[serde(default = "active")]
+    pub status: CompetitorStatus,
+}
+
+fn active() -> CompetitorStatus {
+    CompetitorStatus::Active
+}
+
+pub async fn competitors(db: &Db, actor: &Actor, deal_id: Id) -> Result<Vec<DealCompetitor>> {
+    let mut r = db.reader().await?;
+    table::get::<Deal>(&mut r, actor, deal_id).await?;
+    competitors_in(&mut r, deal_id).await
+}
+
+async fn competitors_in(c: &mut impl Conn, deal_id: Id) -> Result<Vec<DealCompetitor>> {
+    let rows = sqlx::query(
+        "SELECT dc.competitor_id, c.name, dc.status FROM deal_competitors dc JOIN competitors c ON c.id = dc.competitor_id \
+         WHERE dc.deal_id = $1 ORDER BY c.name",
+    )
+    .bind(deal_id)
+    .fetch_all(c.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DealCompetitor {
+                competitor_id: col::i(r, "competitor_id")?,
+                name: col::s(r, "name")?,
+                status: col::en(r, "status")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_competitors(
+    db: &Db,
+    actor: &Actor,
+    deal_id: Id,
+    items: Vec<DealCompetitorInput>,
+) -> Result<Vec<DealCompetitor>> {
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            table::get::<Deal>(tx, &actor, deal_id).await?;
+            let before = competitors_in(tx, deal_id).await?;
+            let mut errors = FieldErrors::new();
+            for (i, item) in items.iter().enumerate() {
+                let exists = sqlx::query("SELECT id FROM competitors WHERE id = $1")
+                    .bind(item.competitor_id)
+                    .fetch_optional(tx.conn())
+                    .await?;
+                if exists.is_none() {
+                    errors.add(format!("[{i}].competitor_id"), "refers to a competitor that does not exist");
+                }
+                if items[..i].iter().any(|o| o.competitor_id == item.competitor_id) {
+                    errors.add(format!("[{i}].competitor_id"), "is listed twice");
+                }
+            }
+            errors.finish()?;
+            sqlx::query("DELETE FROM deal_competitors WHERE deal_id = $1").bind(deal_id).execute(tx.conn()).await?;
+            for item in &items {
+                sqlx::query("INSERT INTO deal_competitors (deal_id, competitor_id, status) VALUES ($1, $2, $3)")
+                    .bind(deal_id)
+                    .bind(item.competitor_id)
+                    .bind(item.status.as_str())
+                    .execute(tx.conn())
+                    .await?;
+            }
+            let after = competitors_in(tx, deal_id).await?;
+            let change = Change { field: "competitors".into(), old: table::to_json(&before), new: table::to_json(&after) };
+            if change.old != change.new {
+                audit::record(tx, EntityKind::Deal, deal_id, "competitors", actor.user_id, &[change]).await?;
+            }
+            Ok(after)
+        })
+    })
+    .await
+}

@@ -1,0 +1,375 @@
+//! One list engine for every entity: filters on fields (equality, sets,
+//! ranges, text contains), sort on any listed column, and keyset pagination
+//! that stays correct while rows are inserted.
+//!
+//! Query grammar (shared by the API and the UI):
+//! `field=v` equals; `field=a,b` one of; `field__gte=v`, `field__lte=v`
+//! ranges; `field__contains=t` text; `field__null=true|false`;
+//! `q=t` text in the entity's name fields; `sort=field` or `sort=-field`;
+//! `limit` (1–500, default 50); `cursor` from the previous page; `total=true`.
+
+use crate::actor::Actor;
+use crate::db::{Conn, fetch_all, fetch_optional};
+use crate::error::{Result, StoreError};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rust_decimal::Decimal;
+use sea_query::{Alias, Asterisk, Cond, Expr, LikeExpr, Order, Query, SelectStatement, SimpleExpr, Value as SqValue};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::str::FromStr;
+use voronka_core::records::Id;
+use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Id,
+    Int,
+    Text,
+    /// A snake_case enum name; compared exactly.
+    Enum,
+    /// Decimal in the API, minor units in the column.
+    Money,
+    Day,
+    Timestamp,
+    Bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub column: &'static str,
+    pub ty: FieldType,
+    pub nullable: bool,
+}
+
+pub const fn field(name: &'static str, ty: FieldType, nullable: bool) -> Field {
+    Field { name, column: name, ty, nullable }
+}
+
+pub const fn money_field(name: &'static str, column: &'static str, nullable: bool) -> Field {
+    Field { name, column, ty: FieldType::Money, nullable }
+}
+
+/// What an entity offers to the list engine.
+pub struct ListSpec {
+    pub table: &'static str,
+    pub fields: &'static [Field],
+    /// Whether the table has a `search_key` column for `q=`.
+    pub searchable: bool,
+    /// Whether visibility by owner applies.
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Present when `total=true` was asked.
+    pub total: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    v: serde_json::Value,
+    id: Id,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Asc,
+    Desc,
+}
+
+/// Runs a list query and maps the rows.
+pub async fn list<T>(
+    c: &mut impl Conn,
+    actor: &Actor,
+    spec: &ListSpec,
+    params: &[(String, String)],
+    extra: Option<Cond>,
+    map: impl Fn(&AnyRow) -> Result<T>,
+) -> Result<Page<T>> {
+    let mut errors = FieldErrors::new();
+    let mut cond = Cond::all();
+    let mut sort: (Field, Dir) = (field("id", FieldType::Id, false), Dir::Desc);
+    let mut limit: u64 = 50;
+    let mut cursor: Option<Cursor> = None;
+    let mut want_total = false;
+
+    for (key, value) in params {
+        match key.as_str() {
+            "sort" => {
+                let (name, dir) = match value.strip_prefix('-') {
+                    Some(n) => (n, Dir::Desc),
+                    None => (value.as_str(), Dir::Asc),
+                };
+                match spec.fields.iter().find(|f| f.name == name) {
+                    Some(f) => sort = (*f, dir),
+                    None => errors.add("sort", format_args!("cannot sort by {name}")),
+                }
+            }
+            "limit" => match value.parse::<u64>() {
+                Ok(n) if (1..=500).contains(&n) => limit = n,
+                _ => errors.add("limit", "must be a number from 1 to 500"),
+            },
+            "cursor" => {
+                match URL_SAFE_NO_PAD
+                    .decode(value)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<Cursor>(&b).ok())
+                {
+                    Some(c) => cursor = Some(c),
+                    None => errors.add("cursor", "is not a cursor this server issued"),
+                }
+            }
+            "total" => want_total = value == "true" || value == "1",
+            "q" => {
+                let q = value.trim();
+                if !q.is_empty() {
+                    if spec.searchable {
+                        cond = cond.add(
+                            Expr::col(Alias::new("search_key"))
+                                .like(LikeExpr::new(like_pattern(q)).escape('\\')),
+                        );
+                    } else {
+                        errors.add("q", "is not supported for this list");
+                    }
+                }
+            }
+            _ => {
+                let (name, op) = key.split_once("__").unwrap_or((key.as_str(), "eq"));
+                let Some(f) = spec.fields.iter().find(|f| f.name == name) else {
+                    errors.add(key.as_str(), "is not a field that can be filtered on");
+                    continue;
+                };
+                match filter(f, op, value) {
+                    Ok(c) => cond = cond.add(c),
+                    Err(msg) => errors.add(key.as_str(), msg),
+                }
+            }
+        }
+    }
+    errors.finish()?;
+
+    if spec.owned
+        && let Some(owners) = &actor.visible_owners
+    {
+        cond = cond.add(Expr::col(Alias::new("owner_id")).is_in(owners.iter().copied()));
+    }
+    if let Some(extra) = extra {
+        cond = cond.add(extra);
+    }
+
+    let total = if want_total {
+        let mut q = Query::select();
+        q.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+            .from(Alias::new(spec.table))
+            .cond_where(cond.clone());
+        let row = fetch_optional(c, &q).await?;
+        Some(match row {
+            Some(r) => r.try_get::<i64, _>("n")?,
+            None => 0,
+        })
+    } else {
+        None
+    };
+
+    let (sort_field, dir) = sort;
+    let mut page_cond = cond;
+    if let Some(cur) = &cursor {
+        let v = json_to_value(sort_field, &cur.v)
+            .map_err(|_| Invalid::field("cursor", "does not match the sort order"))?;
+        page_cond = page_cond.add(after(sort_field, dir, v, cur.id));
+    }
+
+    let mut q: SelectStatement = Query::select();
+    q.column(Asterisk)
+        .from(Alias::new(spec.table))
+        .cond_where(page_cond)
+        .limit(limit + 1);
+    let order = match dir {
+        Dir::Asc => Order::Asc,
+        Dir::Desc => Order::Desc,
+    };
+    if sort_field.name != "id" {
+        if sort_field.nullable {
+            q.order_by_expr(Expr::col(Alias::new(sort_field.column)).is_null(), Order::Asc);
+        }
+        q.order_by(Alias::new(sort_field.column), order.clone());
+    }
+    q.order_by(Alias::new("id"), order);
+
+    let mut rows = fetch_all(c, &q).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = match (more, rows.last()) {
+        (true, Some(last)) => Some(encode_cursor(sort_field, last)?),
+        _ => None,
+    };
+    let items = rows.iter().map(map).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, next_cursor, total })
+}
+
+/// Case-insensitive "contains". SQLite's LOWER folds ASCII only, so for
+/// Cyrillic this is exact-case there; `q=` goes through the Unicode-folded
+/// `search_key` column instead and has no such gap.
+fn contains(column: &str, text: &str) -> SimpleExpr {
+    Expr::cust_with_values(
+        format!("LOWER({}) LIKE ? ESCAPE '\\'", quote_ident(column)),
+        [like_pattern(text)],
+    )
+}
+
+pub(crate) fn like_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        fold(text)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// The folding used for `search_key` columns and `q=`: Unicode lowercase, ё → е.
+pub fn fold(text: &str) -> String {
+    text.trim().to_lowercase().replace('ё', "е")
+}
+
+fn quote_ident(column: &str) -> String {
+    format!("\"{}\"", column.replace('"', ""))
+}
+
+fn parse_value(f: &Field, raw: &str) -> Result<SqValue, String> {
+    let raw = raw.trim();
+    Ok(match f.ty {
+        FieldType::Id | FieldType::Int => {
+            SqValue::BigInt(Some(raw.parse::<i64>().map_err(|_| "must be a whole number")?))
+        }
+        FieldType::Money => {
+            let d = Decimal::from_str(raw).map_err(|_| "must be an amount such as 1500.00")?;
+            SqValue::BigInt(Some(money::to_minor(d).map_err(|e| e.to_string())?))
+        }
+        FieldType::Day => SqValue::String(Some(Box::new(
+            Day::parse(raw).map_err(|e| e.to_string())?.to_db(),
+        ))),
+        FieldType::Timestamp => {
+            let t = match Day::parse(raw) {
+                // A bare day means its start, UTC.
+                Ok(d) => Timestamp::from_utc(d.inner().midnight().assume_utc()),
+                Err(_) => Timestamp::parse(raw).map_err(|e| e.to_string())?,
+            };
+            SqValue::String(Some(Box::new(t.to_db())))
+        }
+        FieldType::Bool => SqValue::Bool(Some(match raw {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err("must be true or false".into()),
+        })),
+        FieldType::Text | FieldType::Enum => SqValue::String(Some(Box::new(raw.to_owned()))),
+    })
+}
+
+fn filter(f: &Field, op: &str, raw: &str) -> Result<SimpleExpr, String> {
+    let col = || Expr::col(Alias::new(f.column));
+    match op {
+        "eq" => {
+            let parts: Vec<&str> = if matches!(f.ty, FieldType::Text) {
+                vec![raw]
+            } else {
+                raw.split(',').filter(|s| !s.trim().is_empty()).collect()
+            };
+            let values = parts
+                .iter()
+                .map(|p| parse_value(f, p))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(match values.len() {
+                0 => return Err("needs a value".into()),
+                1 => col().eq(values.into_iter().next().unwrap_or(SqValue::Bool(None))),
+                _ => col().is_in(values),
+            })
+        }
+        "gte" | "lte" if !matches!(f.ty, FieldType::Text | FieldType::Enum | FieldType::Bool) => {
+            let v = parse_value(f, raw)?;
+            Ok(if op == "gte" { col().gte(v) } else { col().lte(v) })
+        }
+        "contains" if f.ty == FieldType::Text => Ok(contains(f.column, raw.trim())),
+        "null" => match raw {
+            "true" => Ok(col().is_null()),
+            "false" => Ok(col().is_not_null()),
+            _ => Err("must be true or false".into()),
+        },
+        _ => Err(format!("does not support the {op} operator")),
+    }
+}
+
+fn after(f: Field, dir: Dir, v: Option<SqValue>, id: Id) -> Cond {
+    let col = || Expr::col(Alias::new(f.column));
+    let idc = || Expr::col(Alias::new("id"));
+    let beyond = |e: Expr, v: SqValue| match dir {
+        Dir::Asc => e.gt(v),
+        Dir::Desc => e.lt(v),
+    };
+    if f.name == "id" {
+        return Cond::all().add(beyond(idc(), SqValue::BigInt(Some(id))));
+    }
+    match v {
+        Some(v) => {
+            let tail = Cond::any()
+                .add(beyond(col(), v.clone()))
+                .add(Cond::all().add(col().eq(v)).add(beyond(idc(), SqValue::BigInt(Some(id)))));
+            if f.nullable {
+                Cond::any().add(Cond::all().add(col().is_not_null()).add(tail)).add(col().is_null())
+            } else {
+                tail
+            }
+        }
+        None => Cond::all()
+            .add(col().is_null())
+            .add(beyond(idc(), SqValue::BigInt(Some(id)))),
+    }
+}
+
+fn encode_cursor(f: Field, row: &AnyRow) -> Result<String> {
+    let id: i64 = row.try_get("id")?;
+    let v = match f.ty {
+        FieldType::Id | FieldType::Int | FieldType::Money => row
+            .try_get::<Option<i64>, _>(f.column)?
+            .map_or(serde_json::Value::Null, serde_json::Value::from),
+        FieldType::Bool => serde_json::Value::from(crate::db::col::b(row, f.column)?),
+        _ => row
+            .try_get::<Option<String>, _>(f.column)?
+            .map_or(serde_json::Value::Null, serde_json::Value::from),
+    };
+    let json = serde_json::to_vec(&Cursor { v, id }).map_err(StoreError::corrupt)?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+fn json_to_value(f: Field, v: &serde_json::Value) -> Result<Option<SqValue>, ()> {
+    Ok(match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::Number(n) => Some(SqValue::BigInt(Some(n.as_i64().ok_or(())?))),
+        serde_json::Value::Bool(b) if f.ty == FieldType::Bool => Some(SqValue::Bool(Some(*b))),
+        serde_json::Value::String(s) => Some(SqValue::String(Some(Box::new(s.clone())))),
+        _ => return Err(()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_name_the_problem() {
+        let f = money_field("amount", "amount_minor", false);
+        assert!(filter(&f, "gte", "abc").is_err());
+        assert!(filter(&f, "gte", "1.001").is_err());
+        assert!(filter(&f, "gte", "1.5").is_ok());
+        assert!(filter(&f, "contains", "x").is_err());
+        let t = field("name", FieldType::Text, false);
+        assert!(filter(&t, "gte", "x").is_err());
+        assert!(filter(&t, "contains", "x").is_ok());
+    }
+}

@@ -1,0 +1,382 @@
+//! Pipelines and their stages. Administrators shape them; everyone reads them.
+
+use crate::actor::Actor;
+use crate::audit::{self, creation};
+use crate::db::{Conn, Db, Tx, boxed, col};
+use crate::error::{Result, StoreError};
+use crate::table::{self, merge, object, parse, to_json};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use voronka_core::records::{
+    EntityKind, Id, Pipeline, PipelineData, RecordData, Stage, StageData, StageKind, default_stages,
+};
+use voronka_core::{FieldErrors, Invalid};
+
+pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden("only an administrator can change this".into()))
+    }
+}
+
+fn stage_from_row(r: &AnyRow) -> Result<Stage> {
+    Ok(Stage {
+        id: col::i(r, "id")?,
+        pipeline_id: col::i(r, "pipeline_id")?,
+        data: StageData {
+            name: col::s(r, "name")?,
+            probability: col::i(r, "probability")?,
+            kind: col::en(r, "kind")?,
+            position: col::i(r, "position")?,
+        },
+    })
+}
+
+fn pipeline_from_row(r: &AnyRow, stages: Vec<Stage>) -> Result<Pipeline> {
+    Ok(Pipeline {
+        id: col::i(r, "id")?,
+        data: PipelineData {
+            name: col::s(r, "name")?,
+            position: col::i(r, "position")?,
+            is_default: col::b(r, "is_default")?,
+        },
+        stages,
+    })
+}
+
+async fn stages_of(c: &mut impl Conn, pipeline_id: Id) -> Result<Vec<Stage>> {
+    let rows = sqlx::query("SELECT * FROM stages WHERE pipeline_id = $1 AND archived = $2 ORDER BY position, id")
+        .bind(pipeline_id)
+        .bind(false)
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter().map(stage_from_row).collect()
+}
+
+pub(crate) async fn load(c: &mut impl Conn, id: Id) -> Result<Option<Pipeline>> {
+    let row = sqlx::query("SELECT * FROM pipelines WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?;
+    match row {
+        Some(r) => {
+            let stages = stages_of(c, id).await?;
+            Ok(Some(pipeline_from_row(&r, stages)?))
+        }
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn default_pipeline(c: &mut impl Conn) -> Result<Option<Pipeline>> {
+    let row = sqlx::query("SELECT id FROM pipelines ORDER BY is_default DESC, position, id LIMIT 1")
+        .fetch_optional(c.conn())
+        .await?;
+    match row {
+        Some(r) => load(c, col::i(&r, "id")?).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Pipeline>> {
+    let mut c = db.reader().await?;
+    list_in(&mut c).await
+}
+
+pub(crate) async fn list_in(c: &mut impl Conn) -> Result<Vec<Pipeline>> {
+    let rows = sqlx::query("SELECT * FROM pipelines ORDER BY position, id").fetch_all(c.conn()).await?;
+    let all_stages = sqlx::query("SELECT * FROM stages WHERE archived = $1 ORDER BY pipeline_id, position, id")
+        .bind(false)
+        .fetch_all(c.conn())
+        .await?
+        .iter()
+        .map(stage_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    rows.iter()
+        .map(|r| {
+            let id = col::i(r, "id")?;
+            let stages = all_stages.iter().filter(|s| s.pipeline_id == id).cloned().collect();
+            pipeline_from_row(r, stages)
+        })
+        .collect()
+}
+
+pub async fn get(db: &Db, id: Id) -> Result<Pipeline> {
+    let mut c = db.reader().await?;
+    load(&mut c, id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn clear_other_defaults(tx: &mut Tx, keep: Id) -> Result<()> {
+    sqlx::query("UPDATE pipelines SET is_default = $1 WHERE id <> $2")
+        .bind(false)
+        .bind(keep)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Creates a pipeline. With no `stages` in the body it gets the default set.
+pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result<Pipeline> {
+    require_admin(actor)?;
+    let mut body = object(body)?;
+    let stages_json = body.remove("stages");
+    let data = parse::<PipelineData>(Value::Object(body))?.validate()?;
+    let stages: Vec<StageData> = match stages_json {
+        Some(v) => {
+            let list: Vec<StageData> = parse(v).map_err(|e| prefix("stages", e))?;
+            let mut errors = FieldErrors::new();
+            let mut out = Vec::new();
+            for (i, s) in list.into_iter().enumerate() {
+                match s.validate() {
+                    Ok(s) => out.push(s),
+                    Err(Invalid(f)) => {
+                        for (k, m) in f.iter() {
+                            errors.add(format!("stages[{i}].{k}"), m);
+                        }
+                    }
+                }
+            }
+            errors.finish()?;
+            out
+        }
+        None => default_stages(locale).1,
+    };
+    check_stage_set(&stages)?;
+    let actor = actor.clone();
+    db.write(move |tx| boxed(async move { create_in(tx, &actor, data, stages).await })).await
+}
+
+fn prefix(p: &str, e: Invalid) -> Invalid {
+    let mut errors = FieldErrors::new();
+    for (k, m) in e.0.iter() {
+        errors.add(format!("{p}{}", if k == "body" { String::new() } else { format!(".{k}") }), m);
+    }
+    Invalid(errors)
+}
+
+fn check_stage_set(stages: &[StageData]) -> Result<(), Invalid> {
+    if !stages.iter().any(|s| s.kind == StageKind::Open) {
+        return Err(Invalid::field("stages", "a pipeline needs at least one open stage"));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, data: PipelineData, stages: Vec<StageData>) -> Result<Pipeline> {
+    let count: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM pipelines").fetch_one(tx.conn()).await?.try_get(0)?
+    };
+    let is_default = data.is_default || count == 0;
+    let id = table::insert_row(
+        tx,
+        "pipelines",
+        vec![
+            ("name", data.name.clone().into()),
+            ("position", data.position.into()),
+            ("is_default", is_default.into()),
+        ],
+    )
+    .await?;
+    if is_default {
+        clear_other_defaults(tx, id).await?;
+    }
+    for (i, s) in stages.iter().enumerate() {
+        let position = if s.position == 0 { i as i64 } else { s.position };
+        insert_stage(tx, id, s, position).await?;
+    }
+    let p = load(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(tx, EntityKind::Pipeline, id, "create", actor.user_id, &creation(&to_json(&p))).await?;
+    Ok(p)
+}
+
+async fn insert_stage(tx: &mut Tx, pipeline_id: Id, s: &StageData, position: i64) -> Result<Id> {
+    table::insert_row(
+        tx,
+        "stages",
+        vec![
+            ("pipeline_id", pipeline_id.into()),
+            ("name", s.name.clone().into()),
+            ("probability", s.probability.into()),
+            ("kind", s.kind.as_str().to_owned().into()),
+            ("position", position.into()),
+        ],
+    )
+    .await
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Pipeline> {
+    require_admin(actor)?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = load(tx, id).await?.ok_or(StoreError::NotFound)?;
+            let data = merge(&old.data, object(body)?)?.validate()?;
+            if old.data.is_default && !data.is_default {
+                return Err(Invalid::field("is_default", "make another pipeline the default instead").into());
+            }
+            sqlx::query("UPDATE pipelines SET name = $1, position = $2, is_default = $3 WHERE id = $4")
+                .bind(&data.name)
+                .bind(data.position)
+                .bind(data.is_default)
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            if data.is_default {
+                clear_other_defaults(tx, id).await?;
+            }
+            let new = load(tx, id).await?.ok_or(StoreError::NotFound)?;
+            let changes = audit::diff(&to_json(&old.data), &to_json(&new.data));
+            audit::record(tx, EntityKind::Pipeline, id, "update", actor.user_id, &changes).await?;
+            Ok(new)
+        })
+    })
+    .await
+}
+
+pub async fn delete(db: &Db, actor: &Actor, id: Id) -> Result<()> {
+    require_admin(actor)?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = load(tx, id).await?.ok_or(StoreError::NotFound)?;
+            crate::rules::refuse_if_referenced(
+                tx,
+                "SELECT COUNT(*) FROM deals WHERE pipeline_id = $1",
+                id,
+                "the pipeline holds {n} deal(s); move them to another pipeline first",
+            )
+            .await?;
+            if old.data.is_default {
+                return Err(StoreError::Conflict("the default pipeline cannot be deleted; make another one the default first".into()));
+            }
+            sqlx::query("DELETE FROM deal_stage_history WHERE pipeline_id = $1").bind(id).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM stages WHERE pipeline_id = $1").bind(id).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM pipelines WHERE id = $1").bind(id).execute(tx.conn()).await?;
+            audit::record(tx, EntityKind::Pipeline, id, "delete", actor.user_id, &audit::diff(&to_json(&old), &Value::Null)).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub async fn create_stage(db: &Db, actor: &Actor, pipeline_id: Id, body: Value) -> Result<Stage> {
+    require_admin(actor)?;
+    let data = parse::<StageData>(body)?.validate()?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let p = load(tx, pipeline_id).await?.ok_or(StoreError::NotFound)?;
+            let position = if data.position == 0 {
+                p.stages.iter().map(|s| s.data.position).max().map_or(0, |m| m + 1)
+            } else {
+                data.position
+            };
+            let id = insert_stage(tx, pipeline_id, &data, position).await?;
+            let stage = load_stage(tx, id).await?;
+            audit::record(tx, EntityKind::Stage, id, "create", actor.user_id, &creation(&to_json(&stage))).await?;
+            Ok(stage)
+        })
+    })
+    .await
+}
+
+async fn load_stage(c: &mut impl Conn, id: Id) -> Result<Stage> {
+    let row = sqlx::query("SELECT * FROM stages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    stage_from_row(&row)
+}
+
+pub async fn update_stage(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Stage> {
+    require_admin(actor)?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = load_stage(tx, id).await?;
+            let data = merge(&old.data, object(body)?)?.validate()?;
+            if data.kind != old.data.kind {
+                crate::rules::refuse_if_referenced(
+                    tx,
+                    "SELECT COUNT(*) FROM deals WHERE stage_id = $1",
+                    id,
+                    "the stage holds {n} deal(s); its kind cannot change until they are moved",
+                )
+                .await?;
+            }
+            let p = load(tx, old.pipeline_id).await?.ok_or(StoreError::NotFound)?;
+            let remaining: Vec<StageData> = p
+                .stages
+                .iter()
+                .map(|s| if s.id == id { data.clone() } else { s.data.clone() })
+                .collect();
+            check_stage_set(&remaining)?;
+            sqlx::query("UPDATE stages SET name = $1, probability = $2, kind = $3, position = $4 WHERE id = $5")
+                .bind(&data.name)
+                .bind(data.probability)
+                .bind(data.kind.as_str())
+                .bind(data.position)
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            if data.probability != old.data.probability {
+                // Deals without their own probability follow the stage.
+                sqlx::query("UPDATE deals SET effective_probability = $1 WHERE stage_id = $2 AND probability IS NULL")
+                    .bind(data.probability)
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            let new = load_stage(tx, id).await?;
+            audit::record(tx, EntityKind::Stage, id, "update", actor.user_id, &audit::diff(&to_json(&old), &to_json(&new))).await?;
+            Ok(new)
+        })
+    })
+    .await
+}
+
+pub async fn delete_stage(db: &Db, actor: &Actor, id: Id) -> Result<()> {
+    require_admin(actor)?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = load_stage(tx, id).await?;
+            crate::rules::refuse_if_referenced(
+                tx,
+                "SELECT COUNT(*) FROM deals WHERE stage_id = $1",
+                id,
+                "the stage holds {n} deal(s); move them to another stage first",
+            )
+            .await?;
+            let p = load(tx, old.pipeline_id).await?.ok_or(StoreError::NotFound)?;
+            let remaining: Vec<StageData> = p.stages.iter().filter(|s| s.id != id).map(|s| s.data.clone()).collect();
+            check_stage_set(&remaining).map_err(|_| StoreError::Conflict("the last open stage of a pipeline cannot be deleted".into()))?;
+            // Past moves keep pointing at it, so reports stay true: it is archived, not erased.
+            sqlx::query("UPDATE stages SET archived = $1 WHERE id = $2")
+                .bind(true)
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            audit::record(tx, EntityKind::Stage, id, "delete", actor.user_id, &audit::diff(&to_json(&old), &Value::Null)).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Puts the default pipeline and lists in place on a new database.
+pub async fn seed(db: &Db, locale: &str) -> Result<()> {
+    let locale = locale.to_owned();
+    db.write(move |tx| {
+        boxed(async move {
+            if default_pipeline(tx).await?.is_none() {
+                let (name, stages) = default_stages(&locale);
+                let data = PipelineData { name, position: 0, is_default: true };
+                create_in(tx, &Actor::system(), data, stages).await?;
+            }
+            crate::lookups::seed_in(tx, &locale).await
+        })
+    })
+    .await
+}
