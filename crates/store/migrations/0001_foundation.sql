@@ -1,7 +1,7 @@
 -- Voronka schema, version 1: users, access and the core sales records.
 --
 -- Written once for SQLite and PostgreSQL. `{id}` becomes each backend's
--- auto-increment primary key. Instants are fixed-width UTC text
+-- auto-increment primary key, `{bool}` its boolean. Instants are fixed-width UTC text
 -- (2026-11-23T15:04:05.123456Z), days are YYYY-MM-DD, money is BIGINT minor
 -- units beside a currency code: the same comparisons, sorts and sums then
 -- work exactly on both backends.
@@ -10,7 +10,7 @@ CREATE TABLE teams (
     id {id},
     name TEXT NOT NULL,
     head_id BIGINT,
-    team_visibility BOOLEAN NOT NULL
+    team_visibility {bool} NOT NULL
 );
 
 CREATE TABLE users (
@@ -22,7 +22,7 @@ CREATE TABLE users (
     team_id BIGINT REFERENCES teams (id),
     locale TEXT NOT NULL,
     time_zone TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active {bool} NOT NULL,
     password_hash TEXT,
     created_at TEXT NOT NULL
 );
@@ -59,7 +59,7 @@ CREATE TABLE lookups (
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     position BIGINT NOT NULL,
-    active BOOLEAN NOT NULL
+    active {bool} NOT NULL
 );
 CREATE INDEX lookups_kind ON lookups (kind, position);
 
@@ -67,7 +67,7 @@ CREATE TABLE pipelines (
     id {id},
     name TEXT NOT NULL,
     position BIGINT NOT NULL,
-    is_default BOOLEAN NOT NULL
+    is_default {bool} NOT NULL
 );
 
 CREATE TABLE stages (
@@ -78,7 +78,7 @@ CREATE TABLE stages (
     kind TEXT NOT NULL,
     position BIGINT NOT NULL,
     -- A deleted stage that past stage moves still point at: kept for reports, hidden elsewhere.
-    archived BOOLEAN NOT NULL DEFAULT FALSE
+    archived {bool} NOT NULL DEFAULT FALSE
 );
 CREATE INDEX stages_pipeline ON stages (pipeline_id, position);
 
@@ -246,7 +246,7 @@ CREATE TABLE activities (
     related_id BIGINT NOT NULL,
     start_at TEXT,
     end_at TEXT,
-    all_day BOOLEAN NOT NULL,
+    all_day {bool} NOT NULL,
     location TEXT,
     due_at TEXT,
     priority TEXT,
