@@ -32,12 +32,15 @@ impl Config {
     /// `database_url` comes from the flag or `VORONKA_DATABASE_URL` (clap reads both).
     pub fn load(path: &Path, database_url: Option<String>) -> Result<Config> {
         let file: FileConfig = if path.exists() {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             toml::from_str(&text).with_context(|| format!("in {}", path.display()))?
         } else {
             FileConfig::default()
         };
-        let locale = env("VORONKA_LOCALE").or(file.locale).unwrap_or_else(|| "ru".into());
+        let locale = env("VORONKA_LOCALE")
+            .or(file.locale)
+            .unwrap_or_else(|| "ru".into());
         if locale != "ru" && locale != "en" {
             anyhow::bail!("locale must be ru or en, not {locale:?}");
         }
@@ -49,10 +52,15 @@ impl Config {
             database_url: database_url
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://voronka.db".into()),
-            addr: env("VORONKA_ADDR").or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            addr: env("VORONKA_ADDR")
+                .or(file.addr)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
             locale,
             secure_cookies,
-            log: env("VORONKA_LOG").or(env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info".into()),
+            log: env("VORONKA_LOG")
+                .or(env("RUST_LOG"))
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
         })
     }
 }

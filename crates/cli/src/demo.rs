@@ -1,1 +1,5 @@
-use anyhow::Result; use voronka_store::Db; pub async fn run(_db: &Db, _deals: u64, _seed: u64) -> Result<()> { anyhow::bail!("demo: not yet") }
+use anyhow::Result;
+use voronka_store::Db;
+pub async fn run(_db: &Db, _deals: u64, _seed: u64) -> Result<()> {
+    anyhow::bail!("demo: not yet")
+}

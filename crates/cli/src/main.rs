@@ -14,13 +14,22 @@ use serde_json::json;
 use voronka_store::{Actor, Db, migrate, pipelines, users};
 
 #[derive(Parser)]
-#[command(name = "voronka", version, about = "Voronka CRM: the whole sales cycle in one binary")]
+#[command(
+    name = "voronka",
+    version,
+    about = "Voronka CRM: the whole sales cycle in one binary"
+)]
 struct Cli {
     /// Database URL: sqlite://voronka.db (default) or postgres://user@host/db.
     #[arg(long, global = true, env = "VORONKA_DATABASE_URL")]
     database_url: Option<String>,
     /// Configuration file (read if it exists).
-    #[arg(long, global = true, env = "VORONKA_CONFIG", default_value = "voronka.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "VORONKA_CONFIG",
+        default_value = "voronka.toml"
+    )]
     config: std::path::PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -117,25 +126,37 @@ fn main() -> Result<()> {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn open(config: &Config) -> Result<Db> {
-    let db = Db::connect(&config.database_url)
+    let db = Db::connect(&config.database_url).await.with_context(|| {
+        format!(
+            "opening {}",
+            voronka_store::db::redact(&config.database_url)
+        )
+    })?;
+    let applied = migrate::migrate(&db)
         .await
-        .with_context(|| format!("opening {}", voronka_store::db::redact(&config.database_url)))?;
-    let applied = migrate::migrate(&db).await.context("migrating the database")?;
+        .context("migrating the database")?;
     if !applied.is_empty() {
         tracing::info!(versions = ?applied, "database migrated");
     }
-    pipelines::seed(&db, &config.locale).await.context("seeding defaults")?;
+    pipelines::seed(&db, &config.locale)
+        .await
+        .context("seeding defaults")?;
     Ok(db)
 }
 
 fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 async fn hash(password: String) -> Result<String> {
@@ -159,14 +180,20 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             let db = Db::connect(&config.database_url).await?;
             let applied = migrate::migrate(&db).await?;
             pipelines::seed(&db, &config.locale).await?;
-            println!("schema at version {} (applied now: {:?})", migrate::latest_version(), applied);
+            println!(
+                "schema at version {} (applied now: {:?})",
+                migrate::latest_version(),
+                applied
+            );
             Ok(())
         }
         Command::User { command } => {
             let db = open(&config).await?;
             user_command(&db, command).await
         }
-        Command::Token { command: TokenCommand::Create { user, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => {
             let db = open(&config).await?;
             let u = find_user(&db, &user).await?;
             let (_, secret) = users::create_token(&db, &Actor::system(), u.id, &name).await?;
@@ -182,13 +209,27 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
 
 async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
     match command {
-        UserCommand::Add { login, name, role, email, team, locale, password } => {
+        UserCommand::Add {
+            login,
+            name,
+            role,
+            email,
+            team,
+            locale,
+            password,
+        } => {
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (random_password(), true),
             };
             let body = json!({"login": login, "name": name, "role": role, "email": email, "team_id": team, "locale": locale});
-            let user = users::create_user(db, &Actor::system(), body, Some(hash(password.clone()).await?)).await?;
+            let user = users::create_user(
+                db,
+                &Actor::system(),
+                body,
+                Some(hash(password.clone()).await?),
+            )
+            .await?;
             println!("created user {} (id {})", user.data.login, user.id);
             if generated {
                 println!("password: {password}");
@@ -214,7 +255,14 @@ async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
                 Some(p) => (p, false),
                 None => (random_password(), true),
             };
-            users::set_password_hash(db, &Actor::system(), u.id, hash(password.clone()).await?, None).await?;
+            users::set_password_hash(
+                db,
+                &Actor::system(),
+                u.id,
+                hash(password.clone()).await?,
+                None,
+            )
+            .await?;
             println!("password of {} changed", u.data.login);
             if generated {
                 println!("password: {password}");
@@ -239,7 +287,13 @@ async fn serve(config: Config, addr: Option<String>) -> Result<()> {
             _ => (random_password(), true),
         };
         let body = json!({"login": "admin", "name": "Administrator", "role": "admin", "locale": config.locale});
-        users::create_user(&db, &Actor::system(), body, Some(hash(password.clone()).await?)).await?;
+        users::create_user(
+            &db,
+            &Actor::system(),
+            body,
+            Some(hash(password.clone()).await?),
+        )
+        .await?;
         println!("Created the administrator. Log in at http://{addr} as: admin");
         if generated {
             println!("Password (shown once, change it after logging in): {password}");
@@ -257,7 +311,12 @@ async fn serve(config: Config, addr: Option<String>) -> Result<()> {
         default_locale: config.locale.clone(),
         ..Default::default()
     };
-    voronka_web::serve(listener, voronka_web::app(db.clone(), web), shutdown_signal()).await?;
+    voronka_web::serve(
+        listener,
+        voronka_web::app(db.clone(), web),
+        shutdown_signal(),
+    )
+    .await?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -75,7 +75,9 @@ impl ActivityKind {
     pub fn statuses(self) -> &'static [ActivityStatus] {
         match self {
             ActivityKind::Event => &[Planned, Held, NotHeld],
-            ActivityKind::Task => &[Planned, NotStarted, Waiting, Deferred, InProgress, Completed],
+            ActivityKind::Task => &[
+                Planned, NotStarted, Waiting, Deferred, InProgress, Completed,
+            ],
             ActivityKind::Interaction => &[Completed],
         }
     }
@@ -101,7 +103,9 @@ impl ActivityKind {
         }
         match self {
             // An event happens or it does not; one that did not can be rescheduled.
-            ActivityKind::Event => matches!((from, to), (Planned, Held | NotHeld) | (NotHeld, Planned)),
+            ActivityKind::Event => {
+                matches!((from, to), (Planned, Held | NotHeld) | (NotHeld, Planned))
+            }
             // Open task statuses move freely; a completed task can only be reopened as in progress.
             ActivityKind::Task => from != Completed || to == InProgress,
             ActivityKind::Interaction => false,
@@ -138,7 +142,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const KINDS: [ActivityKind; 3] = [ActivityKind::Event, ActivityKind::Task, ActivityKind::Interaction];
+    const KINDS: [ActivityKind; 3] = [
+        ActivityKind::Event,
+        ActivityKind::Task,
+        ActivityKind::Interaction,
+    ];
 
     #[test]
     fn events_are_never_deferred_or_in_progress() {

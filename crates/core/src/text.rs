@@ -7,7 +7,11 @@
 pub fn clean(s: Option<String>) -> Option<String> {
     let s = s?;
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.is_empty() { None } else { Some(joined) }
+    if joined.is_empty() {
+        None
+    } else {
+        Some(joined)
+    }
 }
 
 /// The key under which company names are compared for duplicates:

@@ -71,7 +71,9 @@ impl Table for Account {
 
     fn columns(d: &AccountData) -> Result<Columns> {
         let limit = match d.credit_limit {
-            Some(l) => Some(money::to_minor(l).map_err(|e| voronka_core::Invalid::field("credit_limit", e))?),
+            Some(l) => Some(
+                money::to_minor(l).map_err(|e| voronka_core::Invalid::field("credit_limit", e))?,
+            ),
             None => None,
         };
         Ok(vec![
@@ -84,8 +86,14 @@ impl Table for Account {
             ("actual_address", table::opt_string(&d.actual_address)),
             ("bank_name", table::opt_string(&d.bank_name)),
             ("bic", table::opt_string(&d.bic)),
-            ("settlement_account", table::opt_string(&d.settlement_account)),
-            ("correspondent_account", table::opt_string(&d.correspondent_account)),
+            (
+                "settlement_account",
+                table::opt_string(&d.settlement_account),
+            ),
+            (
+                "correspondent_account",
+                table::opt_string(&d.correspondent_account),
+            ),
             ("industry", table::opt_string(&d.industry)),
             ("territory", table::opt_string(&d.territory)),
             ("phones", table::json_list(&d.phones)),
@@ -93,7 +101,10 @@ impl Table for Account {
             ("website", table::opt_string(&d.website)),
             ("credit_limit_minor", table::opt_id(limit)),
             ("description", table::opt_string(&d.description)),
-            ("search_key", fold(&format!("{} {}", d.name, d.inn.as_deref().unwrap_or(""))).into()),
+            (
+                "search_key",
+                fold(&format!("{} {}", d.name, d.inn.as_deref().unwrap_or(""))).into(),
+            ),
         ])
     }
 
@@ -113,7 +124,11 @@ impl Table for Account {
 impl Rules for Account {
     const OWNED: bool = true;
 
-    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> BoxFuture<'a, Result<()>> {
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        r: &'a Self,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             refuse_if_referenced(
                 tx,

@@ -86,7 +86,11 @@ pub struct AuditEntry {
     pub changes: Vec<Change>,
 }
 
-pub(crate) async fn entries(c: &mut impl Conn, entity: EntityKind, id: Id) -> Result<Vec<AuditEntry>> {
+pub(crate) async fn entries(
+    c: &mut impl Conn,
+    entity: EntityKind,
+    id: Id,
+) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
         "SELECT id, entity, entity_id, action, user_id, at, changes FROM audit_log \
          WHERE entity = $1 AND entity_id = $2 ORDER BY id DESC LIMIT 500",

@@ -74,7 +74,10 @@ impl Table for Contact {
             ("emails", table::json_list(&d.emails)),
             ("birthday", table::opt_day(&d.birthday)),
             ("description", table::opt_string(&d.description)),
-            ("search_key", fold(&format!("{name} {}", d.emails.join(" "))).into()),
+            (
+                "search_key",
+                fold(&format!("{name} {}", d.emails.join(" "))).into(),
+            ),
         ])
     }
 
@@ -104,13 +107,18 @@ impl Rules for Contact {
     ) -> BoxFuture<'a, Result<Columns>> {
         Box::pin(async move {
             let mut errors = FieldErrors::new();
-            table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors).await?;
+            table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors)
+                .await?;
             errors.finish()?;
             Ok(Vec::new())
         })
     }
 
-    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> BoxFuture<'a, Result<()>> {
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        r: &'a Self,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             refuse_if_referenced(
                 tx,

@@ -317,7 +317,8 @@ pub(crate) mod col {
         row.try_get::<String, _>(c).map_err(StoreError::from)
     }
     pub fn os(row: &AnyRow, c: &str) -> Result<Option<String>> {
-        row.try_get::<Option<String>, _>(c).map_err(StoreError::from)
+        row.try_get::<Option<String>, _>(c)
+            .map_err(StoreError::from)
     }
     pub fn i(row: &AnyRow, c: &str) -> Result<i64> {
         row.try_get::<i64, _>(c).map_err(StoreError::from)

@@ -94,7 +94,10 @@ impl Table for Deal {
             ("amount_minor", minor.into()),
             ("currency", d.currency.as_str().to_owned().into()),
             ("probability", table::opt_id(d.probability)),
-            ("expected_close_date", table::opt_day(&d.expected_close_date)),
+            (
+                "expected_close_date",
+                table::opt_day(&d.expected_close_date),
+            ),
             ("source_id", table::opt_id(d.source_id)),
             ("description", table::opt_string(&d.description)),
             ("search_key", fold(&d.title).into()),
@@ -119,18 +122,19 @@ async fn stage_columns(
     loss: Option<LossReason>,
 ) -> Result<Columns> {
     let pipeline = match data.pipeline_id {
-        Some(id) => pipelines::load(tx, id)
-            .await?
-            .ok_or_else(|| Invalid::field("pipeline_id", "refers to a pipeline that does not exist"))?,
-        None => pipelines::default_pipeline(tx)
-            .await?
-            .ok_or_else(|| Invalid::field("pipeline_id", "is required: there is no default pipeline"))?,
+        Some(id) => pipelines::load(tx, id).await?.ok_or_else(|| {
+            Invalid::field("pipeline_id", "refers to a pipeline that does not exist")
+        })?,
+        None => pipelines::default_pipeline(tx).await?.ok_or_else(|| {
+            Invalid::field("pipeline_id", "is required: there is no default pipeline")
+        })?,
     };
     data.pipeline_id = Some(pipeline.id);
     let stage = match data.stage_id {
-        Some(id) => pipeline.stage(id).cloned().ok_or_else(|| {
-            Invalid::field("stage_id", "is not a stage of the deal's pipeline")
-        })?,
+        Some(id) => pipeline
+            .stage(id)
+            .cloned()
+            .ok_or_else(|| Invalid::field("stage_id", "is not a stage of the deal's pipeline"))?,
         None => pipeline
             .first_open_stage()
             .cloned()
@@ -148,7 +152,9 @@ async fn stage_columns(
     let (reason_id, reason) = match kind {
         StageKind::Lost => match (loss, old) {
             (Some(l), _) => (l.reason_id, l.reason),
-            (None, Some(o)) if was == Some(StageKind::Lost) => (o.loss_reason_id, o.loss_reason.clone()),
+            (None, Some(o)) if was == Some(StageKind::Lost) => {
+                (o.loss_reason_id, o.loss_reason.clone())
+            }
             (None, _) => {
                 return Err(Invalid::field(
                     "reason",
@@ -161,7 +167,14 @@ async fn stage_columns(
     };
     if reason_id.is_some() {
         let mut errors = FieldErrors::new();
-        crate::lookups::check(tx, LookupKind::LossReason, reason_id, "reason_id", &mut errors).await?;
+        crate::lookups::check(
+            tx,
+            LookupKind::LossReason,
+            reason_id,
+            "reason_id",
+            &mut errors,
+        )
+        .await?;
         errors.finish()?;
     }
     Ok(vec![
@@ -180,7 +193,14 @@ async fn check_refs(tx: &mut Tx, actor: &Actor, data: &DealData) -> Result<()> {
     let mut errors = FieldErrors::new();
     table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors).await?;
     table::check_ref::<Contact>(tx, actor, data.contact_id, "contact_id", &mut errors).await?;
-    crate::lookups::check(tx, LookupKind::LeadSource, data.source_id, "source_id", &mut errors).await?;
+    crate::lookups::check(
+        tx,
+        LookupKind::LeadSource,
+        data.source_id,
+        "source_id",
+        &mut errors,
+    )
+    .await?;
     errors.finish()?;
     Ok(())
 }
@@ -210,7 +230,11 @@ impl Rules for Deal {
         Box::pin(async move { after_stage(tx, actor, record, old).await })
     }
 
-    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> BoxFuture<'a, Result<()>> {
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        r: &'a Self,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             for sql in [
                 "DELETE FROM deal_stage_history WHERE deal_id = $1",
@@ -245,21 +269,47 @@ async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>
         .await?;
     }
     let newly = old.is_none_or(|o| o.status != deal.status);
-    if newly && deal.status == StageKind::Won
+    if newly
+        && deal.status == StageKind::Won
         && let Some(account_id) = deal.data.account_id
         && let Some(account) = table::load::<Account>(tx, account_id).await?
         && account.data.kind == AccountKind::Prospect
     {
         let mut data = account.data.clone();
         data.kind = AccountKind::Customer;
-        table::update::<Account>(tx, actor, &account, &data, None, Vec::new(), "became_customer").await?;
+        table::update::<Account>(
+            tx,
+            actor,
+            &account,
+            &data,
+            None,
+            Vec::new(),
+            "became_customer",
+        )
+        .await?;
     }
     if newly && deal.status == StageKind::Lost {
         let changes = [
-            Change { field: "deal_id".into(), old: Value::Null, new: json!(deal.id) },
-            Change { field: "deal_title".into(), old: Value::Null, new: json!(deal.data.title) },
-            Change { field: "loss_reason_id".into(), old: Value::Null, new: json!(deal.loss_reason_id) },
-            Change { field: "loss_reason".into(), old: Value::Null, new: json!(deal.loss_reason) },
+            Change {
+                field: "deal_id".into(),
+                old: Value::Null,
+                new: json!(deal.id),
+            },
+            Change {
+                field: "deal_title".into(),
+                old: Value::Null,
+                new: json!(deal.data.title),
+            },
+            Change {
+                field: "loss_reason_id".into(),
+                old: Value::Null,
+                new: json!(deal.loss_reason_id),
+            },
+            Change {
+                field: "loss_reason".into(),
+                old: Value::Null,
+                new: json!(deal.loss_reason),
+            },
         ];
         for (kind, id) in [
             (EntityKind::Account, deal.data.account_id),
@@ -311,7 +361,16 @@ async fn move_in(
     let mut data = old.data.clone();
     data.stage_id = Some(stage_id);
     let extra = stage_columns(tx, &mut data, Some(old), loss).await?;
-    let (deal, _) = table::update::<Deal>(tx, actor, old, &data, Some(old.meta.owner_id), extra, action).await?;
+    let (deal, _) = table::update::<Deal>(
+        tx,
+        actor,
+        old,
+        &data,
+        Some(old.meta.owner_id),
+        extra,
+        action,
+    )
+    .await?;
     after_stage(tx, actor, &deal, Some(old)).await?;
     Ok(deal)
 }
@@ -321,7 +380,16 @@ pub async fn move_deal(db: &Db, actor: &Actor, id: Id, req: MoveDeal) -> Result<
     db.write(move |tx| {
         boxed(async move {
             let old = table::get::<Deal>(tx, &actor, id).await?;
-            move_in(tx, &actor, &old, req.stage_id, req.reason_id, req.reason, "move").await
+            move_in(
+                tx,
+                &actor,
+                &old,
+                req.stage_id,
+                req.reason_id,
+                req.reason,
+                "move",
+            )
+            .await
         })
     })
     .await
@@ -348,7 +416,16 @@ pub async fn close(db: &Db, actor: &Actor, id: Id, req: CloseDeal) -> Result<Dea
             let stage = pipeline.first_of_kind(kind).ok_or_else(|| {
                 StoreError::Conflict(format!("the pipeline has no {} stage", kind.as_str()))
             })?;
-            move_in(tx, &actor, &old, stage.id, req.reason_id, req.reason, "close").await
+            move_in(
+                tx,
+                &actor,
+                &old,
+                stage.id,
+                req.reason_id,
+                req.reason,
+                "close",
+            )
+            .await
         })
     })
     .await
@@ -368,16 +445,30 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Id, req: ReopenDeal) -> Result<D
             let target = match req.stage_id {
                 Some(s) => s,
                 None => {
-                    let last_open = last_open_stage(tx, old.id).await?
-                        .filter(|s| pipeline.stage(*s).is_some_and(|s| s.data.kind == StageKind::Open));
+                    let last_open = last_open_stage(tx, old.id).await?.filter(|s| {
+                        pipeline
+                            .stage(*s)
+                            .is_some_and(|s| s.data.kind == StageKind::Open)
+                    });
                     match last_open.or_else(|| pipeline.first_open_stage().map(|s| s.id)) {
                         Some(s) => s,
-                        None => return Err(StoreError::Conflict("the pipeline has no open stage".into())),
+                        None => {
+                            return Err(StoreError::Conflict(
+                                "the pipeline has no open stage".into(),
+                            ));
+                        }
                     }
                 }
             };
-            if pipeline.stage(target).is_none_or(|s| s.data.kind != StageKind::Open) {
-                return Err(Invalid::field("stage_id", "must be an open stage of the deal's pipeline").into());
+            if pipeline
+                .stage(target)
+                .is_none_or(|s| s.data.kind != StageKind::Open)
+            {
+                return Err(Invalid::field(
+                    "stage_id",
+                    "must be an open stage of the deal's pipeline",
+                )
+                .into());
             }
             move_in(tx, &actor, &old, target, None, None, "reopen").await
         })
@@ -465,11 +556,22 @@ async fn team_in(c: &mut impl Conn, deal_id: Id) -> Result<Vec<DealMember>> {
     .fetch_all(c.conn())
     .await?;
     rows.iter()
-        .map(|r| Ok(DealMember { user_id: col::i(r, "user_id")?, name: col::s(r, "name")?, role: col::s(r, "role")? }))
+        .map(|r| {
+            Ok(DealMember {
+                user_id: col::i(r, "user_id")?,
+                name: col::s(r, "name")?,
+                role: col::s(r, "role")?,
+            })
+        })
         .collect()
 }
 
-pub async fn set_team(db: &Db, actor: &Actor, deal_id: Id, members: Vec<TeamMemberInput>) -> Result<Vec<DealMember>> {
+pub async fn set_team(
+    db: &Db,
+    actor: &Actor,
+    deal_id: Id,
+    members: Vec<TeamMemberInput>,
+) -> Result<Vec<DealMember>> {
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
@@ -493,19 +595,36 @@ pub async fn set_team(db: &Db, actor: &Actor, deal_id: Id, members: Vec<TeamMemb
                 }
             }
             errors.finish()?;
-            sqlx::query("DELETE FROM deal_members WHERE deal_id = $1").bind(deal_id).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM deal_members WHERE deal_id = $1")
+                .bind(deal_id)
+                .execute(tx.conn())
+                .await?;
             for m in &members {
-                sqlx::query("INSERT INTO deal_members (deal_id, user_id, role) VALUES ($1, $2, $3)")
-                    .bind(deal_id)
-                    .bind(m.user_id)
-                    .bind(m.role.trim())
-                    .execute(tx.conn())
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO deal_members (deal_id, user_id, role) VALUES ($1, $2, $3)",
+                )
+                .bind(deal_id)
+                .bind(m.user_id)
+                .bind(m.role.trim())
+                .execute(tx.conn())
+                .await?;
             }
             let after = team_in(tx, deal_id).await?;
-            let change = Change { field: "team".into(), old: table::to_json(&before), new: table::to_json(&after) };
+            let change = Change {
+                field: "team".into(),
+                old: table::to_json(&before),
+                new: table::to_json(&after),
+            };
             if change.old != change.new {
-                audit::record(tx, EntityKind::Deal, deal_id, "team", actor.user_id, &[change]).await?;
+                audit::record(
+                    tx,
+                    EntityKind::Deal,
+                    deal_id,
+                    "team",
+                    actor.user_id,
+                    &[change],
+                )
+                .await?;
             }
             Ok(after)
         })

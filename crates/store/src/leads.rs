@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sqlx::any::AnyRow;
 use voronka_core::money::Currency;
-use voronka_core::records::{
-    Account, Contact, Deal, EntityKind, Id, Lead, LeadData, LeadStatus,
-};
+use voronka_core::records::{Account, Contact, Deal, EntityKind, Id, Lead, LeadData, LeadStatus};
 use voronka_core::{FieldErrors, Invalid};
 
 impl Table for Lead {
@@ -97,8 +95,12 @@ impl Table for Lead {
             ("description", table::opt_string(&d.description)),
             (
                 "search_key",
-                fold(&format!("{name} {} {}", d.company.as_deref().unwrap_or(""), d.emails.join(" ")))
-                    .into(),
+                fold(&format!(
+                    "{name} {} {}",
+                    d.company.as_deref().unwrap_or(""),
+                    d.emails.join(" ")
+                ))
+                .into(),
             ),
         ])
     }
@@ -140,13 +142,24 @@ impl Rules for Lead {
                 }
             }
             let mut errors = FieldErrors::new();
-            crate::lookups::check(tx, voronka_core::records::LookupKind::LeadSource, data.source_id, "source_id", &mut errors).await?;
+            crate::lookups::check(
+                tx,
+                voronka_core::records::LookupKind::LeadSource,
+                data.source_id,
+                "source_id",
+                &mut errors,
+            )
+            .await?;
             errors.finish()?;
             Ok(Vec::new())
         })
     }
 
-    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> BoxFuture<'a, Result<()>> {
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        r: &'a Self,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move { crate::related::forget(tx, EntityKind::Lead, r.id).await })
     }
 }
@@ -242,9 +255,11 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
             // Account: linked, or built from the lead's company.
             let mut errors = FieldErrors::new();
             let linked_account =
-                table::check_ref::<Account>(tx, &actor, req.account_id, "account_id", &mut errors).await?;
+                table::check_ref::<Account>(tx, &actor, req.account_id, "account_id", &mut errors)
+                    .await?;
             let linked_contact =
-                table::check_ref::<Contact>(tx, &actor, req.contact_id, "contact_id", &mut errors).await?;
+                table::check_ref::<Contact>(tx, &actor, req.contact_id, "contact_id", &mut errors)
+                    .await?;
             errors.finish()?;
 
             let account_body = if linked_account.is_some() {
@@ -277,23 +292,42 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
             } else {
                 None
             };
-            if linked_account.is_none() && account_body.is_none() && linked_contact.is_none() && contact_body.is_none() {
-                return Err(Invalid::field("account", "the lead has neither a company nor a person to convert into").into());
+            if linked_account.is_none()
+                && account_body.is_none()
+                && linked_contact.is_none()
+                && contact_body.is_none()
+            {
+                return Err(Invalid::field(
+                    "account",
+                    "the lead has neither a company nor a person to convert into",
+                )
+                .into());
             }
 
             if !req.force {
                 let mut keys = Vec::new();
                 if let Some(b) = &account_body {
                     let a: voronka_core::records::AccountData =
-                        table::parse(Value::Object(strip_owner(b))).map_err(|e| prefixed("account", e.into()))?;
+                        table::parse(Value::Object(strip_owner(b)))
+                            .map_err(|e| prefixed("account", e.into()))?;
                     keys.extend(
-                        Doc::new(String::new()).company(Some(&a.name)).inn(a.inn.as_deref()).keys,
+                        Doc::new(String::new())
+                            .company(Some(&a.name))
+                            .inn(a.inn.as_deref())
+                            .keys,
                     );
                 }
                 if contact_body.is_some() || account_body.is_some() {
-                    keys.extend(lead_doc(d, String::new()).keys.into_iter().filter(|(k, _)| *k != "company" || account_body.is_some()));
+                    keys.extend(
+                        lead_doc(d, String::new())
+                            .keys
+                            .into_iter()
+                            .filter(|(k, _)| *k != "company" || account_body.is_some()),
+                    );
                 }
-                let found = search::duplicates(tx, &actor, &keys, Some((EntityKind::Lead, lead.id))).await?;
+                let found =
+                    search::duplicates(tx, &actor, &keys, Some((EntityKind::Lead, lead.id)))
+                        .await?;
                 if !found.is_empty() {
                     return Err(StoreError::Duplicates(found));
                 }
@@ -346,23 +380,43 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
             let mut data = lead.data.clone();
             data.status = LeadStatus::Converted;
             let extra: Columns = vec![
-                ("converted_account_id", table::opt_id(account.as_ref().map(|a| a.id))),
-                ("converted_contact_id", table::opt_id(contact.as_ref().map(|c| c.id))),
-                ("converted_deal_id", table::opt_id(deal.as_ref().map(|x| x.id))),
+                (
+                    "converted_account_id",
+                    table::opt_id(account.as_ref().map(|a| a.id)),
+                ),
+                (
+                    "converted_contact_id",
+                    table::opt_id(contact.as_ref().map(|c| c.id)),
+                ),
+                (
+                    "converted_deal_id",
+                    table::opt_id(deal.as_ref().map(|x| x.id)),
+                ),
                 ("converted_at", tx.now().to_db().into()),
             ];
-            let (lead, _) = table::update::<Lead>(tx, &actor, &lead, &data, None, extra, "convert").await?;
-            let from = [audit::Change { field: "lead_id".into(), old: Value::Null, new: json!(lead.id) }];
+            let (lead, _) =
+                table::update::<Lead>(tx, &actor, &lead, &data, None, extra, "convert").await?;
+            let from = [audit::Change {
+                field: "lead_id".into(),
+                old: Value::Null,
+                new: json!(lead.id),
+            }];
             for (kind, id) in [
                 (EntityKind::Account, account.as_ref().map(|a| a.id)),
                 (EntityKind::Contact, contact.as_ref().map(|c| c.id)),
                 (EntityKind::Deal, deal.as_ref().map(|x| x.id)),
             ] {
                 if let Some(id) = id {
-                    audit::record(tx, kind, id, "converted_from_lead", actor.user_id, &from).await?;
+                    audit::record(tx, kind, id, "converted_from_lead", actor.user_id, &from)
+                        .await?;
                 }
             }
-            Ok(Conversion { lead, account, contact, deal })
+            Ok(Conversion {
+                lead,
+                account,
+                contact,
+                deal,
+            })
         })
     })
     .await
@@ -373,4 +427,3 @@ fn strip_owner(b: &Map<String, Value>) -> Map<String, Value> {
     b.remove("owner_id");
     b
 }
-

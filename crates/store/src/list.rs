@@ -14,7 +14,10 @@ use crate::error::{Result, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rust_decimal::Decimal;
-use sea_query::{Alias, Asterisk, Cond, Expr, LikeExpr, Order, Query, SelectStatement, SimpleExpr, Value as SqValue};
+use sea_query::{
+    Alias, Asterisk, Cond, Expr, LikeExpr, Order, Query, SelectStatement, SimpleExpr,
+    Value as SqValue,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -45,11 +48,21 @@ pub struct Field {
 }
 
 pub const fn field(name: &'static str, ty: FieldType, nullable: bool) -> Field {
-    Field { name, column: name, ty, nullable }
+    Field {
+        name,
+        column: name,
+        ty,
+        nullable,
+    }
 }
 
 pub const fn money_field(name: &'static str, column: &'static str, nullable: bool) -> Field {
-    Field { name, column, ty: FieldType::Money, nullable }
+    Field {
+        name,
+        column,
+        ty: FieldType::Money,
+        nullable,
+    }
 }
 
 /// What an entity offers to the list engine.
@@ -196,7 +209,10 @@ pub async fn list<T>(
     };
     if sort_field.name != "id" {
         if sort_field.nullable {
-            q.order_by_expr(Expr::col(Alias::new(sort_field.column)).is_null(), Order::Asc);
+            q.order_by_expr(
+                Expr::col(Alias::new(sort_field.column)).is_null(),
+                Order::Asc,
+            );
         }
         q.order_by(Alias::new(sort_field.column), order.clone());
     }
@@ -210,7 +226,11 @@ pub async fn list<T>(
         _ => None,
     };
     let items = rows.iter().map(map).collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, next_cursor, total })
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 /// Case-insensitive "contains". SQLite's LOWER folds ASCII only, so for
@@ -245,9 +265,9 @@ fn quote_ident(column: &str) -> String {
 fn parse_value(f: &Field, raw: &str) -> Result<SqValue, String> {
     let raw = raw.trim();
     Ok(match f.ty {
-        FieldType::Id | FieldType::Int => {
-            SqValue::BigInt(Some(raw.parse::<i64>().map_err(|_| "must be a whole number")?))
-        }
+        FieldType::Id | FieldType::Int => SqValue::BigInt(Some(
+            raw.parse::<i64>().map_err(|_| "must be a whole number")?,
+        )),
         FieldType::Money => {
             let d = Decimal::from_str(raw).map_err(|_| "must be an amount such as 1500.00")?;
             SqValue::BigInt(Some(money::to_minor(d).map_err(|e| e.to_string())?))
@@ -293,7 +313,11 @@ fn filter(f: &Field, op: &str, raw: &str) -> Result<SimpleExpr, String> {
         }
         "gte" | "lte" if !matches!(f.ty, FieldType::Text | FieldType::Enum | FieldType::Bool) => {
             let v = parse_value(f, raw)?;
-            Ok(if op == "gte" { col().gte(v) } else { col().lte(v) })
+            Ok(if op == "gte" {
+                col().gte(v)
+            } else {
+                col().lte(v)
+            })
         }
         "contains" if f.ty == FieldType::Text => Ok(contains(f.column, raw.trim())),
         "null" => match raw {
@@ -317,11 +341,15 @@ fn after(f: Field, dir: Dir, v: Option<SqValue>, id: Id) -> Cond {
     }
     match v {
         Some(v) => {
-            let tail = Cond::any()
-                .add(beyond(col(), v.clone()))
-                .add(Cond::all().add(col().eq(v)).add(beyond(idc(), SqValue::BigInt(Some(id)))));
+            let tail = Cond::any().add(beyond(col(), v.clone())).add(
+                Cond::all()
+                    .add(col().eq(v))
+                    .add(beyond(idc(), SqValue::BigInt(Some(id)))),
+            );
             if f.nullable {
-                Cond::any().add(Cond::all().add(col().is_not_null()).add(tail)).add(col().is_null())
+                Cond::any()
+                    .add(Cond::all().add(col().is_not_null()).add(tail))
+                    .add(col().is_null())
             } else {
                 tail
             }

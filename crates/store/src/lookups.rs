@@ -10,13 +10,16 @@ use crate::table::{self, Columns, Table, merge, object, parse};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use voronka_core::FieldErrors;
-use voronka_core::records::{Competitor, CompetitorData, EntityKind, Id, Lookup, LookupData, LookupKind, RecordData};
+use voronka_core::records::{
+    Competitor, CompetitorData, EntityKind, Id, Lookup, LookupData, LookupKind, RecordData,
+};
 
 fn from_row(r: &AnyRow) -> Result<Lookup> {
     let kind = col::s(r, "kind")?;
     Ok(Lookup {
         id: col::i(r, "id")?,
-        kind: LookupKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("lookup kind {kind}")))?,
+        kind: LookupKind::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt(format!("lookup kind {kind}")))?,
         data: LookupData {
             name: col::s(r, "name")?,
             position: col::i(r, "position")?,
@@ -56,7 +59,9 @@ pub(crate) async fn check(
         match load(c, kind, id).await {
             Ok(l) if l.data.active => {}
             Ok(_) => errors.add(field, "refers to an entry that is no longer in use"),
-            Err(StoreError::NotFound) => errors.add(field, "refers to an entry that does not exist"),
+            Err(StoreError::NotFound) => {
+                errors.add(field, "refers to an entry that does not exist")
+            }
             Err(e) => return Err(e),
         }
     }
@@ -71,7 +76,15 @@ pub async fn create(db: &Db, actor: &Actor, kind: LookupKind, body: Value) -> Re
         boxed(async move {
             let id = insert(tx, kind, &data).await?;
             let l = load(tx, kind, id).await?;
-            crate::audit::record(tx, EntityKind::Lookup, id, "create", actor.user_id, &crate::audit::creation(&table::to_json(&l))).await?;
+            crate::audit::record(
+                tx,
+                EntityKind::Lookup,
+                id,
+                "create",
+                actor.user_id,
+                &crate::audit::creation(&table::to_json(&l)),
+            )
+            .await?;
             Ok(l)
         })
     })
@@ -92,7 +105,13 @@ async fn insert(tx: &mut Tx, kind: LookupKind, data: &LookupData) -> Result<Id> 
     .await
 }
 
-pub async fn update(db: &Db, actor: &Actor, kind: LookupKind, id: Id, body: Value) -> Result<Lookup> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    kind: LookupKind,
+    id: Id,
+    body: Value,
+) -> Result<Lookup> {
     require_admin(actor)?;
     let actor = actor.clone();
     db.write(move |tx| {
@@ -112,7 +131,15 @@ pub async fn update(db: &Db, actor: &Actor, kind: LookupKind, id: Id, body: Valu
             .await?;
             let new = load(tx, kind, id).await?;
             let changes = crate::audit::diff(&table::to_json(&old), &table::to_json(&new));
-            crate::audit::record(tx, EntityKind::Lookup, id, "update", actor.user_id, &changes).await?;
+            crate::audit::record(
+                tx,
+                EntityKind::Lookup,
+                id,
+                "update",
+                actor.user_id,
+                &changes,
+            )
+            .await?;
             Ok(new)
         })
     })
@@ -131,7 +158,11 @@ pub async fn delete(db: &Db, actor: &Actor, kind: LookupKind, id: Id) -> Result<
                 LookupKind::LossReason => "loss_reason_id",
             };
             let mut uses = 0i64;
-            let tables: &[&str] = if kind == LookupKind::LeadSource { &["leads", "deals"] } else { &["deals"] };
+            let tables: &[&str] = if kind == LookupKind::LeadSource {
+                &["leads", "deals"]
+            } else {
+                &["deals"]
+            };
             for t in tables {
                 use sqlx::Row;
                 let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t} WHERE {column} = $1"))
@@ -146,9 +177,20 @@ pub async fn delete(db: &Db, actor: &Actor, kind: LookupKind, id: Id) -> Result<
                     "{uses} record(s) use this entry; deactivate it instead (active: false)"
                 )));
             }
-            sqlx::query("DELETE FROM lookups WHERE id = $1").bind(id).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM lookups WHERE id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
             let changes = crate::audit::diff(&table::to_json(&old), &Value::Null);
-            crate::audit::record(tx, EntityKind::Lookup, id, "delete", actor.user_id, &changes).await?;
+            crate::audit::record(
+                tx,
+                EntityKind::Lookup,
+                id,
+                "delete",
+                actor.user_id,
+                &changes,
+            )
+            .await?;
             Ok(())
         })
     })
@@ -165,7 +207,11 @@ pub(crate) async fn seed_in(tx: &mut Tx, locale: &str) -> Result<()> {
             .try_get(0)?;
         if n == 0 {
             for (i, name) in kind.defaults(locale).into_iter().enumerate() {
-                let data = LookupData { name: name.into(), position: i as i64, active: true };
+                let data = LookupData {
+                    name: name.into(),
+                    position: i as i64,
+                    active: true,
+                };
                 insert(tx, kind, &data).await?;
             }
         }
@@ -177,7 +223,10 @@ impl Table for Competitor {
     const KIND: EntityKind = EntityKind::Competitor;
     const SPEC: ListSpec = ListSpec {
         table: "competitors",
-        fields: &[field("id", FieldType::Id, false), field("name", FieldType::Text, false)],
+        fields: &[
+            field("id", FieldType::Id, false),
+            field("name", FieldType::Text, false),
+        ],
         searchable: false,
         owned: false,
     };
@@ -216,7 +265,11 @@ impl Table for Competitor {
 impl Rules for Competitor {
     const OWNED: bool = false;
 
-    fn before_delete<'a>(tx: &'a mut Tx, _actor: &'a Actor, r: &'a Self) -> futures::future::BoxFuture<'a, Result<()>> {
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        r: &'a Self,
+    ) -> futures::future::BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             crate::rules::refuse_if_referenced(
                 tx,

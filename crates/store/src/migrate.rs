@@ -48,10 +48,11 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
     )
     .execute(pool)
     .await?;
-    let current: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_version")
-        .fetch_one(pool)
-        .await?
-        .try_get("v")?;
+    let current: i64 =
+        sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_version")
+            .fetch_one(pool)
+            .await?
+            .try_get("v")?;
     if current > latest_version() {
         return Err(StoreError::Migration(format!(
             "the database is at schema version {current}, newer than this Voronka ({}); upgrade Voronka",

@@ -102,7 +102,15 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<Note> {
             )
             .await?;
             let note = load(tx, &actor, id).await?;
-            audit::record(tx, EntityKind::Note, id, "create", actor.user_id, &audit::creation(&to_json(&note))).await?;
+            audit::record(
+                tx,
+                EntityKind::Note,
+                id,
+                "create",
+                actor.user_id,
+                &audit::creation(&to_json(&note)),
+            )
+            .await?;
             Ok(note)
         })
     })
@@ -111,10 +119,13 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<Note> {
 
 /// Only the author, a head of sales or an administrator may change or delete a note.
 fn may_edit(actor: &Actor, note: &Note) -> Result<()> {
-    if actor.role.sees_everything() || (actor.user_id.is_some() && actor.user_id == note.author_id) {
+    if actor.role.sees_everything() || (actor.user_id.is_some() && actor.user_id == note.author_id)
+    {
         Ok(())
     } else {
-        Err(StoreError::Forbidden("only the author can change this note".into()))
+        Err(StoreError::Forbidden(
+            "only the author can change this note".into(),
+        ))
     }
 }
 
@@ -125,8 +136,11 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Note>
             let old = load(tx, &actor, id).await?;
             may_edit(&actor, &old)?;
             let data = merge(&old.data, object(body)?)?.validate()?;
-            if data.related_type != old.data.related_type || data.related_id != old.data.related_id {
-                return Err(Invalid::field("related_id", "a note cannot move to another record").into());
+            if data.related_type != old.data.related_type || data.related_id != old.data.related_id
+            {
+                return Err(
+                    Invalid::field("related_id", "a note cannot move to another record").into(),
+                );
             }
             table::update_row(tx, "notes", id, vec![("body", data.body.clone().into())]).await?;
             let new = load(tx, &actor, id).await?;
@@ -144,7 +158,10 @@ pub async fn delete(db: &Db, actor: &Actor, id: Id) -> Result<()> {
         boxed(async move {
             let old = load(tx, &actor, id).await?;
             may_edit(&actor, &old)?;
-            sqlx::query("DELETE FROM notes WHERE id = $1").bind(id).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM notes WHERE id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
             let changes = audit::diff(&to_json(&old), &Value::Null);
             audit::record(tx, EntityKind::Note, id, "delete", actor.user_id, &changes).await?;
             Ok(())

@@ -16,7 +16,9 @@ pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
     if actor.is_admin() {
         Ok(())
     } else {
-        Err(StoreError::Forbidden("only an administrator can change this".into()))
+        Err(StoreError::Forbidden(
+            "only an administrator can change this".into(),
+        ))
     }
 }
 
@@ -46,11 +48,13 @@ fn pipeline_from_row(r: &AnyRow, stages: Vec<Stage>) -> Result<Pipeline> {
 }
 
 async fn stages_of(c: &mut impl Conn, pipeline_id: Id) -> Result<Vec<Stage>> {
-    let rows = sqlx::query("SELECT * FROM stages WHERE pipeline_id = $1 AND archived = $2 ORDER BY position, id")
-        .bind(pipeline_id)
-        .bind(false)
-        .fetch_all(c.conn())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT * FROM stages WHERE pipeline_id = $1 AND archived = $2 ORDER BY position, id",
+    )
+    .bind(pipeline_id)
+    .bind(false)
+    .fetch_all(c.conn())
+    .await?;
     rows.iter().map(stage_from_row).collect()
 }
 
@@ -69,9 +73,10 @@ pub(crate) async fn load(c: &mut impl Conn, id: Id) -> Result<Option<Pipeline>> 
 }
 
 pub(crate) async fn default_pipeline(c: &mut impl Conn) -> Result<Option<Pipeline>> {
-    let row = sqlx::query("SELECT id FROM pipelines ORDER BY is_default DESC, position, id LIMIT 1")
-        .fetch_optional(c.conn())
-        .await?;
+    let row =
+        sqlx::query("SELECT id FROM pipelines ORDER BY is_default DESC, position, id LIMIT 1")
+            .fetch_optional(c.conn())
+            .await?;
     match row {
         Some(r) => load(c, col::i(&r, "id")?).await,
         None => Ok(None),
@@ -84,18 +89,25 @@ pub async fn list(db: &Db) -> Result<Vec<Pipeline>> {
 }
 
 pub(crate) async fn list_in(c: &mut impl Conn) -> Result<Vec<Pipeline>> {
-    let rows = sqlx::query("SELECT * FROM pipelines ORDER BY position, id").fetch_all(c.conn()).await?;
-    let all_stages = sqlx::query("SELECT * FROM stages WHERE archived = $1 ORDER BY pipeline_id, position, id")
-        .bind(false)
+    let rows = sqlx::query("SELECT * FROM pipelines ORDER BY position, id")
         .fetch_all(c.conn())
-        .await?
-        .iter()
-        .map(stage_from_row)
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
+    let all_stages =
+        sqlx::query("SELECT * FROM stages WHERE archived = $1 ORDER BY pipeline_id, position, id")
+            .bind(false)
+            .fetch_all(c.conn())
+            .await?
+            .iter()
+            .map(stage_from_row)
+            .collect::<Result<Vec<_>>>()?;
     rows.iter()
         .map(|r| {
             let id = col::i(r, "id")?;
-            let stages = all_stages.iter().filter(|s| s.pipeline_id == id).cloned().collect();
+            let stages = all_stages
+                .iter()
+                .filter(|s| s.pipeline_id == id)
+                .cloned()
+                .collect();
             pipeline_from_row(r, stages)
         })
         .collect()
@@ -143,28 +155,50 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
     };
     check_stage_set(&stages)?;
     let actor = actor.clone();
-    db.write(move |tx| boxed(async move { create_in(tx, &actor, data, stages).await })).await
+    db.write(move |tx| boxed(async move { create_in(tx, &actor, data, stages).await }))
+        .await
 }
 
 fn prefix(p: &str, e: Invalid) -> Invalid {
     let mut errors = FieldErrors::new();
     for (k, m) in e.0.iter() {
-        errors.add(format!("{p}{}", if k == "body" { String::new() } else { format!(".{k}") }), m);
+        errors.add(
+            format!(
+                "{p}{}",
+                if k == "body" {
+                    String::new()
+                } else {
+                    format!(".{k}")
+                }
+            ),
+            m,
+        );
     }
     Invalid(errors)
 }
 
 fn check_stage_set(stages: &[StageData]) -> Result<(), Invalid> {
     if !stages.iter().any(|s| s.kind == StageKind::Open) {
-        return Err(Invalid::field("stages", "a pipeline needs at least one open stage"));
+        return Err(Invalid::field(
+            "stages",
+            "a pipeline needs at least one open stage",
+        ));
     }
     Ok(())
 }
 
-pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, data: PipelineData, stages: Vec<StageData>) -> Result<Pipeline> {
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    data: PipelineData,
+    stages: Vec<StageData>,
+) -> Result<Pipeline> {
     let count: i64 = {
         use sqlx::Row;
-        sqlx::query("SELECT COUNT(*) FROM pipelines").fetch_one(tx.conn()).await?.try_get(0)?
+        sqlx::query("SELECT COUNT(*) FROM pipelines")
+            .fetch_one(tx.conn())
+            .await?
+            .try_get(0)?
     };
     let is_default = data.is_default || count == 0;
     let id = table::insert_row(
@@ -181,11 +215,23 @@ pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, data: PipelineData, st
         clear_other_defaults(tx, id).await?;
     }
     for (i, s) in stages.iter().enumerate() {
-        let position = if s.position == 0 { i as i64 } else { s.position };
+        let position = if s.position == 0 {
+            i as i64
+        } else {
+            s.position
+        };
         insert_stage(tx, id, s, position).await?;
     }
     let p = load(tx, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(tx, EntityKind::Pipeline, id, "create", actor.user_id, &creation(&to_json(&p))).await?;
+    audit::record(
+        tx,
+        EntityKind::Pipeline,
+        id,
+        "create",
+        actor.user_id,
+        &creation(&to_json(&p)),
+    )
+    .await?;
     Ok(p)
 }
 
@@ -212,21 +258,35 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Pipel
             let old = load(tx, id).await?.ok_or(StoreError::NotFound)?;
             let data = merge(&old.data, object(body)?)?.validate()?;
             if old.data.is_default && !data.is_default {
-                return Err(Invalid::field("is_default", "make another pipeline the default instead").into());
+                return Err(Invalid::field(
+                    "is_default",
+                    "make another pipeline the default instead",
+                )
+                .into());
             }
-            sqlx::query("UPDATE pipelines SET name = $1, position = $2, is_default = $3 WHERE id = $4")
-                .bind(&data.name)
-                .bind(data.position)
-                .bind(data.is_default)
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE pipelines SET name = $1, position = $2, is_default = $3 WHERE id = $4",
+            )
+            .bind(&data.name)
+            .bind(data.position)
+            .bind(data.is_default)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
             if data.is_default {
                 clear_other_defaults(tx, id).await?;
             }
             let new = load(tx, id).await?.ok_or(StoreError::NotFound)?;
             let changes = audit::diff(&to_json(&old.data), &to_json(&new.data));
-            audit::record(tx, EntityKind::Pipeline, id, "update", actor.user_id, &changes).await?;
+            audit::record(
+                tx,
+                EntityKind::Pipeline,
+                id,
+                "update",
+                actor.user_id,
+                &changes,
+            )
+            .await?;
             Ok(new)
         })
     })
@@ -247,12 +307,32 @@ pub async fn delete(db: &Db, actor: &Actor, id: Id) -> Result<()> {
             )
             .await?;
             if old.data.is_default {
-                return Err(StoreError::Conflict("the default pipeline cannot be deleted; make another one the default first".into()));
+                return Err(StoreError::Conflict(
+                    "the default pipeline cannot be deleted; make another one the default first"
+                        .into(),
+                ));
             }
-            sqlx::query("DELETE FROM deal_stage_history WHERE pipeline_id = $1").bind(id).execute(tx.conn()).await?;
-            sqlx::query("DELETE FROM stages WHERE pipeline_id = $1").bind(id).execute(tx.conn()).await?;
-            sqlx::query("DELETE FROM pipelines WHERE id = $1").bind(id).execute(tx.conn()).await?;
-            audit::record(tx, EntityKind::Pipeline, id, "delete", actor.user_id, &audit::diff(&to_json(&old), &Value::Null)).await?;
+            sqlx::query("DELETE FROM deal_stage_history WHERE pipeline_id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            sqlx::query("DELETE FROM stages WHERE pipeline_id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            sqlx::query("DELETE FROM pipelines WHERE id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            audit::record(
+                tx,
+                EntityKind::Pipeline,
+                id,
+                "delete",
+                actor.user_id,
+                &audit::diff(&to_json(&old), &Value::Null),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -267,13 +347,25 @@ pub async fn create_stage(db: &Db, actor: &Actor, pipeline_id: Id, body: Value) 
         boxed(async move {
             let p = load(tx, pipeline_id).await?.ok_or(StoreError::NotFound)?;
             let position = if data.position == 0 {
-                p.stages.iter().map(|s| s.data.position).max().map_or(0, |m| m + 1)
+                p.stages
+                    .iter()
+                    .map(|s| s.data.position)
+                    .max()
+                    .map_or(0, |m| m + 1)
             } else {
                 data.position
             };
             let id = insert_stage(tx, pipeline_id, &data, position).await?;
             let stage = load_stage(tx, id).await?;
-            audit::record(tx, EntityKind::Stage, id, "create", actor.user_id, &creation(&to_json(&stage))).await?;
+            audit::record(
+                tx,
+                EntityKind::Stage,
+                id,
+                "create",
+                actor.user_id,
+                &creation(&to_json(&stage)),
+            )
+            .await?;
             Ok(stage)
         })
     })
@@ -349,16 +441,33 @@ pub async fn delete_stage(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 "the stage holds {n} deal(s); move them to another stage first",
             )
             .await?;
-            let p = load(tx, old.pipeline_id).await?.ok_or(StoreError::NotFound)?;
-            let remaining: Vec<StageData> = p.stages.iter().filter(|s| s.id != id).map(|s| s.data.clone()).collect();
-            check_stage_set(&remaining).map_err(|_| StoreError::Conflict("the last open stage of a pipeline cannot be deleted".into()))?;
+            let p = load(tx, old.pipeline_id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let remaining: Vec<StageData> = p
+                .stages
+                .iter()
+                .filter(|s| s.id != id)
+                .map(|s| s.data.clone())
+                .collect();
+            check_stage_set(&remaining).map_err(|_| {
+                StoreError::Conflict("the last open stage of a pipeline cannot be deleted".into())
+            })?;
             // Past moves keep pointing at it, so reports stay true: it is archived, not erased.
             sqlx::query("UPDATE stages SET archived = $1 WHERE id = $2")
                 .bind(true)
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
-            audit::record(tx, EntityKind::Stage, id, "delete", actor.user_id, &audit::diff(&to_json(&old), &Value::Null)).await?;
+            audit::record(
+                tx,
+                EntityKind::Stage,
+                id,
+                "delete",
+                actor.user_id,
+                &audit::diff(&to_json(&old), &Value::Null),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -372,7 +481,11 @@ pub async fn seed(db: &Db, locale: &str) -> Result<()> {
         boxed(async move {
             if default_pipeline(tx).await?.is_none() {
                 let (name, stages) = default_stages(&locale);
-                let data = PipelineData { name, position: 0, is_default: true };
+                let data = PipelineData {
+                    name,
+                    position: 0,
+                    is_default: true,
+                };
                 create_in(tx, &Actor::system(), data, stages).await?;
             }
             crate::lookups::seed_in(tx, &locale).await

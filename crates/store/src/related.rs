@@ -11,7 +11,11 @@ pub(crate) async fn forget(tx: &mut Tx, kind: EntityKind, id: Id) -> Result<()> 
         "DELETE FROM activities WHERE related_type = $1 AND related_id = $2",
         "DELETE FROM notes WHERE related_type = $1 AND related_id = $2",
     ] {
-        sqlx::query(sql).bind(kind.as_str()).bind(id).execute(tx.conn()).await?;
+        sqlx::query(sql)
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
     }
     let link = match kind {
         EntityKind::Account => Some("converted_account_id"),
@@ -20,10 +24,12 @@ pub(crate) async fn forget(tx: &mut Tx, kind: EntityKind, id: Id) -> Result<()> 
         _ => None,
     };
     if let Some(column) = link {
-        sqlx::query(&format!("UPDATE leads SET {column} = NULL WHERE {column} = $1"))
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE leads SET {column} = NULL WHERE {column} = $1"
+        ))
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
     }
     Ok(())
 }

@@ -60,8 +60,14 @@ pub async fn create<T: Rules>(db: &Db, actor: &Actor, body: Value) -> Result<T> 
 /// Like [`create`], inside a transaction that does more (lead conversion).
 pub(crate) async fn create_in<T: Rules>(tx: &mut Tx, actor: &Actor, body: Value) -> Result<T> {
     let mut body = table::object(body)?;
-    let owner = if T::OWNED { table::take_id(&mut body, "owner_id")? } else { None };
-    let flags = Flags { force: table::take_bool(&mut body, "force")? };
+    let owner = if T::OWNED {
+        table::take_id(&mut body, "owner_id")?
+    } else {
+        None
+    };
+    let flags = Flags {
+        force: table::take_bool(&mut body, "force")?,
+    };
     let mut data = table::parse::<T::Data>(Value::Object(body))?.validate()?;
     let owner = if T::OWNED {
         Some(table::resolve_owner(tx, actor, owner, None).await?)
@@ -80,8 +86,14 @@ pub async fn update<T: Rules>(db: &Db, actor: &Actor, id: Id, body: Value) -> Re
         boxed(async move {
             let old = table::get::<T>(tx, &actor, id).await?;
             let mut patch = table::object(body)?;
-            let owner = if T::OWNED { table::take_id(&mut patch, "owner_id")? } else { None };
-            let flags = Flags { force: table::take_bool(&mut patch, "force")? };
+            let owner = if T::OWNED {
+                table::take_id(&mut patch, "owner_id")?
+            } else {
+                None
+            };
+            let flags = Flags {
+                force: table::take_bool(&mut patch, "force")?,
+            };
             let mut data = table::merge(old.data(), patch)?.validate()?;
             data.check_change(old.data())?;
             let owner = if T::OWNED {
@@ -133,7 +145,11 @@ pub(crate) async fn refuse_if_referenced(
     message: &str,
 ) -> Result<()> {
     use sqlx::Row;
-    let n: i64 = sqlx::query(sql).bind(id).fetch_one(tx.conn()).await?.try_get(0)?;
+    let n: i64 = sqlx::query(sql)
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
     if n > 0 {
         return Err(StoreError::Conflict(message.replace("{n}", &n.to_string())));
     }

@@ -25,7 +25,11 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(title: String) -> Doc {
-        Doc { title, body: Vec::new(), keys: Vec::new() }
+        Doc {
+            title,
+            body: Vec::new(),
+            keys: Vec::new(),
+        }
     }
 
     pub fn text(mut self, v: Option<&str>) -> Doc {
@@ -99,13 +103,21 @@ fn doc_key(kind: EntityKind, id: Id) -> i64 {
 
 /// Replaces the record's search entry and duplicate keys.
 pub(crate) async fn index<T: Table>(tx: &mut Tx, record: &T) -> Result<()> {
-    let Some(doc) = record.search_doc() else { return Ok(()) };
+    let Some(doc) = record.search_doc() else {
+        return Ok(());
+    };
     remove(tx, T::KIND, record.id()).await?;
     put(tx, T::KIND, record.id(), record.owner_id(), &doc).await
 }
 
 /// Writes a search entry and duplicate keys for a record known to have none yet.
-pub(crate) async fn put(tx: &mut Tx, kind: EntityKind, id: Id, owner: Option<Id>, doc: &Doc) -> Result<()> {
+pub(crate) async fn put(
+    tx: &mut Tx,
+    kind: EntityKind,
+    id: Id,
+    owner: Option<Id>,
+    doc: &Doc,
+) -> Result<()> {
     let body = doc.body.join(" ");
     let key = doc_key(kind, id);
     let sql = match tx.backend() {
@@ -126,13 +138,15 @@ pub(crate) async fn put(tx: &mut Tx, kind: EntityKind, id: Id, owner: Option<Id>
         .execute(tx.conn())
         .await?;
     for (key_type, value) in &doc.keys {
-        sqlx::query("INSERT INTO dedup_keys (entity, entity_id, key_type, value) VALUES ($1, $2, $3, $4)")
-            .bind(kind.as_str())
-            .bind(id)
-            .bind(*key_type)
-            .bind(value)
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "INSERT INTO dedup_keys (entity, entity_id, key_type, value) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(*key_type)
+        .bind(value)
+        .execute(tx.conn())
+        .await?;
     }
     Ok(())
 }
@@ -145,7 +159,10 @@ pub(crate) async fn remove(tx: &mut Tx, kind: EntityKind, id: Id) -> Result<()> 
         Backend::Sqlite => "DELETE FROM search_index WHERE rowid = $1",
         Backend::Postgres => "DELETE FROM search_index WHERE doc_key = $1",
     };
-    sqlx::query(sql).bind(doc_key(kind, id)).execute(tx.conn()).await?;
+    sqlx::query(sql)
+        .bind(doc_key(kind, id))
+        .execute(tx.conn())
+        .await?;
     sqlx::query("DELETE FROM dedup_keys WHERE entity = $1 AND entity_id = $2")
         .bind(kind.as_str())
         .bind(id)
@@ -166,12 +183,14 @@ pub struct Hit {
 pub fn query_terms(q: &str) -> Vec<String> {
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     let phone_like = digits.len() >= 5
-        && q.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
     if phone_like {
         let mut keys = phone::phone_search_keys(q);
         keys.retain(|k| !k.is_empty());
         // The national number is what the index always holds for Russian phones.
-        let national = if digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8')) {
+        let national = if digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8'))
+        {
             digits[1..].to_owned()
         } else {
             digits
@@ -196,11 +215,19 @@ pub async fn search(c: &mut impl Conn, actor: &Actor, q: &str, limit: i64) -> Re
     let (match_sql, query) = match c.backend() {
         Backend::Sqlite => (
             "search_index MATCH $1",
-            terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+            terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" "),
         ),
         Backend::Postgres => (
             "tsv @@ to_tsquery('russian', $1)",
-            terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+            terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" & "),
         ),
     };
     args.push(query);
@@ -208,11 +235,20 @@ pub async fn search(c: &mut impl Conn, actor: &Actor, q: &str, limit: i64) -> Re
     if let Some(owners) = &owners {
         let list: Vec<String> = owners.iter().map(|o| o.to_string()).collect();
         // Ids are integers from our own database, not user input.
-        sql.push_str(&format!(" AND owner_id IN ({})", if list.is_empty() { "NULL".into() } else { list.join(",") }));
+        sql.push_str(&format!(
+            " AND owner_id IN ({})",
+            if list.is_empty() {
+                "NULL".into()
+            } else {
+                list.join(",")
+            }
+        ));
     }
     sql.push_str(match c.backend() {
         Backend::Sqlite => " ORDER BY rank LIMIT $2",
-        Backend::Postgres => " ORDER BY ts_rank(tsv, to_tsquery('russian', $1)) DESC, entity_id DESC LIMIT $2",
+        Backend::Postgres => {
+            " ORDER BY ts_rank(tsv, to_tsquery('russian', $1)) DESC, entity_id DESC LIMIT $2"
+        }
     });
     let rows = sqlx::query(&sql)
         .bind(&args[0])
@@ -257,7 +293,9 @@ pub(crate) async fn duplicates(
     }
     let mut out = Vec::new();
     for ((entity, id), matched_on) in found {
-        let Some(kind) = EntityKind::parse(&entity) else { continue };
+        let Some(kind) = EntityKind::parse(&entity) else {
+            continue;
+        };
         if exclude == Some((kind, id)) {
             continue;
         }

@@ -91,7 +91,8 @@ pub fn parse<D: DeserializeOwned>(value: Value) -> Result<D, Invalid> {
         if let Some(rest) = inner.strip_prefix("unknown field `")
             && let Some(name) = rest.split('`').next()
         {
-            let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+            // The path already ends at the unknown field.
+            let field = if path == "." { name.to_owned() } else { path };
             return Invalid::field(&field, "is not a known field");
         }
         if let Some(rest) = inner.strip_prefix("missing field `")
@@ -170,11 +171,9 @@ pub(crate) async fn resolve_owner(
     };
     match active {
         Some(true) if actor.can_see_owner(owner) => Ok(owner),
-        Some(true) => Err(Invalid::field(
-            "owner_id",
-            "must be yourself or a member of your team",
-        )
-        .into()),
+        Some(true) => {
+            Err(Invalid::field("owner_id", "must be yourself or a member of your team").into())
+        }
         _ => Err(Invalid::field("owner_id", "is not an active user").into()),
     }
 }
@@ -273,7 +272,10 @@ pub(crate) async fn update<T: Table>(
 pub(crate) async fn update_row(tx: &mut Tx, table: &str, id: Id, cols: Columns) -> Result<()> {
     let mut q = Query::update();
     q.table(Alias::new(table))
-        .values(cols.into_iter().map(|(c, v)| (Alias::new(c), SimpleExpr::Value(v))))
+        .values(
+            cols.into_iter()
+                .map(|(c, v)| (Alias::new(c), SimpleExpr::Value(v))),
+        )
         .and_where(Expr::col(Alias::new("id")).eq(id));
     let n = execute(tx, &q).await?;
     if n == 0 {
@@ -305,7 +307,9 @@ pub(crate) fn to_json<T: Serialize>(v: &T) -> Value {
 
 /// JSON list column value.
 pub(crate) fn json_list(v: &[String]) -> SqValue {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into()).into()
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
 }
 
 pub(crate) fn enum_value<T: Serialize>(v: &T) -> SqValue {

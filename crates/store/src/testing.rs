@@ -7,7 +7,9 @@ use rand::RngCore;
 
 /// The URL tests run against, or `None` for SQLite.
 pub fn test_database_url() -> Option<String> {
-    std::env::var("VORONKA_TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("VORONKA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 fn unique_name() -> String {
@@ -36,7 +38,10 @@ pub async fn fresh_db() -> Result<(Db, String)> {
         None => {
             let dir = std::env::temp_dir().join("voronka-tests");
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::Migration(e.to_string()))?;
-            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
         }
     };
     let db = Db::connect(&url).await?;

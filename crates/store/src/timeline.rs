@@ -29,7 +29,12 @@ pub struct TimelineEntry {
     pub item: TimelineItem,
 }
 
-pub async fn timeline(db: &Db, actor: &Actor, kind: EntityKind, id: Id) -> Result<Vec<TimelineEntry>> {
+pub async fn timeline(
+    db: &Db,
+    actor: &Actor,
+    kind: EntityKind,
+    id: Id,
+) -> Result<Vec<TimelineEntry>> {
     let mut c = db.reader().await?;
     check_related(&mut c, actor, kind, id)
         .await
@@ -43,18 +48,30 @@ pub async fn timeline(db: &Db, actor: &Actor, kind: EntityKind, id: Id) -> Resul
         if matches!(entry.action.as_str(), "move" | "close" | "reopen") {
             continue;
         }
-        out.push(TimelineEntry { at: entry.at, item: TimelineItem::Change(entry) });
+        out.push(TimelineEntry {
+            at: entry.at,
+            item: TimelineItem::Change(entry),
+        });
     }
     if kind == EntityKind::Deal {
         for m in history_in(&mut c, id).await? {
-            out.push(TimelineEntry { at: m.at, item: TimelineItem::StageMove(m) });
+            out.push(TimelineEntry {
+                at: m.at,
+                item: TimelineItem::StageMove(m),
+            });
         }
     }
     for a in activities_of(&mut c, kind, id).await? {
-        out.push(TimelineEntry { at: a.meta.created_at, item: TimelineItem::Activity(a) });
+        out.push(TimelineEntry {
+            at: a.meta.created_at,
+            item: TimelineItem::Activity(a),
+        });
     }
     for n in crate::notes::of_record(&mut c, kind, id).await? {
-        out.push(TimelineEntry { at: n.created_at, item: TimelineItem::Note(n) });
+        out.push(TimelineEntry {
+            at: n.created_at,
+            item: TimelineItem::Note(n),
+        });
     }
     out.sort_by(|a, b| b.at.cmp(&a.at));
     Ok(out)

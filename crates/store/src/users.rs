@@ -33,7 +33,8 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
     })
 }
 
-const USER_COLUMNS: &str = "id, login, name, email, role, team_id, locale, time_zone, active, created_at";
+const USER_COLUMNS: &str =
+    "id, login, name, email, role, team_id, locale, time_zone, active, created_at";
 
 pub(crate) async fn load_user(c: &mut impl Conn, id: Id) -> Result<Option<User>> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
@@ -50,10 +51,12 @@ pub async fn get_user(db: &Db, id: Id) -> Result<User> {
 
 pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<(User, Option<String>)>> {
     let mut c = db.reader().await?;
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"))
-        .bind(login.trim().to_lowercase())
-        .fetch_optional(c.conn())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE login = $1"
+    ))
+    .bind(login.trim().to_lowercase())
+    .fetch_optional(c.conn())
+    .await?;
     match row {
         Some(r) => Ok(Some((user_from_row(&r)?, col::os(&r, "password_hash")?))),
         None => Ok(None),
@@ -62,16 +65,21 @@ pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<(User, Option<
 
 pub async fn list_users(db: &Db) -> Result<Vec<User>> {
     let mut c = db.reader().await?;
-    let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name, id"))
-        .fetch_all(c.conn())
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY name, id"
+    ))
+    .fetch_all(c.conn())
+    .await?;
     rows.iter().map(user_from_row).collect()
 }
 
 pub async fn count_users(db: &Db) -> Result<i64> {
     use sqlx::Row;
     let mut c = db.reader().await?;
-    Ok(sqlx::query("SELECT COUNT(*) FROM users").fetch_one(c.conn()).await?.try_get(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM users")
+        .fetch_one(c.conn())
+        .await?
+        .try_get(0)?)
 }
 
 /// The user behind a session or token, with what they may see; `None` when disabled.
@@ -81,7 +89,9 @@ pub async fn actor_for(db: &Db, user_id: Id) -> Result<Option<(User, Actor)>> {
 }
 
 pub(crate) async fn actor_in(c: &mut impl Conn, user_id: Id) -> Result<Option<(User, Actor)>> {
-    let Some(user) = load_user(c, user_id).await? else { return Ok(None) };
+    let Some(user) = load_user(c, user_id).await? else {
+        return Ok(None);
+    };
     if !user.data.active {
         return Ok(None);
     }
@@ -91,12 +101,18 @@ pub(crate) async fn actor_in(c: &mut impl Conn, user_id: Id) -> Result<Option<(U
                 .bind(team_id)
                 .fetch_optional(c.conn())
                 .await?;
-            let vis = team.map(|t| col::b(&t, "team_visibility")).transpose()?.unwrap_or(false);
+            let vis = team
+                .map(|t| col::b(&t, "team_visibility"))
+                .transpose()?
+                .unwrap_or(false);
             let rows = sqlx::query("SELECT id FROM users WHERE team_id = $1")
                 .bind(team_id)
                 .fetch_all(c.conn())
                 .await?;
-            let ids = rows.iter().map(|r| col::i(r, "id")).collect::<Result<Vec<_>>>()?;
+            let ids = rows
+                .iter()
+                .map(|r| col::i(r, "id"))
+                .collect::<Result<Vec<_>>>()?;
             (Some(ids), vis)
         }
         _ => (None, false),
@@ -104,14 +120,22 @@ pub(crate) async fn actor_in(c: &mut impl Conn, user_id: Id) -> Result<Option<(U
     let actor = Actor {
         user_id: Some(user.id),
         role: user.data.role,
-        visible_owners: visible_owners(user.data.role, user.id, members.as_deref(), team_visibility),
+        visible_owners: visible_owners(
+            user.data.role,
+            user.id,
+            members.as_deref(),
+            team_visibility,
+        ),
     };
     Ok(Some((user, actor)))
 }
 
 async fn check_team(tx: &mut Tx, team_id: Option<Id>) -> Result<()> {
     if let Some(t) = team_id {
-        let found = sqlx::query("SELECT id FROM teams WHERE id = $1").bind(t).fetch_optional(tx.conn()).await?;
+        let found = sqlx::query("SELECT id FROM teams WHERE id = $1")
+            .bind(t)
+            .fetch_optional(tx.conn())
+            .await?;
         if found.is_none() {
             return Err(Invalid::field("team_id", "refers to a team that does not exist").into());
         }
@@ -128,7 +152,12 @@ fn login_taken(e: StoreError) -> StoreError {
 }
 
 /// Creates a user. `password_hash` is computed by the caller (argon2 lives in the web layer).
-pub async fn create_user(db: &Db, actor: &Actor, body: Value, password_hash: Option<String>) -> Result<User> {
+pub async fn create_user(
+    db: &Db,
+    actor: &Actor,
+    body: Value,
+    password_hash: Option<String>,
+) -> Result<User> {
     require_admin(actor)?;
     let data = parse::<UserData>(body)?.validate()?;
     let actor = actor.clone();
@@ -154,7 +183,15 @@ pub async fn create_user(db: &Db, actor: &Actor, body: Value, password_hash: Opt
             .await
             .map_err(login_taken)?;
             let user = load_user(tx, id).await?.ok_or(StoreError::NotFound)?;
-            audit::record(tx, EntityKind::User, id, "create", actor.user_id, &audit::creation(&to_json(&user))).await?;
+            audit::record(
+                tx,
+                EntityKind::User,
+                id,
+                "create",
+                actor.user_id,
+                &audit::creation(&to_json(&user)),
+            )
+            .await?;
             Ok(user)
         })
     })
@@ -169,7 +206,9 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
     let is_self = actor.user_id == Some(id);
     if !actor.is_admin() {
         if !is_self {
-            return Err(StoreError::Forbidden("only an administrator can change other users".into()));
+            return Err(StoreError::Forbidden(
+                "only an administrator can change other users".into(),
+            ));
         }
         if let Some(k) = patch.keys().find(|k| !SELF_FIELDS.contains(&k.as_str())) {
             return Err(Invalid::field(k, "only an administrator can change this").into());
@@ -180,7 +219,8 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
         boxed(async move {
             let old = load_user(tx, id).await?.ok_or(StoreError::NotFound)?;
             let data = merge(&old.data, patch)?.validate()?;
-            if is_self && (!data.active || data.role != Role::Admin) && old.data.role == Role::Admin {
+            if is_self && (!data.active || data.role != Role::Admin) && old.data.role == Role::Admin
+            {
                 return Err(Invalid::field("role", "you cannot demote or disable yourself").into());
             }
             check_team(tx, data.team_id).await?;
@@ -202,7 +242,10 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
             .await
             .map_err(login_taken)?;
             if !data.active {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(tx.conn()).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
             }
             let new = load_user(tx, id).await?.ok_or(StoreError::NotFound)?;
             let changes = audit::diff(&to_json(&old), &to_json(&new));
@@ -214,15 +257,27 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
 }
 
 /// Stores a new password hash and ends the user's other sessions.
-pub async fn set_password_hash(db: &Db, actor: &Actor, id: Id, hash: String, keep_session: Option<String>) -> Result<()> {
+pub async fn set_password_hash(
+    db: &Db,
+    actor: &Actor,
+    id: Id,
+    hash: String,
+    keep_session: Option<String>,
+) -> Result<()> {
     if !actor.is_admin() && actor.user_id != Some(id) {
-        return Err(StoreError::Forbidden("only an administrator can change other users' passwords".into()));
+        return Err(StoreError::Forbidden(
+            "only an administrator can change other users' passwords".into(),
+        ));
     }
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
             load_user(tx, id).await?.ok_or(StoreError::NotFound)?;
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(&hash).bind(id).execute(tx.conn()).await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(&hash)
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
             let keep = keep_session.map(|t| hash_token(&t)).unwrap_or_default();
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(id)
@@ -249,7 +304,9 @@ fn team_from_row(r: &AnyRow) -> Result<Team> {
 
 pub async fn list_teams(db: &Db) -> Result<Vec<Team>> {
     let mut c = db.reader().await?;
-    let rows = sqlx::query("SELECT * FROM teams ORDER BY name, id").fetch_all(c.conn()).await?;
+    let rows = sqlx::query("SELECT * FROM teams ORDER BY name, id")
+        .fetch_all(c.conn())
+        .await?;
     rows.iter().map(team_from_row).collect()
 }
 
@@ -294,7 +351,15 @@ pub async fn create_team(db: &Db, actor: &Actor, body: Value) -> Result<Team> {
             )
             .await?;
             let team = load_team(tx, id).await?;
-            audit::record(tx, EntityKind::Team, id, "create", actor.user_id, &audit::creation(&to_json(&team))).await?;
+            audit::record(
+                tx,
+                EntityKind::Team,
+                id,
+                "create",
+                actor.user_id,
+                &audit::creation(&to_json(&team)),
+            )
+            .await?;
             Ok(team)
         })
     })
@@ -321,7 +386,15 @@ pub async fn update_team(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
             )
             .await?;
             let new = load_team(tx, id).await?;
-            audit::record(tx, EntityKind::Team, id, "update", actor.user_id, &audit::diff(&to_json(&old), &to_json(&new))).await?;
+            audit::record(
+                tx,
+                EntityKind::Team,
+                id,
+                "update",
+                actor.user_id,
+                &audit::diff(&to_json(&old), &to_json(&new)),
+            )
+            .await?;
             Ok(new)
         })
     })
@@ -341,8 +414,19 @@ pub async fn delete_team(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 "the team has {n} member(s); move them to another team first",
             )
             .await?;
-            sqlx::query("DELETE FROM teams WHERE id = $1").bind(id).execute(tx.conn()).await?;
-            audit::record(tx, EntityKind::Team, id, "delete", actor.user_id, &audit::diff(&to_json(&old), &Value::Null)).await?;
+            sqlx::query("DELETE FROM teams WHERE id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            audit::record(
+                tx,
+                EntityKind::Team,
+                id,
+                "delete",
+                actor.user_id,
+                &audit::diff(&to_json(&old), &Value::Null),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -398,7 +482,10 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
     let hash = hash_token(token);
     db.write(move |tx| {
         boxed(async move {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(hash)
+                .execute(tx.conn())
+                .await?;
             Ok(())
         })
     })
@@ -427,9 +514,16 @@ fn token_from_row(r: &AnyRow) -> Result<ApiToken> {
 }
 
 /// Creates an API token for `user_id`; the secret is returned once and never stored.
-pub async fn create_token(db: &Db, actor: &Actor, user_id: Id, name: &str) -> Result<(ApiToken, String)> {
+pub async fn create_token(
+    db: &Db,
+    actor: &Actor,
+    user_id: Id,
+    name: &str,
+) -> Result<(ApiToken, String)> {
     if !actor.is_admin() && actor.user_id != Some(user_id) {
-        return Err(StoreError::Forbidden("only an administrator can create tokens for other users".into()));
+        return Err(StoreError::Forbidden(
+            "only an administrator can create tokens for other users".into(),
+        ));
     }
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -442,7 +536,9 @@ pub async fn create_token(db: &Db, actor: &Actor, user_id: Id, name: &str) -> Re
         .write(move |tx| {
             boxed(async move {
                 if load_user(tx, user_id).await?.is_none() {
-                    return Err(Invalid::field("user_id", "refers to a user that does not exist").into());
+                    return Err(
+                        Invalid::field("user_id", "refers to a user that does not exist").into(),
+                    );
                 }
                 let id = table::insert_row(
                     tx,
@@ -455,9 +551,20 @@ pub async fn create_token(db: &Db, actor: &Actor, user_id: Id, name: &str) -> Re
                     ],
                 )
                 .await?;
-                let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1").bind(id).fetch_one(tx.conn()).await?;
+                let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(tx.conn())
+                    .await?;
                 let token = token_from_row(&row)?;
-                audit::record(tx, EntityKind::Token, id, "create", actor.user_id, &audit::creation(&to_json(&token))).await?;
+                audit::record(
+                    tx,
+                    EntityKind::Token,
+                    id,
+                    "create",
+                    actor.user_id,
+                    &audit::creation(&to_json(&token)),
+                )
+                .await?;
                 Ok(token)
             })
         })
@@ -473,8 +580,17 @@ pub async fn list_tokens(db: &Db, actor: &Actor, user_id: Option<Id>) -> Result<
     };
     let mut c = db.reader().await?;
     let rows = match user_id {
-        Some(u) => sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id DESC").bind(u).fetch_all(c.conn()).await?,
-        None => sqlx::query("SELECT * FROM api_tokens ORDER BY id DESC").fetch_all(c.conn()).await?,
+        Some(u) => {
+            sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+                .bind(u)
+                .fetch_all(c.conn())
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT * FROM api_tokens ORDER BY id DESC")
+                .fetch_all(c.conn())
+                .await?
+        }
     };
     rows.iter().map(token_from_row).collect()
 }
@@ -483,7 +599,11 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: Id) -> Result<()> {
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
-            let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1").bind(id).fetch_optional(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+            let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or(StoreError::NotFound)?;
             let token = token_from_row(&row)?;
             if !actor.is_admin() && actor.user_id != Some(token.user_id) {
                 return Err(StoreError::NotFound);
@@ -491,7 +611,11 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: Id) -> Result<()> {
             if token.revoked_at.is_some() {
                 return Ok(());
             }
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2").bind(tx.now().to_db()).bind(id).execute(tx.conn()).await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+                .bind(tx.now().to_db())
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
             audit::record(tx, EntityKind::Token, id, "revoke", actor.user_id, &[]).await?;
             Ok(())
         })
@@ -516,7 +640,11 @@ pub async fn token_user(db: &Db, secret: &str) -> Result<Option<Id>> {
     if stale {
         db.write(move |tx| {
             boxed(async move {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(tx.now().to_db()).bind(id).execute(tx.conn()).await?;
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(tx.now().to_db())
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
                 Ok(())
             })
         })
@@ -526,13 +654,19 @@ pub async fn token_user(db: &Db, secret: &str) -> Result<Option<Id>> {
 }
 
 /// Failed logins under `key` (a login or an IP) since `since`.
-pub async fn recent_failures(db: &Db, key: &str, since: Timestamp) -> Result<(i64, Option<Timestamp>)> {
+pub async fn recent_failures(
+    db: &Db,
+    key: &str,
+    since: Timestamp,
+) -> Result<(i64, Option<Timestamp>)> {
     let mut c = db.reader().await?;
-    let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE key = $1 AND at > $2")
-        .bind(key)
-        .bind(since.to_db())
-        .fetch_one(c.conn())
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE key = $1 AND at > $2",
+    )
+    .bind(key)
+    .bind(since.to_db())
+    .fetch_one(c.conn())
+    .await?;
     Ok((col::i(&row, "n")?, col::ots(&row, "first")?))
 }
 
@@ -540,9 +674,16 @@ pub async fn record_failure(db: &Db, keys: Vec<String>) -> Result<()> {
     db.write(move |tx| {
         boxed(async move {
             let now = tx.now();
-            sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(now.plus_seconds(-86_400).to_db()).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                .bind(now.plus_seconds(-86_400).to_db())
+                .execute(tx.conn())
+                .await?;
             for k in &keys {
-                sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(k).bind(now.to_db()).execute(tx.conn()).await?;
+                sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                    .bind(k)
+                    .bind(now.to_db())
+                    .execute(tx.conn())
+                    .await?;
             }
             Ok(())
         })
@@ -553,7 +694,10 @@ pub async fn record_failure(db: &Db, keys: Vec<String>) -> Result<()> {
 pub async fn clear_failures(db: &Db, key: String) -> Result<()> {
     db.write(move |tx| {
         boxed(async move {
-            sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                .bind(key)
+                .execute(tx.conn())
+                .await?;
             Ok(())
         })
     })

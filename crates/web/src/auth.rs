@@ -3,8 +3,10 @@
 use crate::error::{ApiError, ApiResult, ErrorBody, WriteErrors};
 use crate::extract::Typed;
 use crate::state::AppState;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -13,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use voronka_core::records::{Id, User};
-use voronka_store::users::{self, ApiToken};
 use voronka_store::Actor;
+use voronka_store::users::{self, ApiToken};
 
 pub const SESSION_COOKIE: &str = "voronka_session";
 
@@ -53,13 +55,22 @@ impl FromRequestParts<AppState> for Auth {
         let (user_id, session) = if let Some(token) = bearer(&parts.headers) {
             (users::token_user(&state.db, token).await?, None)
         } else if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            (users::session_user(&state.db, token).await?, Some(token.to_owned()))
+            (
+                users::session_user(&state.db, token).await?,
+                Some(token.to_owned()),
+            )
         } else {
             (None, None)
         };
         let user_id = user_id.ok_or(ApiError::Unauthorized)?;
-        let (user, actor) = users::actor_for(&state.db, user_id).await?.ok_or(ApiError::Unauthorized)?;
-        Ok(Auth { user, actor, session })
+        let (user, actor) = users::actor_for(&state.db, user_id)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Auth {
+            user,
+            actor,
+            session,
+        })
     }
 }
 
@@ -93,7 +104,9 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let h = hash.unwrap_or_else(|| dummy_hash().to_owned());
         match PasswordHash::new(&h) {
-            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         }
     })
@@ -116,7 +129,11 @@ pub struct Me {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> ApiResult<HeaderValue> {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
@@ -131,9 +148,15 @@ async fn check_rate(state: &AppState, keys: &[String]) -> ApiResult<()> {
         let (n, first) = users::recent_failures(&state.db, key, now.plus_seconds(-window)).await?;
         if n >= state.config.login_attempts {
             let retry_after = first
-                .map(|f| (f.plus_seconds(window).inner() - now.inner()).whole_seconds().max(1))
+                .map(|f| {
+                    (f.plus_seconds(window).inner() - now.inner())
+                        .whole_seconds()
+                        .max(1)
+                })
                 .unwrap_or(window);
-            return Err(ApiError::TooManyRequests { retry_after: retry_after as u64 });
+            return Err(ApiError::TooManyRequests {
+                retry_after: retry_after as u64,
+            });
         }
     }
     Ok(())
@@ -164,9 +187,15 @@ pub async fn login(
     };
     users::clear_failures(&state.db, format!("login:{login}")).await?;
     let token = users::create_session(&state.db, user.id, state.config.session_ttl_seconds).await?;
-    let (_, actor) = users::actor_for(&state.db, user.id).await?.ok_or(ApiError::Unauthorized)?;
+    let (_, actor) = users::actor_for(&state.db, user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     let cookie = session_cookie(&state, &token, state.config.session_ttl_seconds)?;
-    let mut resp = Json(Me { user, visible_owners: actor.visible_owners }).into_response();
+    let mut resp = Json(Me {
+        user,
+        visible_owners: actor.visible_owners,
+    })
+    .into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
 }
@@ -179,7 +208,8 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Resp
         users::delete_session(&state.db, token).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
     Ok(resp)
 }
 
@@ -187,14 +217,23 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<Resp
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(auth: Auth) -> Json<Me> {
-    Json(Me { user: auth.user, visible_owners: auth.actor.visible_owners })
+    Json(Me {
+        user: auth.user,
+        visible_owners: auth.actor.visible_owners,
+    })
 }
 
 /// Change your profile: name, email, locale, time_zone.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = Object,
     responses((status = 200, body = User), WriteErrors))]
-pub async fn update_me(State(state): State<AppState>, auth: Auth, crate::extract::JsonBody(body): crate::extract::JsonBody) -> ApiResult<Json<User>> {
-    Ok(Json(users::update_user(&state.db, &auth.actor, auth.user.id, body).await?))
+pub async fn update_me(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::extract::JsonBody(body): crate::extract::JsonBody,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        users::update_user(&state.db, &auth.actor, auth.user.id, body).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -207,19 +246,42 @@ pub struct ChangePassword {
 /// Change your password; your other sessions end.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204, description = "Changed"), WriteErrors))]
-pub async fn change_password(State(state): State<AppState>, auth: Auth, Typed(req): Typed<ChangePassword>) -> ApiResult<StatusCode> {
-    let hash = users::find_by_login(&state.db, &auth.user.data.login).await?.and_then(|(_, h)| h);
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Typed(req): Typed<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    let hash = users::find_by_login(&state.db, &auth.user.data.login)
+        .await?
+        .and_then(|(_, h)| h);
     if !verify_password(req.current_password, hash).await {
-        return Err(ApiError::Invalid([("current_password".to_owned(), "is not your current password".to_owned())].into()));
+        return Err(ApiError::Invalid(
+            [(
+                "current_password".to_owned(),
+                "is not your current password".to_owned(),
+            )]
+            .into(),
+        ));
     }
-    users::check_password(&req.new_password).map_err(|e| ApiError::Invalid(rename(e, "new_password")))?;
+    users::check_password(&req.new_password)
+        .map_err(|e| ApiError::Invalid(rename(e, "new_password")))?;
     let hash = hash_password(req.new_password).await?;
-    users::set_password_hash(&state.db, &auth.actor, auth.user.id, hash, auth.session.clone()).await?;
+    users::set_password_hash(
+        &state.db,
+        &auth.actor,
+        auth.user.id,
+        hash,
+        auth.session.clone(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn rename(e: voronka_core::Invalid, to: &str) -> std::collections::BTreeMap<String, String> {
-    e.0.into_map().into_values().map(|v| (to.to_owned(), v)).collect()
+    e.0.into_map()
+        .into_values()
+        .map(|v| (to.to_owned(), v))
+        .collect()
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -241,7 +303,11 @@ pub struct CreatedToken {
 /// Create an API token.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = CreateToken,
     responses((status = 201, body = CreatedToken), WriteErrors))]
-pub async fn create_token(State(state): State<AppState>, auth: Auth, Typed(req): Typed<CreateToken>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Typed(req): Typed<CreateToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let user_id = req.user_id.unwrap_or(auth.user.id);
     let (token, secret) = users::create_token(&state.db, &auth.actor, user_id, &req.name).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
@@ -256,14 +322,24 @@ pub struct TokenQuery {
 /// Your API tokens (administrators: everyone's, or one user's).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", params(TokenQuery),
     responses((status = 200, body = Vec<ApiToken>), crate::error::ReadErrors))]
-pub async fn list_tokens(State(state): State<AppState>, auth: Auth, axum::extract::Query(q): axum::extract::Query<TokenQuery>) -> ApiResult<Json<Vec<ApiToken>>> {
-    Ok(Json(users::list_tokens(&state.db, &auth.actor, q.user_id).await?))
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Query(q): axum::extract::Query<TokenQuery>,
+) -> ApiResult<Json<Vec<ApiToken>>> {
+    Ok(Json(
+        users::list_tokens(&state.db, &auth.actor, q.user_id).await?,
+    ))
 }
 
 /// Revoke an API token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204, description = "Revoked"), WriteErrors))]
-pub async fn revoke_token(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
     users::revoke_token(&state.db, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -82,9 +82,19 @@ impl ApiError {
 
     pub fn body(self) -> ErrorBody {
         let (code, message, fields, candidates) = match self {
-            ApiError::Unauthorized => ("unauthorized", "log in or send a valid API token".to_owned(), BTreeMap::new(), None),
+            ApiError::Unauthorized => (
+                "unauthorized",
+                "log in or send a valid API token".to_owned(),
+                BTreeMap::new(),
+                None,
+            ),
             ApiError::Forbidden(m) => ("forbidden", m, BTreeMap::new(), None),
-            ApiError::NotFound => ("not_found", "no such record".to_owned(), BTreeMap::new(), None),
+            ApiError::NotFound => (
+                "not_found",
+                "no such record".to_owned(),
+                BTreeMap::new(),
+                None,
+            ),
             ApiError::Conflict(m) => ("conflict", m, BTreeMap::new(), None),
             ApiError::Duplicates(c) => (
                 "duplicates",
@@ -107,9 +117,21 @@ impl ApiError {
                 BTreeMap::new(),
                 None,
             ),
-            ApiError::Internal => ("internal", "something went wrong on our side; it has been logged".to_owned(), BTreeMap::new(), None),
+            ApiError::Internal => (
+                "internal",
+                "something went wrong on our side; it has been logged".to_owned(),
+                BTreeMap::new(),
+                None,
+            ),
         };
-        ErrorBody { error: ErrorDetail { code, message, fields, candidates } }
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                fields,
+                candidates,
+            },
+        }
     }
 }
 

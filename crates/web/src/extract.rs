@@ -18,7 +18,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
                 "send the body as JSON with Content-Type: application/json".into(),
             )),
-            Err(e) => Err(ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))),
+            Err(e) => Err(ApiError::BadRequest(format!(
+                "the body is not valid JSON: {}",
+                e.body_text()
+            ))),
         }
     }
 }
@@ -31,6 +34,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Typed<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let JsonBody(v) = JsonBody::from_request(req, state).await?;
-        voronka_store::table::parse::<T>(v).map(Typed).map_err(ApiError::from)
+        voronka_store::table::parse::<T>(v)
+            .map(Typed)
+            .map_err(ApiError::from)
     }
 }

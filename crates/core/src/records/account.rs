@@ -128,7 +128,9 @@ impl RecordData for AccountData {
                         c.errors.check(field, rule(account, bic));
                     }
                     Some(_) => {}
-                    None => c.errors.add("bic", "is required to check the bank accounts"),
+                    None => c
+                        .errors
+                        .add("bic", "is required to check the bank accounts"),
                 }
             }
         }
@@ -208,6 +210,12 @@ mod tests {
     fn credit_limit_cannot_be_negative() {
         let mut a = sber();
         a.credit_limit = Some(Decimal::new(-1, 0));
-        assert!(a.validate().unwrap_err().0.into_map().contains_key("credit_limit"));
+        assert!(
+            a.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("credit_limit")
+        );
     }
 }

@@ -75,7 +75,11 @@ impl RecordData for ActivityData {
         if !self.kind.allows(status) {
             c.errors.add(
                 "status",
-                format_args!("{} is not a status of {}", status.as_str(), self.kind.as_str()),
+                format_args!(
+                    "{} is not a status of {}",
+                    status.as_str(),
+                    self.kind.as_str()
+                ),
             );
         }
         if !self.related_type.is_sales_record() {
@@ -83,20 +87,20 @@ impl RecordData for ActivityData {
                 .add("related_type", "must be lead, account, contact or deal");
         }
         match self.kind {
-            ActivityKind::Event => {
-                match (self.start_at, self.end_at) {
-                    (None, _) => c.errors.add("start_at", "is required for an event"),
-                    (Some(_), None) => c.errors.add("end_at", "is required for an event"),
-                    (Some(s), Some(e)) if e < s => {
-                        c.errors.add("end_at", "must not be before the start")
-                    }
-                    _ => {}
+            ActivityKind::Event => match (self.start_at, self.end_at) {
+                (None, _) => c.errors.add("start_at", "is required for an event"),
+                (Some(_), None) => c.errors.add("end_at", "is required for an event"),
+                (Some(s), Some(e)) if e < s => {
+                    c.errors.add("end_at", "must not be before the start")
                 }
-            }
+                _ => {}
+            },
             ActivityKind::Interaction => {
                 if self.channel.is_none() {
-                    c.errors
-                        .add("channel", "is required for an interaction: call, email, message or meeting");
+                    c.errors.add(
+                        "channel",
+                        "is required for an interaction: call, email, message or meeting",
+                    );
                 }
             }
             ActivityKind::Task => {}
@@ -127,7 +131,10 @@ impl RecordData for ActivityData {
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
         if self.kind != old.kind {
-            return Err(Invalid::field("kind", "cannot be changed; create a new activity"));
+            return Err(Invalid::field(
+                "kind",
+                "cannot be changed; create a new activity",
+            ));
         }
         let (from, to) = (old.status(), self.status());
         if !self.kind.can_transition(from, to) {
@@ -156,16 +163,32 @@ mod tests {
 
     #[test]
     fn an_event_needs_times_in_order() {
-        let e = parse(json!({"kind": "event", "subject": "Встреча", "related_type": "deal", "related_id": 1,
-            "start_at": "2026-11-23T10:00:00Z", "end_at": "2026-11-23T09:00:00Z"}));
-        assert!(e.validate().unwrap_err().0.into_map().contains_key("end_at"));
+        let e = parse(
+            json!({"kind": "event", "subject": "Встреча", "related_type": "deal", "related_id": 1,
+            "start_at": "2026-11-23T10:00:00Z", "end_at": "2026-11-23T09:00:00Z"}),
+        );
+        assert!(
+            e.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("end_at")
+        );
     }
 
     #[test]
     fn an_event_cannot_be_deferred() {
-        let e = parse(json!({"kind": "event", "subject": "Встреча", "related_type": "deal", "related_id": 1,
-            "status": "deferred", "start_at": "2026-11-23T10:00:00Z", "end_at": "2026-11-23T11:00:00Z"}));
-        assert!(e.validate().unwrap_err().0.into_map().contains_key("status"));
+        let e = parse(
+            json!({"kind": "event", "subject": "Встреча", "related_type": "deal", "related_id": 1,
+            "status": "deferred", "start_at": "2026-11-23T10:00:00Z", "end_at": "2026-11-23T11:00:00Z"}),
+        );
+        assert!(
+            e.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("status")
+        );
     }
 
     #[test]
@@ -190,7 +213,14 @@ mod tests {
 
     #[test]
     fn activities_attach_only_to_sales_records() {
-        let t = parse(json!({"kind": "task", "subject": "X", "related_type": "user", "related_id": 2}));
-        assert!(t.validate().unwrap_err().0.into_map().contains_key("related_type"));
+        let t =
+            parse(json!({"kind": "task", "subject": "X", "related_type": "user", "related_id": 2}));
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("related_type")
+        );
     }
 }

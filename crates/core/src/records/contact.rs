@@ -60,7 +60,8 @@ impl RecordData for ContactData {
             description: c.long_text("description", self.description),
         };
         if out.first_name.is_none() && out.last_name.is_none() {
-            c.errors.add("last_name", "a contact needs a first or last name");
+            c.errors
+                .add("last_name", "a contact needs a first or last name");
         }
         c.finish(out)
     }
@@ -72,11 +73,22 @@ mod tests {
 
     #[test]
     fn a_contact_needs_a_name() {
-        let c: ContactData = serde_json::from_value(serde_json::json!({"position": "CEO"})).unwrap();
-        assert!(c.validate().unwrap_err().0.into_map().contains_key("last_name"));
         let c: ContactData =
-            serde_json::from_value(serde_json::json!({"first_name": "Анна", "birthday": "1990-05-01"}))
-                .unwrap();
-        assert_eq!(c.validate().unwrap().birthday.unwrap().to_string(), "1990-05-01");
+            serde_json::from_value(serde_json::json!({"position": "CEO"})).unwrap();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("last_name")
+        );
+        let c: ContactData = serde_json::from_value(
+            serde_json::json!({"first_name": "Анна", "birthday": "1990-05-01"}),
+        )
+        .unwrap();
+        assert_eq!(
+            c.validate().unwrap().birthday.unwrap().to_string(),
+            "1990-05-01"
+        );
     }
 }

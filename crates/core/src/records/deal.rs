@@ -65,8 +65,10 @@ impl RecordData for DealData {
             c.errors.add("probability", "must be between 0 and 100");
         }
         if self.account_id.is_none() && self.contact_id.is_none() {
-            c.errors
-                .add("account_id", "a deal needs a customer: an account or a contact");
+            c.errors.add(
+                "account_id",
+                "a deal needs a customer: an account or a contact",
+            );
         }
         let out = DealData {
             title: c.required("title", Some(self.title), 300),
@@ -85,7 +87,10 @@ impl RecordData for DealData {
     }
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
-        if old.pipeline_id.is_some() && self.pipeline_id != old.pipeline_id && self.stage_id == old.stage_id {
+        if old.pipeline_id.is_some()
+            && self.pipeline_id != old.pipeline_id
+            && self.stage_id == old.stage_id
+        {
             return Err(Invalid::field(
                 "stage_id",
                 "is required when the deal changes pipeline",
@@ -137,7 +142,10 @@ pub fn check_loss_reason(
     match kind {
         StageKind::Lost => {
             if reason_id.is_none() && reason.is_none() {
-                return Err(Invalid::field("reason", "is required to close a deal as lost"));
+                return Err(Invalid::field(
+                    "reason",
+                    "is required to close a deal as lost",
+                ));
             }
             if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
                 return Err(Invalid::field("reason", "must be at most 1000 characters"));
@@ -154,8 +162,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn deal() -> DealData {
-        serde_json::from_value(serde_json::json!({"title": "Поставка", "account_id": 1, "amount": "150000.50"}))
-            .unwrap()
+        serde_json::from_value(
+            serde_json::json!({"title": "Поставка", "account_id": 1, "amount": "150000.50"}),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -173,15 +183,29 @@ mod tests {
     #[test]
     fn lost_needs_a_reason() {
         assert!(check_loss_reason(StageKind::Lost, None, Some("  ".into())).is_err());
-        assert!(check_loss_reason(StageKind::Lost, Some(3), None).unwrap().is_some());
-        assert!(check_loss_reason(StageKind::Won, None, None).unwrap().is_none());
+        assert!(
+            check_loss_reason(StageKind::Lost, Some(3), None)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            check_loss_reason(StageKind::Won, None, None)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn kopeck_fractions_are_refused() {
         let mut d = deal();
         d.amount = Decimal::new(1001, 3);
-        assert!(d.validate().unwrap_err().0.into_map().contains_key("amount"));
+        assert!(
+            d.validate()
+                .unwrap_err()
+                .0
+                .into_map()
+                .contains_key("amount")
+        );
     }
 
     proptest! {

@@ -120,7 +120,10 @@ impl RecordData for LeadData {
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
         if old.status == LeadStatus::Converted && self.status != LeadStatus::Converted {
-            return Err(Invalid::field("status", "a converted lead cannot change status"));
+            return Err(Invalid::field(
+                "status",
+                "a converted lead cannot change status",
+            ));
         }
         if old.status != LeadStatus::Converted && self.status == LeadStatus::Converted {
             return Err(Invalid::field(
@@ -150,8 +153,10 @@ mod tests {
     use super::*;
 
     fn lead() -> LeadData {
-        serde_json::from_value(serde_json::json!({"last_name": " Петров ", "phones": ["8 495 123 45 67"]}))
-            .unwrap()
+        serde_json::from_value(
+            serde_json::json!({"last_name": " Петров ", "phones": ["8 495 123 45 67"]}),
+        )
+        .unwrap()
     }
 
     #[test]

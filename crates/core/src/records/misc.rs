@@ -35,7 +35,11 @@ impl RecordData for NoteData {
                 String::new()
             }
         };
-        c.finish(NoteData { related_type: self.related_type, related_id: self.related_id, body })
+        c.finish(NoteData {
+            related_type: self.related_type,
+            related_id: self.related_id,
+            body,
+        })
     }
 }
 
@@ -141,16 +145,36 @@ impl LookupKind {
         let ru = locale != "en";
         match (self, ru) {
             (LookupKind::LeadSource, true) => vec![
-                "Веб-форма", "Электронная почта", "Звонок", "Импорт", "Выставка", "Реклама", "Вручную",
+                "Веб-форма",
+                "Электронная почта",
+                "Звонок",
+                "Импорт",
+                "Выставка",
+                "Реклама",
+                "Вручную",
             ],
             (LookupKind::LeadSource, false) => vec![
-                "Web form", "E-mail", "Call", "Import", "Exhibition", "Advertising", "Manual",
+                "Web form",
+                "E-mail",
+                "Call",
+                "Import",
+                "Exhibition",
+                "Advertising",
+                "Manual",
             ],
             (LookupKind::LossReason, true) => vec![
-                "Цена", "Выбрали конкурента", "Нет бюджета", "Нет ответа", "Не подходит продукт",
+                "Цена",
+                "Выбрали конкурента",
+                "Нет бюджета",
+                "Нет ответа",
+                "Не подходит продукт",
             ],
             (LookupKind::LossReason, false) => vec![
-                "Price", "Chose a competitor", "No budget", "No response", "Product does not fit",
+                "Price",
+                "Chose a competitor",
+                "No budget",
+                "No response",
+                "Product does not fit",
             ],
         }
     }
@@ -197,7 +221,11 @@ mod tests {
 
     #[test]
     fn notes_need_a_body() {
-        let n = NoteData { related_type: EntityKind::Deal, related_id: 1, body: "  ".into() };
+        let n = NoteData {
+            related_type: EntityKind::Deal,
+            related_id: 1,
+            body: "  ".into(),
+        };
         assert!(n.validate().unwrap_err().0.into_map().contains_key("body"));
     }
 
@@ -206,7 +234,13 @@ mod tests {
         for kind in [LookupKind::LeadSource, LookupKind::LossReason] {
             for loc in ["ru", "en"] {
                 for name in kind.defaults(loc) {
-                    LookupData { name: name.into(), position: 0, active: true }.validate().unwrap();
+                    LookupData {
+                        name: name.into(),
+                        position: 0,
+                        active: true,
+                    }
+                    .validate()
+                    .unwrap();
                 }
             }
             assert_eq!(LookupKind::parse(kind.as_str()), Some(kind));

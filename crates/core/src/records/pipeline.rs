@@ -173,9 +173,19 @@ mod tests {
 
     #[test]
     fn won_and_lost_have_fixed_probabilities() {
-        let s = StageData { name: "W".into(), probability: 90, kind: StageKind::Won, position: 0 };
+        let s = StageData {
+            name: "W".into(),
+            probability: 90,
+            kind: StageKind::Won,
+            position: 0,
+        };
         assert!(s.validate().is_err());
-        let s = StageData { name: "X".into(), probability: 101, kind: StageKind::Open, position: 0 };
+        let s = StageData {
+            name: "X".into(),
+            probability: 101,
+            kind: StageKind::Open,
+            position: 0,
+        };
         assert!(s.validate().is_err());
     }
 }

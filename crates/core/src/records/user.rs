@@ -124,7 +124,10 @@ impl RecordData for UserData {
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+'))
         {
-            c.errors.add("time_zone", "must be an IANA time zone such as Europe/Moscow");
+            c.errors.add(
+                "time_zone",
+                "must be an IANA time zone such as Europe/Moscow",
+            );
         }
         let out = UserData {
             name: c.required("name", Some(self.name), 200),
@@ -190,12 +193,15 @@ mod tests {
 
     #[test]
     fn logins_are_lowercased_and_checked() {
-        let u: UserData = serde_json::from_value(serde_json::json!({"login": " Ivanov ", "name": "Иванов"})).unwrap();
+        let u: UserData =
+            serde_json::from_value(serde_json::json!({"login": " Ivanov ", "name": "Иванов"}))
+                .unwrap();
         let u = u.validate().unwrap();
         assert_eq!(u.login, "ivanov");
         assert_eq!(u.role, Role::Manager);
         assert_eq!(u.locale, Locale::Ru);
-        let bad: UserData = serde_json::from_value(serde_json::json!({"login": "a b", "name": ""})).unwrap();
+        let bad: UserData =
+            serde_json::from_value(serde_json::json!({"login": "a b", "name": ""})).unwrap();
         let f = bad.validate().unwrap_err().0.into_map();
         assert!(f.contains_key("login") && f.contains_key("name"));
     }

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use voronka_core::records::{Id, Lookup, LookupData, LookupKind, Pipeline, PipelineData, Stage, StageData, Team, TeamData, User, UserData};
+use voronka_core::records::{
+    Id, Lookup, LookupData, LookupKind, Pipeline, PipelineData, Stage, StageData, Team, TeamData,
+    User, UserData,
+};
 use voronka_store::{lookups, pipelines, users};
 
 /// All users (for owner pickers and teams).
@@ -22,16 +25,28 @@ pub async fn list_users(State(state): State<AppState>, _auth: Auth) -> ApiResult
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User), ReadErrors))]
-pub async fn get_user(State(state): State<AppState>, _auth: Auth, Path(id): Path<Id>) -> ApiResult<Json<User>> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<User>> {
     Ok(Json(users::get_user(&state.db, id).await?))
 }
 
 /// Create a user (administrators). Send `password` beside the fields.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserData, responses((status = 201, body = User), WriteErrors))]
-pub async fn create_user(State(state): State<AppState>, auth: Auth, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<User>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<User>)> {
     let mut body = match body {
         Value::Object(m) => m,
-        _ => return Err(ApiError::Invalid([("body".to_owned(), "must be a JSON object".to_owned())].into())),
+        _ => {
+            return Err(ApiError::Invalid(
+                [("body".to_owned(), "must be a JSON object".to_owned())].into(),
+            ));
+        }
     };
     let hash = match body.remove("password") {
         Some(Value::String(p)) => {
@@ -39,7 +54,11 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, JsonBody(bod
             Some(hash_password(p).await?)
         }
         None | Some(Value::Null) => None,
-        Some(_) => return Err(ApiError::Invalid([("password".to_owned(), "must be a string".to_owned())].into())),
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                [("password".to_owned(), "must be a string".to_owned())].into(),
+            ));
+        }
     };
     let user = users::create_user(&state.db, &auth.actor, Value::Object(body), hash).await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -48,8 +67,15 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, JsonBody(bod
 /// Change a user (administrators; anyone for their own name, e-mail, locale and time zone).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = Object,
     responses((status = 200, body = User), WriteErrors))]
-pub async fn update_user(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, JsonBody(body): JsonBody) -> ApiResult<Json<User>> {
-    Ok(Json(users::update_user(&state.db, &auth.actor, id, body).await?))
+pub async fn update_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        users::update_user(&state.db, &auth.actor, id, body).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -61,9 +87,16 @@ pub struct SetPassword {
 /// Set a user's password (administrators); their sessions end.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)), request_body = SetPassword,
     responses((status = 204, description = "Set"), WriteErrors))]
-pub async fn set_password(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, Typed(req): Typed<SetPassword>) -> ApiResult<StatusCode> {
+pub async fn set_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    Typed(req): Typed<SetPassword>,
+) -> ApiResult<StatusCode> {
     if !auth.actor.is_admin() {
-        return Err(ApiError::Forbidden("only an administrator can set passwords".into()));
+        return Err(ApiError::Forbidden(
+            "only an administrator can set passwords".into(),
+        ));
     }
     users::check_password(&req.password)?;
     let hash = hash_password(req.password).await?;
@@ -77,57 +110,101 @@ pub async fn list_teams(State(state): State<AppState>, _auth: Auth) -> ApiResult
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = Team), ReadErrors))]
-pub async fn get_team(State(state): State<AppState>, _auth: Auth, Path(id): Path<Id>) -> ApiResult<Json<Team>> {
+pub async fn get_team(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<Team>> {
     Ok(Json(users::get_team(&state.db, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams", tag = "users", request_body = TeamData, responses((status = 201, body = Team), WriteErrors))]
-pub async fn create_team(State(state): State<AppState>, auth: Auth, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Team>)> {
-    Ok((StatusCode::CREATED, Json(users::create_team(&state.db, &auth.actor, body).await?)))
+pub async fn create_team(
+    State(state): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Team>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(users::create_team(&state.db, &auth.actor, body).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "users", params(("id" = i64, Path)), request_body = Object,
     responses((status = 200, body = Team), WriteErrors))]
-pub async fn update_team(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, JsonBody(body): JsonBody) -> ApiResult<Json<Team>> {
-    Ok(Json(users::update_team(&state.db, &auth.actor, id, body).await?))
+pub async fn update_team(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Team>> {
+    Ok(Json(
+        users::update_team(&state.db, &auth.actor, id, body).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "users", params(("id" = i64, Path)),
     responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_team(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+pub async fn delete_team(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
     users::delete_team(&state.db, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// All pipelines with their stages, in order.
 #[utoipa::path(get, path = "/api/v1/pipelines", tag = "pipelines", responses((status = 200, body = Vec<Pipeline>), ReadErrors))]
-pub async fn list_pipelines(State(state): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<Pipeline>>> {
+pub async fn list_pipelines(
+    State(state): State<AppState>,
+    _auth: Auth,
+) -> ApiResult<Json<Vec<Pipeline>>> {
     Ok(Json(pipelines::list(&state.db).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path)), responses((status = 200, body = Pipeline), ReadErrors))]
-pub async fn get_pipeline(State(state): State<AppState>, _auth: Auth, Path(id): Path<Id>) -> ApiResult<Json<Pipeline>> {
+pub async fn get_pipeline(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<Pipeline>> {
     Ok(Json(pipelines::get(&state.db, id).await?))
 }
 
 /// Create a pipeline; `stages` (a list of stages) may be sent beside the fields, else the default set is used.
 #[utoipa::path(post, path = "/api/v1/pipelines", tag = "pipelines", request_body = PipelineData,
     responses((status = 201, body = Pipeline), WriteErrors))]
-pub async fn create_pipeline(State(state): State<AppState>, auth: Auth, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Pipeline>)> {
+pub async fn create_pipeline(
+    State(state): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Pipeline>)> {
     let p = pipelines::create(&state.db, &auth.actor, body, &state.config.default_locale).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path)), request_body = Object,
     responses((status = 200, body = Pipeline), WriteErrors))]
-pub async fn update_pipeline(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, JsonBody(body): JsonBody) -> ApiResult<Json<Pipeline>> {
-    Ok(Json(pipelines::update(&state.db, &auth.actor, id, body).await?))
+pub async fn update_pipeline(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Pipeline>> {
+    Ok(Json(
+        pipelines::update(&state.db, &auth.actor, id, body).await?,
+    ))
 }
 
 /// Delete a pipeline that holds no deals.
 #[utoipa::path(delete, path = "/api/v1/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path)),
     responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_pipeline(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+pub async fn delete_pipeline(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
     pipelines::delete(&state.db, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -135,21 +212,40 @@ pub async fn delete_pipeline(State(state): State<AppState>, auth: Auth, Path(id)
 /// Add a stage to a pipeline.
 #[utoipa::path(post, path = "/api/v1/pipelines/{id}/stages", tag = "pipelines", params(("id" = i64, Path)), request_body = StageData,
     responses((status = 201, body = Stage), WriteErrors))]
-pub async fn create_stage(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Stage>)> {
-    Ok((StatusCode::CREATED, Json(pipelines::create_stage(&state.db, &auth.actor, id, body).await?)))
+pub async fn create_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Stage>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(pipelines::create_stage(&state.db, &auth.actor, id, body).await?),
+    ))
 }
 
 /// Rename, reorder or re-weigh a stage.
 #[utoipa::path(patch, path = "/api/v1/stages/{id}", tag = "pipelines", params(("id" = i64, Path)), request_body = Object,
     responses((status = 200, body = Stage), WriteErrors))]
-pub async fn update_stage(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>, JsonBody(body): JsonBody) -> ApiResult<Json<Stage>> {
-    Ok(Json(pipelines::update_stage(&state.db, &auth.actor, id, body).await?))
+pub async fn update_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Stage>> {
+    Ok(Json(
+        pipelines::update_stage(&state.db, &auth.actor, id, body).await?,
+    ))
 }
 
 /// Delete a stage that holds no deals.
 #[utoipa::path(delete, path = "/api/v1/stages/{id}", tag = "pipelines", params(("id" = i64, Path)),
     responses((status = 204, description = "Deleted"), WriteErrors))]
-pub async fn delete_stage(State(state): State<AppState>, auth: Auth, Path(id): Path<Id>) -> ApiResult<StatusCode> {
+pub async fn delete_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
     pipelines::delete_stage(&state.db, &auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -192,8 +288,18 @@ macro_rules! lookup_routes {
     };
 }
 
-lookup_routes!(lead_sources, LookupKind::LeadSource, "/api/v1/lead-sources", "/api/v1/lead-sources/{id}");
-lookup_routes!(loss_reasons, LookupKind::LossReason, "/api/v1/loss-reasons", "/api/v1/loss-reasons/{id}");
+lookup_routes!(
+    lead_sources,
+    LookupKind::LeadSource,
+    "/api/v1/lead-sources",
+    "/api/v1/lead-sources/{id}"
+);
+lookup_routes!(
+    loss_reasons,
+    LookupKind::LossReason,
+    "/api/v1/loss-reasons",
+    "/api/v1/loss-reasons/{id}"
+);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

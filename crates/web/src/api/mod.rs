@@ -44,6 +44,12 @@ pub async fn search_records(
     auth: Auth,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<Vec<Hit>>> {
-    let mut c = state.db.reader().await.map_err(crate::error::ApiError::from)?;
-    Ok(Json(search::search(&mut c, &auth.actor, &q.q, q.limit.unwrap_or(20)).await?))
+    let mut c = state
+        .db
+        .reader()
+        .await
+        .map_err(crate::error::ApiError::from)?;
+    Ok(Json(
+        search::search(&mut c, &auth.actor, &q.q, q.limit.unwrap_or(20)).await?,
+    ))
 }
