@@ -22,6 +22,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("unexpected data in the database: {0}")]
     Corrupt(String),
+    /// The transaction could not be committed; nothing of it was kept.
+    #[error("commit failed: {0}")]
+    Commit(String),
     #[error("migration failed: {0}")]
     Migration(String),
 }
