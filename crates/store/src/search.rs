@@ -110,6 +110,14 @@ pub(crate) async fn index<T: Table>(tx: &mut Tx, record: &T) -> Result<()> {
     put(tx, T::KIND, record.id(), record.owner_id(), &doc).await
 }
 
+/// Indexes a record that was just created, so has no entry to replace.
+pub(crate) async fn put_new<T: Table>(tx: &mut Tx, record: &T) -> Result<()> {
+    match record.search_doc() {
+        Some(doc) => put(tx, T::KIND, record.id(), record.owner_id(), &doc).await,
+        None => Ok(()),
+    }
+}
+
 /// Writes a search entry and duplicate keys for a record known to have none yet.
 pub(crate) async fn put(
     tx: &mut Tx,

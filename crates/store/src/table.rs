@@ -224,11 +224,18 @@ pub(crate) async fn insert<T: Table>(
     if let Some(owner) = owner {
         cols.extend(meta_columns(tx, actor, owner, true));
     }
-    let id = insert_row(tx, T::SPEC.table, cols).await?;
-    let record = load::<T>(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
+    let mut q = Query::insert();
+    q.into_table(table::<T>())
+        .columns(names.into_iter().map(Alias::new))
+        .values(values.into_iter().map(SimpleExpr::Value))
+        .map_err(|e| StoreError::corrupt(e.to_string()))?
+        .returning_all();
+    let row = fetch_optional(tx, &q).await?.ok_or(StoreError::NotFound)?;
+    let record = T::from_row(&row)?;
     let changes = audit::creation(&to_json(&record));
-    audit::record(tx, T::KIND, id, "create", actor.user_id, &changes).await?;
-    search::index(tx, &record).await?;
+    audit::record(tx, T::KIND, record.id(), "create", actor.user_id, &changes).await?;
+    search::put_new(tx, &record).await?;
     Ok(record)
 }
 
@@ -259,8 +266,13 @@ pub(crate) async fn update<T: Table>(
     if let Some(owner) = owner {
         cols.extend(meta_columns(tx, actor, owner, false));
     }
-    update_row(tx, T::SPEC.table, old.id(), cols).await?;
-    let record = load::<T>(tx, old.id()).await?.ok_or(StoreError::NotFound)?;
+    let mut q = Query::update();
+    q.table(table::<T>())
+        .values(cols.into_iter().map(|(c, v)| (Alias::new(c), SimpleExpr::Value(v))))
+        .and_where(Expr::col(Alias::new("id")).eq(old.id()))
+        .returning_all();
+    let row = fetch_optional(tx, &q).await?.ok_or(StoreError::NotFound)?;
+    let record = T::from_row(&row)?;
     let changes = audit::diff(&to_json(old), &to_json(&record));
     if !changes.is_empty() {
         audit::record(tx, T::KIND, old.id(), action, actor.user_id, &changes).await?;

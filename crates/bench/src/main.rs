@@ -1,0 +1,239 @@
+//! `voronka-bench`: starts Voronka in-process on a random port over an
+//! existing (demo) database and measures it through the HTTP API, the way a
+//! client sees it. Figures go to docs/benchmarks.md.
+//!
+//! Note: the create-deal runs add deals to the database they measure.
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use reqwest::Client;
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::time::{Duration, Instant};
+use voronka_store::db::Conn;
+use voronka_store::{Actor, Db, migrate, users};
+
+#[derive(Parser)]
+#[command(name = "voronka-bench", about = "Measure Voronka on a demo database")]
+struct Args {
+    /// The database to measure, e.g. sqlite:///tmp/demo1m/voronka.db (make one with `voronka demo`).
+    #[arg(long, env = "VORONKA_DATABASE_URL")]
+    database_url: String,
+    /// Deals created at concurrency 1.
+    #[arg(long, default_value_t = 2_000)]
+    creates_serial: usize,
+    /// Deals created at concurrency 16.
+    #[arg(long, default_value_t = 20_000)]
+    creates_parallel: usize,
+    /// Requests per latency measurement.
+    #[arg(long, default_value_t = 1_000)]
+    samples: usize,
+}
+
+struct Bench {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Bench {
+    async fn get(&self, path: &str) -> Result<Value> {
+        let resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status} {body}");
+        }
+        Ok(body)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        let resp = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        if !status.is_success() {
+            bail!("POST {path}: {status} {body}");
+        }
+        Ok(body)
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn latency(bench: &Bench, name: &str, paths: &[String], samples: usize) -> Result<()> {
+    // Warm up caches the way a working day would.
+    for p in paths.iter().take(20) {
+        bench.get(p).await?;
+    }
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let p = &paths[i % paths.len()];
+        let t = Instant::now();
+        bench.get(p).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "{name:<44} p50 {:>10}  p99 {:>10}  ({samples} requests)",
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.99))
+    );
+    Ok(())
+}
+
+async fn creates(bench: &std::sync::Arc<Bench>, account_ids: &[i64], total: usize, concurrency: usize) -> Result<()> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let bench = bench.clone();
+        let accounts: Vec<i64> = account_ids.to_vec();
+        let n = total / concurrency + usize::from(worker < total % concurrency);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..n {
+                let account = accounts[(worker * 7919 + i) % accounts.len()];
+                let body = json!({
+                    "title": format!("Бенчмарк {worker}-{i}"),
+                    "account_id": account,
+                    "amount": format!("{}.{:02}", 10_000 + i * 13, i % 100),
+                });
+                bench.post("/api/v1/deals", &body).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{:<44} {:>10.0} creates/s  ({total} deals in {secs:.1} s)",
+        format!("create deal, concurrency {concurrency}"),
+        total as f64 / secs
+    );
+    Ok(())
+}
+
+async fn scalar_rows(db: &Db, sql: &str) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut c = db.reader().await?;
+    Ok(sqlx::query(sql).fetch_all(c.conn()).await?)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let db = Db::connect(&args.database_url).await.context("opening the database")?;
+    migrate::migrate(&db).await?;
+    let deals: i64 = scalar_rows(&db, "SELECT COUNT(*) FROM deals").await?[0].try_get(0)?;
+    println!("database: {} deals ({})", deals, voronka_store::db::redact(&args.database_url));
+
+    let admin = users::find_by_login(&db, "admin").await?.map(|(u, _)| u.id);
+    let admin = match admin {
+        Some(id) => id,
+        None => users::list_users(&db)
+            .await?
+            .into_iter()
+            .find(|u| u.data.role == voronka_core::records::Role::Admin)
+            .map(|u| u.id)
+            .context("the database has no administrator: run `voronka serve` or `voronka demo` first")?,
+    };
+    let (_, token) = users::create_token(&db, &Actor::system(), admin, "bench").await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = voronka_web::app(db.clone(), voronka_web::WebConfig::default());
+    tokio::spawn(voronka_web::serve(listener, app, std::future::pending()));
+    let client = Client::builder().pool_max_idle_per_host(64).build()?;
+    let bench = std::sync::Arc::new(Bench { client, base, token });
+
+    // The busiest (owner, stage) pairs: list pages of 50 that are full.
+    let pairs = scalar_rows(
+        &db,
+        "SELECT owner_id, stage_id FROM deals GROUP BY owner_id, stage_id HAVING COUNT(*) >= 50 ORDER BY COUNT(*) DESC LIMIT 20",
+    )
+    .await?;
+    let list_paths: Vec<String> = pairs
+        .iter()
+        .map(|r| {
+            let owner: i64 = r.try_get("owner_id")?;
+            let stage: i64 = r.try_get("stage_id")?;
+            Ok(format!("/api/v1/deals?owner_id={owner}&stage_id={stage}&sort=-amount&limit=50"))
+        })
+        .collect::<Result<_>>()?;
+    if list_paths.is_empty() {
+        bail!("no owner has 50 deals in one stage: build a bigger demo database");
+    }
+    latency(&bench, "list: 50 deals of one owner+stage by amount", &list_paths, args.samples).await?;
+
+    // Search terms as people type them: company words, INNs, phone fragments, surnames.
+    let mut terms: Vec<String> = Vec::new();
+    for r in scalar_rows(&db, "SELECT name, inn, phones FROM accounts ORDER BY id LIMIT 200").await? {
+        let name: String = r.try_get("name")?;
+        if let Some(word) = name.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 3).last() {
+            terms.push(word.to_owned());
+        }
+        if let Ok(Some(inn)) = r.try_get::<Option<String>, _>("inn") {
+            terms.push(inn);
+        }
+        let phones: String = r.try_get("phones")?;
+        if let Some(p) = serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|v| v.into_iter().next()) {
+            // "+74951234567" typed as "495 123-45-67"
+            let d: String = p.chars().filter(char::is_ascii_digit).collect();
+            if d.len() == 11 {
+                terms.push(format!("{} {}-{}-{}", &d[1..4], &d[4..7], &d[7..9], &d[9..11]));
+            }
+        }
+    }
+    for r in scalar_rows(&db, "SELECT last_name FROM contacts WHERE last_name IS NOT NULL ORDER BY id LIMIT 100").await? {
+        terms.push(r.try_get("last_name")?);
+    }
+    let search_paths: Vec<String> = terms
+        .iter()
+        .map(|t| format!("/api/v1/search?q={}", urlencode(t)))
+        .collect();
+    latency(&bench, "search (names, INN, phones)", &search_paths, args.samples).await?;
+
+    let account_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    if account_ids.is_empty() {
+        bail!("the database has no accounts");
+    }
+    creates(&bench, &account_ids, args.creates_serial, 1).await?;
+    creates(&bench, &account_ids, args.creates_parallel, 16).await?;
+    Ok(())
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
