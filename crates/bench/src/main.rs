@@ -102,7 +102,12 @@ async fn latency(bench: &Bench, name: &str, paths: &[String], samples: usize) ->
     Ok(())
 }
 
-async fn creates(bench: &std::sync::Arc<Bench>, account_ids: &[i64], total: usize, concurrency: usize) -> Result<()> {
+async fn creates(
+    bench: &std::sync::Arc<Bench>,
+    account_ids: &[i64],
+    total: usize,
+    concurrency: usize,
+) -> Result<()> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
@@ -142,10 +147,16 @@ async fn scalar_rows(db: &Db, sql: &str) -> Result<Vec<sqlx::any::AnyRow>> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let db = Db::connect(&args.database_url).await.context("opening the database")?;
+    let db = Db::connect(&args.database_url)
+        .await
+        .context("opening the database")?;
     migrate::migrate(&db).await?;
     let deals: i64 = scalar_rows(&db, "SELECT COUNT(*) FROM deals").await?[0].try_get(0)?;
-    println!("database: {} deals ({})", deals, voronka_store::db::redact(&args.database_url));
+    println!(
+        "database: {} deals ({})",
+        deals,
+        voronka_store::db::redact(&args.database_url)
+    );
 
     let admin = users::find_by_login(&db, "admin").await?.map(|(u, _)| u.id);
     let admin = match admin {
@@ -155,7 +166,9 @@ async fn main() -> Result<()> {
             .into_iter()
             .find(|u| u.data.role == voronka_core::records::Role::Admin)
             .map(|u| u.id)
-            .context("the database has no administrator: run `voronka serve` or `voronka demo` first")?,
+            .context(
+                "the database has no administrator: run `voronka serve` or `voronka demo` first",
+            )?,
     };
     let (_, token) = users::create_token(&db, &Actor::system(), admin, "bench").await?;
 
@@ -164,7 +177,11 @@ async fn main() -> Result<()> {
     let app = voronka_web::app(db.clone(), voronka_web::WebConfig::default());
     tokio::spawn(voronka_web::serve(listener, app, std::future::pending()));
     let client = Client::builder().pool_max_idle_per_host(64).build()?;
-    let bench = std::sync::Arc::new(Bench { client, base, token });
+    let bench = std::sync::Arc::new(Bench {
+        client,
+        base,
+        token,
+    });
 
     // The busiest (owner, stage) pairs: list pages of 50 that are full.
     let pairs = scalar_rows(
@@ -177,41 +194,78 @@ async fn main() -> Result<()> {
         .map(|r| {
             let owner: i64 = r.try_get("owner_id")?;
             let stage: i64 = r.try_get("stage_id")?;
-            Ok(format!("/api/v1/deals?owner_id={owner}&stage_id={stage}&sort=-amount&limit=50"))
+            Ok(format!(
+                "/api/v1/deals?owner_id={owner}&stage_id={stage}&sort=-amount&limit=50"
+            ))
         })
         .collect::<Result<_>>()?;
     if list_paths.is_empty() {
         bail!("no owner has 50 deals in one stage: build a bigger demo database");
     }
-    latency(&bench, "list: 50 deals of one owner+stage by amount", &list_paths, args.samples).await?;
+    latency(
+        &bench,
+        "list: 50 deals of one owner+stage by amount",
+        &list_paths,
+        args.samples,
+    )
+    .await?;
 
     // Search terms as people type them: company words, INNs, phone fragments, surnames.
     let mut terms: Vec<String> = Vec::new();
-    for r in scalar_rows(&db, "SELECT name, inn, phones FROM accounts ORDER BY id LIMIT 200").await? {
+    for r in scalar_rows(
+        &db,
+        "SELECT name, inn, phones FROM accounts ORDER BY id LIMIT 200",
+    )
+    .await?
+    {
         let name: String = r.try_get("name")?;
-        if let Some(word) = name.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 3).last() {
+        if let Some(word) = name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 3)
+            .last()
+        {
             terms.push(word.to_owned());
         }
         if let Ok(Some(inn)) = r.try_get::<Option<String>, _>("inn") {
             terms.push(inn);
         }
         let phones: String = r.try_get("phones")?;
-        if let Some(p) = serde_json::from_str::<Vec<String>>(&phones).ok().and_then(|v| v.into_iter().next()) {
+        if let Some(p) = serde_json::from_str::<Vec<String>>(&phones)
+            .ok()
+            .and_then(|v| v.into_iter().next())
+        {
             // "+74951234567" typed as "495 123-45-67"
             let d: String = p.chars().filter(char::is_ascii_digit).collect();
             if d.len() == 11 {
-                terms.push(format!("{} {}-{}-{}", &d[1..4], &d[4..7], &d[7..9], &d[9..11]));
+                terms.push(format!(
+                    "{} {}-{}-{}",
+                    &d[1..4],
+                    &d[4..7],
+                    &d[7..9],
+                    &d[9..11]
+                ));
             }
         }
     }
-    for r in scalar_rows(&db, "SELECT last_name FROM contacts WHERE last_name IS NOT NULL ORDER BY id LIMIT 100").await? {
+    for r in scalar_rows(
+        &db,
+        "SELECT last_name FROM contacts WHERE last_name IS NOT NULL ORDER BY id LIMIT 100",
+    )
+    .await?
+    {
         terms.push(r.try_get("last_name")?);
     }
     let search_paths: Vec<String> = terms
         .iter()
         .map(|t| format!("/api/v1/search?q={}", urlencode(t)))
         .collect();
-    latency(&bench, "search (names, INN, phones)", &search_paths, args.samples).await?;
+    latency(
+        &bench,
+        "search (names, INN, phones)",
+        &search_paths,
+        args.samples,
+    )
+    .await?;
 
     let account_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
         .await?

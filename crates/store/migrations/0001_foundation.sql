@@ -67,7 +67,9 @@ CREATE TABLE pipelines (
     id {id},
     name TEXT NOT NULL,
     position BIGINT NOT NULL,
-    is_default {bool} NOT NULL
+    is_default {bool} NOT NULL,
+    -- A deleted pipeline: kept so the stage history of deals that passed through it stays true.
+    archived {bool} NOT NULL DEFAULT FALSE
 );
 
 CREATE TABLE stages (

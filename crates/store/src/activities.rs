@@ -127,7 +127,10 @@ impl Rules for Activity {
         _flags: Flags,
     ) -> BoxFuture<'a, Result<Columns>> {
         Box::pin(async move {
-            check_related(tx, actor, data.related_type, data.related_id).await?;
+            let target = (data.related_type, data.related_id);
+            if old.is_none_or(|o| (o.data.related_type, o.data.related_id) != target) {
+                check_related(tx, actor, target.0, target.1).await?;
+            }
             let closed = data.status().is_closed();
             let completed_at: Option<Timestamp> = match old {
                 _ if !closed => None,

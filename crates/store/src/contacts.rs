@@ -102,13 +102,13 @@ impl Rules for Contact {
         tx: &'a mut Tx,
         actor: &'a Actor,
         data: &'a mut ContactData,
-        _old: Option<&'a Self>,
+        old: Option<&'a Self>,
         _flags: Flags,
     ) -> BoxFuture<'a, Result<Columns>> {
         Box::pin(async move {
             let mut errors = FieldErrors::new();
-            table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors)
-                .await?;
+            let account = table::changed_ref(data.account_id, old.map(|o| o.data.account_id));
+            table::check_ref::<Account>(tx, actor, account, "account_id", &mut errors).await?;
             errors.finish()?;
             Ok(Vec::new())
         })

@@ -4,13 +4,13 @@
 use crate::error::{Result, StoreError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
 use sea_query::{PostgresQueryBuilder, QueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 use voronka_core::{Day, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,12 @@ const MAX_BATCH: usize = 256;
 /// and leaves no trace), commits once, and only then answers each caller. An
 /// acknowledged write is as durable as with a commit of its own; actions stay
 /// atomic and isolated from each other's failures.
-async fn writer_loop(pool: AnyPool, mut rx: mpsc::Receiver<Job>, backend: Backend, clock: Arc<dyn Clock>) {
+async fn writer_loop(
+    pool: AnyPool,
+    mut rx: mpsc::Receiver<Job>,
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -128,7 +133,11 @@ async fn writer_loop(pool: AnyPool, mut rx: mpsc::Receiver<Job>, backend: Backen
                 continue;
             }
         };
-        let mut tx = Tx { tx, backend, now: clock.now() };
+        let mut tx = Tx {
+            tx,
+            backend,
+            now: clock.now(),
+        };
         let mut done = Vec::with_capacity(batch.len());
         for job in batch {
             tx.now = clock.now();
@@ -151,12 +160,18 @@ async fn run_in_savepoint(tx: &mut Tx, run: RunJob) -> Result<AnyOut> {
     sqlx::query("SAVEPOINT action").execute(tx.conn()).await?;
     let out = match std::panic::AssertUnwindSafe(run(tx)).catch_unwind().await {
         Ok(out) => out,
-        Err(_) => Err(StoreError::corrupt("an action panicked; it was rolled back")),
+        Err(_) => Err(StoreError::corrupt(
+            "an action panicked; it was rolled back",
+        )),
     };
     if out.is_err() {
-        sqlx::query("ROLLBACK TO SAVEPOINT action").execute(tx.conn()).await?;
+        sqlx::query("ROLLBACK TO SAVEPOINT action")
+            .execute(tx.conn())
+            .await?;
     }
-    sqlx::query("RELEASE SAVEPOINT action").execute(tx.conn()).await?;
+    sqlx::query("RELEASE SAVEPOINT action")
+        .execute(tx.conn())
+        .await?;
     out
 }
 
@@ -194,7 +209,12 @@ impl Db {
         };
         let queue = grouped.then(|| {
             let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(writer_loop(write.clone(), receiver, backend, options.clock.clone()));
+            tokio::spawn(writer_loop(
+                write.clone(),
+                receiver,
+                backend,
+                options.clock.clone(),
+            ));
             sender
         });
         Ok(Db {

@@ -149,6 +149,8 @@ async fn stage_columns(
         (_, Some(o)) if o.status == kind => o.closed_at,
         _ => Some(now),
     };
+    // Only a newly given reason must be in use; a kept one may have been deactivated since.
+    let new_reason_id = loss.as_ref().and_then(|l| l.reason_id);
     let (reason_id, reason) = match kind {
         StageKind::Lost => match (loss, old) {
             (Some(l), _) => (l.reason_id, l.reason),
@@ -165,12 +167,12 @@ async fn stage_columns(
         },
         _ => (None, None),
     };
-    if reason_id.is_some() {
+    if new_reason_id.is_some() {
         let mut errors = FieldErrors::new();
         crate::lookups::check(
             tx,
             LookupKind::LossReason,
-            reason_id,
+            new_reason_id,
             "reason_id",
             &mut errors,
         )
@@ -189,14 +191,28 @@ async fn stage_columns(
     ])
 }
 
-async fn check_refs(tx: &mut Tx, actor: &Actor, data: &DealData) -> Result<()> {
+async fn check_refs(
+    tx: &mut Tx,
+    actor: &Actor,
+    data: &DealData,
+    old: Option<&DealData>,
+) -> Result<()> {
     let mut errors = FieldErrors::new();
-    table::check_ref::<Account>(tx, actor, data.account_id, "account_id", &mut errors).await?;
-    table::check_ref::<Contact>(tx, actor, data.contact_id, "contact_id", &mut errors).await?;
+    let account = table::changed_ref(data.account_id, old.map(|o| o.account_id));
+    table::check_ref::<Account>(tx, actor, account, "account_id", &mut errors).await?;
+    let contact = table::changed_ref(data.contact_id, old.map(|o| o.contact_id));
+    let contact =
+        table::check_ref::<Contact>(tx, actor, contact, "contact_id", &mut errors).await?;
+    // A deal's contact speaks for the deal's account, not for another company.
+    if let (Some(c), Some(account_id)) = (&contact, data.account_id)
+        && c.data.account_id.is_some_and(|a| a != account_id)
+    {
+        errors.add("contact_id", "works at another account than the deal's");
+    }
     crate::lookups::check(
         tx,
         LookupKind::LeadSource,
-        data.source_id,
+        table::changed_ref(data.source_id, old.map(|o| o.source_id)),
         "source_id",
         &mut errors,
     )
@@ -216,7 +232,7 @@ impl Rules for Deal {
         _flags: Flags,
     ) -> BoxFuture<'a, Result<Columns>> {
         Box::pin(async move {
-            check_refs(tx, actor, data).await?;
+            check_refs(tx, actor, data, old.map(|o| &o.data)).await?;
             stage_columns(tx, data, old, None).await
         })
     }

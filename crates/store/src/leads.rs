@@ -145,7 +145,7 @@ impl Rules for Lead {
             crate::lookups::check(
                 tx,
                 voronka_core::records::LookupKind::LeadSource,
-                data.source_id,
+                table::changed_ref(data.source_id, old.map(|o| o.data.source_id)),
                 "source_id",
                 &mut errors,
             )

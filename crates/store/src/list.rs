@@ -9,13 +9,13 @@
 //! `limit` (1–500, default 50); `cursor` from the previous page; `total=true`.
 
 use crate::actor::Actor;
-use crate::db::{Conn, fetch_all, fetch_optional};
+use crate::db::{Backend, Conn, fetch_all, fetch_optional};
 use crate::error::{Result, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rust_decimal::Decimal;
 use sea_query::{
-    Alias, Asterisk, Cond, Expr, LikeExpr, Order, Query, SelectStatement, SimpleExpr,
+    Alias, Asterisk, BinOper, Cond, Expr, LikeExpr, Order, Query, SelectStatement, SimpleExpr,
     Value as SqValue,
 };
 use serde::{Deserialize, Serialize};
@@ -88,12 +88,21 @@ pub struct Page<T> {
 struct Cursor {
     v: serde_json::Value,
     id: Id,
+    /// The sort it was issued for (`-id`, `amount`…): it means nothing in another.
+    s: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dir {
     Asc,
     Desc,
+}
+
+fn sort_key(f: &Field, dir: Dir) -> String {
+    match dir {
+        Dir::Asc => f.name.to_owned(),
+        Dir::Desc => format!("-{}", f.name),
+    }
 }
 
 /// Runs a list query and maps the rows.
@@ -158,12 +167,16 @@ pub async fn list<T>(
                     errors.add(key.as_str(), "is not a field that can be filtered on");
                     continue;
                 };
-                match filter(f, op, value) {
+                match filter(f, op, value, c.backend()) {
                     Ok(c) => cond = cond.add(c),
                     Err(msg) => errors.add(key.as_str(), msg),
                 }
             }
         }
+    }
+    let key = sort_key(&sort.0, sort.1);
+    if cursor.as_ref().is_some_and(|c| c.s != key) {
+        errors.add("cursor", "was issued for another sort order");
     }
     errors.finish()?;
 
@@ -222,7 +235,7 @@ pub async fn list<T>(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(encode_cursor(sort_field, last)?),
+        (true, Some(last)) => Some(encode_cursor(sort_field, key, last)?),
         _ => None,
     };
     let items = rows.iter().map(map).collect::<Result<Vec<_>>>()?;
@@ -233,14 +246,52 @@ pub async fn list<T>(
     })
 }
 
-/// Case-insensitive "contains". SQLite's LOWER folds ASCII only, so for
-/// Cyrillic this is exact-case there; `q=` goes through the Unicode-folded
-/// `search_key` column instead and has no such gap.
-fn contains(column: &str, text: &str) -> SimpleExpr {
-    Expr::cust_with_values(
-        format!("LOWER({}) LIKE ? ESCAPE '\\'", quote_ident(column)),
-        [like_pattern(text)],
-    )
+/// "Contains", folded like [`fold`] on both sides: any case, ё = е.
+/// PostgreSQL lowers every letter. SQLite's LOWER and LIKE fold ASCII only, so
+/// there each letter of the text becomes a GLOB class of its forms instead.
+/// (Built from sea-query parts: a `?` inside a custom expression is not bound
+/// by the PostgreSQL builder.)
+fn contains(backend: Backend, column: &str, text: &str) -> SimpleExpr {
+    match backend {
+        Backend::Postgres => Expr::expr(Expr::cust(format!(
+            "REPLACE(LOWER({}), 'ё', 'е')",
+            quote_ident(column)
+        )))
+        .like(LikeExpr::new(like_pattern(text)).escape('\\')),
+        Backend::Sqlite => {
+            Expr::col(Alias::new(column)).binary(BinOper::Custom("GLOB"), glob_pattern(text))
+        }
+    }
+}
+
+/// `*[рР][оО][мМ]*` for "Ром": a case- and ё-blind GLOB, wildcards taken literally.
+fn glob_pattern(text: &str) -> String {
+    let mut out = String::from("*");
+    for ch in fold(text).chars() {
+        let mut forms = vec![ch];
+        if ch == 'е' {
+            forms.push('ё');
+        }
+        for f in forms.clone() {
+            let mut upper = f.to_uppercase();
+            if let (Some(u), None) = (upper.next(), upper.next())
+                && u != f
+            {
+                forms.push(u);
+            }
+        }
+        match forms.as_slice() {
+            ['*' | '?' | '['] => out.push_str(&format!("[{ch}]")),
+            [one] => out.push(*one),
+            many => {
+                out.push('[');
+                out.extend(many);
+                out.push(']');
+            }
+        }
+    }
+    out.push('*');
+    out
 }
 
 pub(crate) fn like_pattern(text: &str) -> String {
@@ -292,7 +343,7 @@ fn parse_value(f: &Field, raw: &str) -> Result<SqValue, String> {
     })
 }
 
-fn filter(f: &Field, op: &str, raw: &str) -> Result<SimpleExpr, String> {
+fn filter(f: &Field, op: &str, raw: &str, backend: Backend) -> Result<SimpleExpr, String> {
     let col = || Expr::col(Alias::new(f.column));
     match op {
         "eq" => {
@@ -319,7 +370,7 @@ fn filter(f: &Field, op: &str, raw: &str) -> Result<SimpleExpr, String> {
                 col().lte(v)
             })
         }
-        "contains" if f.ty == FieldType::Text => Ok(contains(f.column, raw.trim())),
+        "contains" if f.ty == FieldType::Text => Ok(contains(backend, f.column, raw.trim())),
         "null" => match raw {
             "true" => Ok(col().is_null()),
             "false" => Ok(col().is_not_null()),
@@ -360,7 +411,7 @@ fn after(f: Field, dir: Dir, v: Option<SqValue>, id: Id) -> Cond {
     }
 }
 
-fn encode_cursor(f: Field, row: &AnyRow) -> Result<String> {
+fn encode_cursor(f: Field, s: String, row: &AnyRow) -> Result<String> {
     let id: i64 = row.try_get("id")?;
     let v = match f.ty {
         FieldType::Id | FieldType::Int | FieldType::Money => row
@@ -371,16 +422,24 @@ fn encode_cursor(f: Field, row: &AnyRow) -> Result<String> {
             .try_get::<Option<String>, _>(f.column)?
             .map_or(serde_json::Value::Null, serde_json::Value::from),
     };
-    let json = serde_json::to_vec(&Cursor { v, id }).map_err(StoreError::corrupt)?;
+    let json = serde_json::to_vec(&Cursor { v, id, s }).map_err(StoreError::corrupt)?;
     Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
+/// The cursor's value as the column's type, or `Err` when it cannot be one
+/// (a cursor is the client's to keep, so it may have been tampered with).
 fn json_to_value(f: Field, v: &serde_json::Value) -> Result<Option<SqValue>, ()> {
-    Ok(match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::Number(n) => Some(SqValue::BigInt(Some(n.as_i64().ok_or(())?))),
-        serde_json::Value::Bool(b) if f.ty == FieldType::Bool => Some(SqValue::Bool(Some(*b))),
-        serde_json::Value::String(s) => Some(SqValue::String(Some(Box::new(s.clone())))),
+    use serde_json::Value as J;
+    Ok(match (v, f.ty) {
+        (J::Null, _) if f.nullable => None,
+        (J::Number(n), FieldType::Id | FieldType::Int | FieldType::Money) => {
+            Some(SqValue::BigInt(Some(n.as_i64().ok_or(())?)))
+        }
+        (J::Bool(b), FieldType::Bool) => Some(SqValue::Bool(Some(*b))),
+        (
+            J::String(s),
+            FieldType::Text | FieldType::Enum | FieldType::Day | FieldType::Timestamp,
+        ) => Some(SqValue::String(Some(Box::new(s.clone())))),
         _ => return Err(()),
     })
 }
@@ -391,13 +450,32 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_problem() {
+        let b = Backend::Sqlite;
         let f = money_field("amount", "amount_minor", false);
-        assert!(filter(&f, "gte", "abc").is_err());
-        assert!(filter(&f, "gte", "1.001").is_err());
-        assert!(filter(&f, "gte", "1.5").is_ok());
-        assert!(filter(&f, "contains", "x").is_err());
+        assert!(filter(&f, "gte", "abc", b).is_err());
+        assert!(filter(&f, "gte", "1.001", b).is_err());
+        assert!(filter(&f, "gte", "1.5", b).is_ok());
+        assert!(filter(&f, "contains", "x", b).is_err());
         let t = field("name", FieldType::Text, false);
-        assert!(filter(&t, "gte", "x").is_err());
-        assert!(filter(&t, "contains", "x").is_ok());
+        assert!(filter(&t, "gte", "x", b).is_err());
+        assert!(filter(&t, "contains", "x", Backend::Postgres).is_ok());
+    }
+
+    #[test]
+    fn cursor_values_must_fit_the_column() {
+        let amount = money_field("amount", "amount_minor", false);
+        let title = field("title", FieldType::Text, false);
+        let day = field("expected_close_date", FieldType::Day, true);
+        assert!(json_to_value(amount, &serde_json::json!(100)).is_ok());
+        assert!(json_to_value(amount, &serde_json::json!("100")).is_err());
+        assert!(json_to_value(amount, &serde_json::Value::Null).is_err());
+        assert!(json_to_value(title, &serde_json::json!(1)).is_err());
+        assert_eq!(json_to_value(day, &serde_json::Value::Null), Ok(None));
+    }
+
+    #[test]
+    fn glob_patterns_fold_case_and_yo_and_quote_wildcards() {
+        assert_eq!(glob_pattern("Ёж-1"), "*[еёЕЁ][жЖ]-1*");
+        assert_eq!(glob_pattern(" a*?[ "), "*[aA][*][?][[]*");
     }
 }

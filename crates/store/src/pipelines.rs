@@ -59,8 +59,9 @@ async fn stages_of(c: &mut impl Conn, pipeline_id: Id) -> Result<Vec<Stage>> {
 }
 
 pub(crate) async fn load(c: &mut impl Conn, id: Id) -> Result<Option<Pipeline>> {
-    let row = sqlx::query("SELECT * FROM pipelines WHERE id = $1")
+    let row = sqlx::query("SELECT * FROM pipelines WHERE id = $1 AND archived = $2")
         .bind(id)
+        .bind(false)
         .fetch_optional(c.conn())
         .await?;
     match row {
@@ -74,7 +75,8 @@ pub(crate) async fn load(c: &mut impl Conn, id: Id) -> Result<Option<Pipeline>> 
 
 pub(crate) async fn default_pipeline(c: &mut impl Conn) -> Result<Option<Pipeline>> {
     let row =
-        sqlx::query("SELECT id FROM pipelines ORDER BY is_default DESC, position, id LIMIT 1")
+        sqlx::query("SELECT id FROM pipelines WHERE archived = $1 ORDER BY is_default DESC, position, id LIMIT 1")
+            .bind(false)
             .fetch_optional(c.conn())
             .await?;
     match row {
@@ -89,7 +91,8 @@ pub async fn list(db: &Db) -> Result<Vec<Pipeline>> {
 }
 
 pub(crate) async fn list_in(c: &mut impl Conn) -> Result<Vec<Pipeline>> {
-    let rows = sqlx::query("SELECT * FROM pipelines ORDER BY position, id")
+    let rows = sqlx::query("SELECT * FROM pipelines WHERE archived = $1 ORDER BY position, id")
+        .bind(false)
         .fetch_all(c.conn())
         .await?;
     let all_stages =
@@ -195,7 +198,7 @@ pub(crate) async fn create_in(
 ) -> Result<Pipeline> {
     let count: i64 = {
         use sqlx::Row;
-        sqlx::query("SELECT COUNT(*) FROM pipelines")
+        sqlx::query("SELECT COUNT(*) FROM pipelines WHERE archived = FALSE")
             .fetch_one(tx.conn())
             .await?
             .try_get(0)?
@@ -312,15 +315,16 @@ pub async fn delete(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                         .into(),
                 ));
             }
-            sqlx::query("DELETE FROM deal_stage_history WHERE pipeline_id = $1")
+            // Deals that moved on to other pipelines keep their history here:
+            // the pipeline and its stages are archived, not erased.
+            sqlx::query("UPDATE stages SET archived = $1 WHERE pipeline_id = $2")
+                .bind(true)
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
-            sqlx::query("DELETE FROM stages WHERE pipeline_id = $1")
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
-            sqlx::query("DELETE FROM pipelines WHERE id = $1")
+            sqlx::query("UPDATE pipelines SET archived = $1, is_default = $2 WHERE id = $3")
+                .bind(true)
+                .bind(false)
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
@@ -372,9 +376,11 @@ pub async fn create_stage(db: &Db, actor: &Actor, pipeline_id: Id, body: Value) 
     .await
 }
 
+/// A live stage; a deleted one is archived and answers `NotFound`.
 async fn load_stage(c: &mut impl Conn, id: Id) -> Result<Stage> {
-    let row = sqlx::query("SELECT * FROM stages WHERE id = $1")
+    let row = sqlx::query("SELECT * FROM stages WHERE id = $1 AND archived = $2")
         .bind(id)
+        .bind(false)
         .fetch_optional(c.conn())
         .await?
         .ok_or(StoreError::NotFound)?;

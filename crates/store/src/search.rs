@@ -126,7 +126,19 @@ pub(crate) async fn put(
     owner: Option<Id>,
     doc: &Doc,
 ) -> Result<()> {
-    let body = doc.body.join(" ");
+    let mut words: Vec<&str> = doc.body.iter().map(String::as_str).collect();
+    if tx.backend() == Backend::Postgres {
+        // PostgreSQL's parser keeps an e-mail or a host name as one word, while
+        // a query is split into words (`query_terms`): index the parts too.
+        words.extend(
+            doc.body
+                .iter()
+                .filter(|b| b.contains(['@', '.', '/']))
+                .flat_map(|b| b.split(|c: char| !c.is_alphanumeric()))
+                .filter(|w| !w.is_empty()),
+        );
+    }
+    let body = words.join(" ");
     let key = doc_key(kind, id);
     let sql = match tx.backend() {
         Backend::Sqlite => {

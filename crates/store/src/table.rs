@@ -178,6 +178,16 @@ pub(crate) async fn resolve_owner(
     }
 }
 
+/// The reference a write must check: every one on create, only a changed one
+/// on update. A record keeps the links it has although their target may have
+/// gone out of the actor's sight (reassigned) or out of use (deactivated).
+pub(crate) fn changed_ref(new: Option<Id>, old: Option<Option<Id>>) -> Option<Id> {
+    match old {
+        Some(o) if o == new => None,
+        _ => new,
+    }
+}
+
 /// A reference to another record must exist and be visible to the actor.
 pub(crate) async fn check_ref<T: Table>(
     c: &mut impl Conn,
@@ -268,7 +278,10 @@ pub(crate) async fn update<T: Table>(
     }
     let mut q = Query::update();
     q.table(table::<T>())
-        .values(cols.into_iter().map(|(c, v)| (Alias::new(c), SimpleExpr::Value(v))))
+        .values(
+            cols.into_iter()
+                .map(|(c, v)| (Alias::new(c), SimpleExpr::Value(v))),
+        )
         .and_where(Expr::col(Alias::new("id")).eq(old.id()))
         .returning_all();
     let row = fetch_optional(tx, &q).await?.ok_or(StoreError::NotFound)?;

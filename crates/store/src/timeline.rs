@@ -13,20 +13,32 @@ use voronka_core::records::{Activity, EntityKind, Id, Note};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum TimelineItem {
+pub enum TimelineEntry {
     /// A change from the audit log.
     Change(AuditEntry),
     /// A move between deal stages.
     StageMove(StageMove),
-    Activity(Activity),
-    Note(Note),
+    Activity(Dated<Activity>),
+    Note(Dated<Note>),
 }
 
+/// A record placed on the timeline at the moment it was made.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TimelineEntry {
+pub struct Dated<T> {
     pub at: Timestamp,
     #[serde(flatten)]
-    pub item: TimelineItem,
+    pub record: T,
+}
+
+impl TimelineEntry {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            TimelineEntry::Change(e) => e.at,
+            TimelineEntry::StageMove(m) => m.at,
+            TimelineEntry::Activity(a) => a.at,
+            TimelineEntry::Note(n) => n.at,
+        }
+    }
 }
 
 pub async fn timeline(
@@ -48,32 +60,26 @@ pub async fn timeline(
         if matches!(entry.action.as_str(), "move" | "close" | "reopen") {
             continue;
         }
-        out.push(TimelineEntry {
-            at: entry.at,
-            item: TimelineItem::Change(entry),
-        });
+        out.push(TimelineEntry::Change(entry));
     }
     if kind == EntityKind::Deal {
         for m in history_in(&mut c, id).await? {
-            out.push(TimelineEntry {
-                at: m.at,
-                item: TimelineItem::StageMove(m),
-            });
+            out.push(TimelineEntry::StageMove(m));
         }
     }
     for a in activities_of(&mut c, kind, id).await? {
-        out.push(TimelineEntry {
+        out.push(TimelineEntry::Activity(Dated {
             at: a.meta.created_at,
-            item: TimelineItem::Activity(a),
-        });
+            record: a,
+        }));
     }
     for n in crate::notes::of_record(&mut c, kind, id).await? {
-        out.push(TimelineEntry {
+        out.push(TimelineEntry::Note(Dated {
             at: n.created_at,
-            item: TimelineItem::Note(n),
-        });
+            record: n,
+        }));
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at()));
     Ok(out)
 }
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Store-level guarantees that the API tests cannot see directly.
 
 use sqlx::Row;
@@ -6,7 +7,12 @@ use voronka_store::{StoreError, migrate, testing};
 
 async fn count(db: &voronka_store::Db, sql: &str) -> i64 {
     let mut r = db.reader().await.unwrap();
-    sqlx::query(sql).fetch_one(r.conn()).await.unwrap().try_get(0).unwrap()
+    sqlx::query(sql)
+        .fetch_one(r.conn())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
 }
 
 /// Concurrent actions are committed together, yet each is all-or-nothing:
@@ -45,7 +51,10 @@ async fn concurrent_writes_stay_atomic_one_by_one() {
         }
     }
     assert_eq!(ok.len(), 60 - 9);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM lookups").await, before + ok.len() as i64);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM lookups").await,
+        before + ok.len() as i64
+    );
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM lookups WHERE position = 14 AND kind = 'lead_source' AND name = 'source 14'").await,
         0,

@@ -52,7 +52,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Duplicates(c) => ApiError::Duplicates(c),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
-            StoreError::Db(_) | StoreError::Corrupt(_) | StoreError::Commit(_) | StoreError::Migration(_) => {
+            StoreError::Db(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Commit(_)
+            | StoreError::Migration(_) => {
                 tracing::error!(error = %e, "store failure");
                 ApiError::Internal
             }

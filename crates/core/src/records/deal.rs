@@ -152,6 +152,10 @@ pub fn check_loss_reason(
             }
             Ok(Some(LossReason { reason_id, reason }))
         }
+        _ if reason_id.is_some() || reason.is_some() => Err(Invalid::field(
+            "reason",
+            "only a deal closed as lost has a loss reason",
+        )),
         _ => Ok(None),
     }
 }

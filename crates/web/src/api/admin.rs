@@ -40,6 +40,12 @@ pub async fn create_user(
     auth: Auth,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<User>)> {
+    // Before the password is looked at: a non-admin learns nothing and costs no hashing.
+    if !auth.actor.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only an administrator can create users".into(),
+        ));
+    }
     let mut body = match body {
         Value::Object(m) => m,
         _ => {

@@ -152,7 +152,7 @@ macro_rules! timeline_route {
     ($name:ident, $path:literal, $kind:expr, $tag:literal) => {
         /// The record's story, newest first: changes, stage moves, activities, notes.
         #[utoipa::path(get, path = $path, tag = $tag, params(("id" = i64, Path)),
-                    responses((status = 200, body = Vec<TimelineEntry>), ReadErrors))]
+                            responses((status = 200, body = Vec<TimelineEntry>), ReadErrors))]
         pub async fn $name(
             State(state): State<AppState>,
             auth: Auth,
