@@ -141,3 +141,30 @@ impl Rules for Activity {
         })
     }
 }
+
+/// The next open activity date of each of the given records (board cards show it).
+pub async fn next_dates(
+    db: &crate::db::Db,
+    kind: EntityKind,
+    ids: &[Id],
+) -> Result<std::collections::HashMap<Id, Timestamp>> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut c = db.reader().await?;
+    // The ids are integers from our own database, not user input.
+    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let sql = format!(
+        "SELECT related_id, MIN(COALESCE(due_at, start_at)) AS next FROM activities \
+         WHERE related_type = $1 AND related_id IN ({}) AND status NOT IN ('held', 'not_held', 'completed') \
+         AND COALESCE(due_at, start_at) IS NOT NULL GROUP BY related_id",
+        list.join(",")
+    );
+    for r in sqlx::query(&sql).bind(kind.as_str()).fetch_all(c.conn()).await? {
+        if let Some(t) = col::ots(&r, "next")? {
+            out.insert(col::i(&r, "related_id")?, t);
+        }
+    }
+    Ok(out)
+}

@@ -137,3 +137,58 @@ mod tests {
         assert_eq!(c[0].field, "name");
     }
 }
+
+/// The latest changes to sales records owned by `owner`, newest first, with
+/// the record's name (the dashboard's "recent changes on my records").
+pub async fn recent_for_owner(
+    db: &crate::db::Db,
+    owner: Id,
+    limit: usize,
+) -> Result<Vec<(AuditEntry, String)>> {
+    let mut c = db.reader().await?;
+    let key_col = match c.backend() {
+        crate::db::Backend::Sqlite => "rowid",
+        crate::db::Backend::Postgres => "doc_key",
+    };
+    let rows = sqlx::query(
+        "SELECT id, entity, entity_id, action, user_id, at, changes FROM audit_log \
+         WHERE entity IN ('lead', 'account', 'contact', 'deal') ORDER BY id DESC LIMIT 400",
+    )
+    .fetch_all(c.conn())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let entity: EntityKind = col::en(r, "entity")?;
+        let entity_id = col::i(r, "entity_id")?;
+        let code = match entity {
+            EntityKind::Lead => 1,
+            EntityKind::Account => 2,
+            EntityKind::Contact => 3,
+            _ => 4,
+        };
+        let doc = sqlx::query(&format!("SELECT owner_id, title FROM search_index WHERE {key_col} = $1"))
+            .bind(code * 1_000_000_000_000i64 + entity_id)
+            .fetch_optional(c.conn())
+            .await?;
+        let Some(doc) = doc else { continue };
+        if col::oi(&doc, "owner_id")? != Some(owner) {
+            continue;
+        }
+        out.push((
+            AuditEntry {
+                id: col::i(r, "id")?,
+                entity,
+                entity_id,
+                action: col::s(r, "action")?,
+                user_id: col::oi(r, "user_id")?,
+                at: col::ts(r, "at")?,
+                changes: serde_json::from_str(&col::s(r, "changes")?).unwrap_or_default(),
+            },
+            col::s(&doc, "title")?,
+        ));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -729,3 +729,46 @@ pub async fn set_competitors(
     })
     .await
 }
+
+/// Count and sum of the deals in each stage of a pipeline that the actor
+/// sees, optionally of one owner: the board's column headers and the funnel.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageTotal {
+    pub stage_id: Id,
+    pub deals: i64,
+    #[schema(value_type = String)]
+    pub amount: rust_decimal::Decimal,
+}
+
+pub async fn stage_totals(db: &Db, actor: &Actor, pipeline_id: Id, owner: Option<Id>) -> Result<Vec<StageTotal>> {
+    let mut c = db.reader().await?;
+    let mut sql = String::from(
+        "SELECT stage_id, COUNT(*) AS n, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM deals WHERE pipeline_id = $1",
+    );
+    // Owner ids are integers from our own database, not user input.
+    let mut owners: Option<Vec<Id>> = actor.visible_owners.clone();
+    if let Some(o) = owner {
+        owners = Some(match owners {
+            Some(list) if !list.contains(&o) => Vec::new(),
+            _ => vec![o],
+        });
+    }
+    if let Some(list) = &owners {
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
+        sql.push_str(&format!(" AND owner_id IN ({})", ids.join(",")));
+    }
+    sql.push_str(" GROUP BY stage_id");
+    let rows = sqlx::query(&sql).bind(pipeline_id).fetch_all(c.conn()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StageTotal {
+                stage_id: col::i(r, "stage_id")?,
+                deals: col::i(r, "n")?,
+                amount: money::from_minor(col::i(r, "total")?),
+            })
+        })
+        .collect()
+}

@@ -166,7 +166,7 @@ impl Rules for Lead {
 
 /// How to convert a lead. Everything is optional: by default an account is
 /// made from the lead's company and a contact from the person.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConvertLead {
     /// Link this existing account instead of creating one.
@@ -183,12 +183,19 @@ pub struct ConvertLead {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub contact: Option<Map<String, Value>>,
+    /// `false`: make no contact of the lead's person (default `true`).
+    #[serde(default = "yes")]
+    pub create_contact: bool,
     /// Create a deal too.
     #[serde(default)]
     pub deal: Option<ConvertDeal>,
     /// Go ahead although the new account or contact looks like an existing one.
     #[serde(default)]
     pub force: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -279,7 +286,7 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
             let has_person = d.first_name.is_some() || d.last_name.is_some();
             let contact_body = if linked_contact.is_some() {
                 None
-            } else if req.contact.is_some() || has_person {
+            } else if req.create_contact && (req.contact.is_some() || has_person) {
                 let mut b = req.contact.clone().unwrap_or_default();
                 put_default(&mut b, "first_name", json!(d.first_name));
                 put_default(&mut b, "middle_name", json!(d.middle_name));

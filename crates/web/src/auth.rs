@@ -128,7 +128,7 @@ pub struct Me {
     pub visible_owners: Option<Vec<Id>>,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> ApiResult<HeaderValue> {
+pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> ApiResult<HeaderValue> {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -171,15 +171,31 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Typed(req): Typed<LoginRequest>,
 ) -> ApiResult<Response> {
-    let login = req.login.trim().to_lowercase();
+    let (token, user) = start_session(&state, addr, &req.login, req.password).await?;
+    let (_, actor) = users::actor_for(&state.db, user.id).await?.ok_or(ApiError::Unauthorized)?;
+    let cookie = session_cookie(&state, &token, state.config.session_ttl_seconds)?;
+    let mut resp = Json(Me { user, visible_owners: actor.visible_owners }).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(resp)
+}
+
+/// Checks a login and password (rate-limited per login and per address) and
+/// starts a session: the one way in, for the API and the browser alike.
+pub async fn start_session(
+    state: &AppState,
+    addr: SocketAddr,
+    login: &str,
+    password: String,
+) -> ApiResult<(String, User)> {
+    let login = login.trim().to_lowercase();
     let keys = vec![format!("login:{login}"), format!("ip:{}", addr.ip())];
-    check_rate(&state, &keys).await?;
+    check_rate(state, &keys).await?;
     let found = users::find_by_login(&state.db, &login).await?;
     let (user, hash) = match found {
         Some((u, h)) if u.data.active => (Some(u), h),
         _ => (None, None),
     };
-    let ok = verify_password(req.password, hash).await;
+    let ok = verify_password(password, hash).await;
     let Some(user) = user.filter(|_| ok) else {
         users::record_failure(&state.db, keys).await?;
         // The same answer whether the login exists or not.
@@ -187,17 +203,7 @@ pub async fn login(
     };
     users::clear_failures(&state.db, format!("login:{login}")).await?;
     let token = users::create_session(&state.db, user.id, state.config.session_ttl_seconds).await?;
-    let (_, actor) = users::actor_for(&state.db, user.id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    let cookie = session_cookie(&state, &token, state.config.session_ttl_seconds)?;
-    let mut resp = Json(Me {
-        user,
-        visible_owners: actor.visible_owners,
-    })
-    .into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(resp)
+    Ok((token, user))
 }
 
 /// Log out; ends the session.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod state;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::State;
@@ -63,6 +64,7 @@ pub fn app(db: Db, config: WebConfig) -> Router {
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(api)
+        .merge(ui::router())
         .route("/api/openapi.json", get(move || {
             let doc = openapi.clone();
             async move { axum::Json(doc.as_ref().clone()) }

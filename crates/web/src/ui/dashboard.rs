@@ -1,0 +1,161 @@
+//! The home page: my activities for today and overdue, my deals by stage as
+//! a funnel, and the latest changes on my records.
+
+use super::form::Choices;
+use super::layout::{Nav, Page, render};
+use super::lists::{self, entity_path, when};
+use super::Ui;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use maud::{Markup, PreEscaped, html};
+use rust_decimal::Decimal;
+use voronka_core::records::{EntityKind, StageKind};
+use voronka_store::{audit, deals};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(dashboard))
+}
+
+/// A funnel of stacked trapezoids: stage, count, amount and conversion from the stage above.
+pub fn funnel_svg(ui: &Ui, rows: &[(String, i64, Decimal)]) -> Markup {
+    let width = 560.0_f64;
+    let row_h = 44.0_f64;
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
+    let height = row_h * rows.len() as f64 + 4.0;
+    let mut shapes = String::new();
+    for (i, (name, count, amount)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h;
+        let w_top = 140.0 + 260.0 * (*count as f64 / max);
+        let next = rows.get(i + 1).map_or(*count, |n| n.1);
+        let w_bottom = 140.0 + 260.0 * (next.min(*count) as f64 / max);
+        let cx = 210.0;
+        let shade = 225 - (i as i64 * 12).min(90);
+        let conversion = if i == 0 || rows[i - 1].1 == 0 {
+            String::new()
+        } else {
+            format!(" · {}%", (*count * 100) / rows[i - 1].1)
+        };
+        let label = format!("{name}: {} · {}{conversion}", ui.tr.count("count-deals", *count), ui.tr.money(*amount, "RUB"));
+        let esc = maud::html! { (label) }.into_string();
+        let name_esc = maud::html! { (name) }.into_string();
+        shapes.push_str(&format!(
+            r##"<g><title>{esc}</title><polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" fill="rgb({shade},{},{})" stroke="#8aa0c8"/><text x="{cx}" y="{:.1}" text-anchor="middle">{count}</text><text x="{:.1}" y="{:.1}">{name_esc}</text><text x="{:.1}" y="{:.1}" class="muted">{}{conversion}</text></g>"##,
+            cx - w_top / 2.0, y + 2.0, cx + w_top / 2.0, y + 2.0, cx + w_bottom / 2.0, y + row_h - 2.0, cx - w_bottom / 2.0, y + row_h - 2.0,
+            (shade + 10).min(255), 255,
+            y + row_h / 2.0 + 4.0,
+            cx + 215.0, y + row_h / 2.0 - 2.0,
+            cx + 215.0, y + row_h / 2.0 + 13.0,
+            maud::html! { (ui.tr.money(*amount, "RUB")) }.into_string(),
+        ));
+    }
+    html! {
+        svg.funnel role="img" aria-label=(ui.tr.t("dashboard-funnel")) viewBox=(format!("0 0 {width} {height}")) width="100%" {
+            (PreEscaped(shapes))
+        }
+    }
+}
+
+async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let now = state.db.now();
+    let me = ui.user.id.to_string();
+    // The end of today in the user's zone.
+    let end_of_today = ui
+        .tr
+        .today(now)
+        .and_then(|d| d.tomorrow().ok())
+        .and_then(|d| d.to_zoned(ui.tr.tz.clone()).ok())
+        .and_then(|z| voronka_core::Timestamp::parse(&z.timestamp().to_string()).ok())
+        .unwrap_or(now);
+    let open = "planned,not_started,waiting,deferred,in_progress".to_owned();
+    let tasks = lists::fetch(&state, &ui, EntityKind::Activity, &[
+        ("owner_id".into(), me.clone()),
+        ("status".into(), open.clone()),
+        ("due_at__lte".into(), end_of_today.to_string()),
+        ("sort".into(), "due_at".into()),
+        ("limit".into(), "30".into()),
+    ]).await.map(|p| p.items).unwrap_or_default();
+    let events = lists::fetch(&state, &ui, EntityKind::Activity, &[
+        ("owner_id".into(), me.clone()),
+        ("kind".into(), "event".into()),
+        ("status".into(), "planned".into()),
+        ("start_at__lte".into(), end_of_today.to_string()),
+        ("sort".into(), "start_at".into()),
+        ("limit".into(), "30".into()),
+    ]).await.map(|p| p.items).unwrap_or_default();
+    let names = lists::ref_names(&state, &ui, &tasks).await.unwrap_or_default();
+    let pipeline = choices.pipelines.iter().find(|p| p.data.is_default).or(choices.pipelines.first());
+    let funnel = match pipeline {
+        Some(p) => {
+            let totals = deals::stage_totals(&state.db, &ui.actor, p.id, Some(ui.user.id)).await.unwrap_or_default();
+            p.stages
+                .iter()
+                .filter(|s| s.data.kind != StageKind::Lost)
+                .map(|s| {
+                    let t = totals.iter().find(|t| t.stage_id == s.id);
+                    (s.data.name.clone(), t.map_or(0, |t| t.deals), t.map_or(Decimal::ZERO, |t| t.amount))
+                })
+                .collect::<Vec<_>>()
+        }
+        None => Vec::new(),
+    };
+    let recent = audit::recent_for_owner(&state.db, ui.user.id, 12).await.unwrap_or_default();
+    let t = |k: &str| ui.tr.t(k);
+    let item = |v: &serde_json::Value, field: &str| {
+        let overdue = v[field].as_str().and_then(|s| voronka_core::Timestamp::parse(s).ok()).is_some_and(|d| d < now);
+        let related = v["related_type"].as_str().and_then(EntityKind::parse).zip(v["related_id"].as_i64());
+        html! {
+            li {
+                span.overdue[overdue] { (when(&ui, &v[field])) } " · "
+                a href=(format!("/activities/{}", v["id"])) { (v["subject"].as_str().unwrap_or_default()) }
+                @if let Some((kind, id)) = related {
+                    " · " a.muted href=(format!("/{}/{id}", entity_path(kind))) { (names.get(&(kind, id)).cloned().unwrap_or_default()) }
+                }
+            }
+        }
+    };
+    let body = html! {
+        div.grid2 {
+            div.stack {
+                section.card {
+                    h2 { (t("dashboard-today")) " " span.muted { (ui.tr.count("count-tasks", (tasks.len() + events.len()) as i64)) } }
+                    @if tasks.is_empty() && events.is_empty() { p.muted { (t("dashboard-nothing-today")) } }
+                    ul.timeline {
+                        @for v in &events { (item(v, "start_at")) }
+                        @for v in &tasks { (item(v, "due_at")) }
+                    }
+                }
+                section.card {
+                    h2 { (t("dashboard-funnel")) }
+                    (funnel_svg(&ui, &funnel))
+                }
+            }
+            section.card {
+                h2 { (t("dashboard-recent")) }
+                @if recent.is_empty() { p.muted { (t("timeline-empty")) } }
+                ul.timeline {
+                    @for (e, title) in &recent {
+                        li {
+                            div.when { (ui.tr.datetime(e.at)) " · " (e.user_id.map(|u| choices.user_name(u)).unwrap_or_default()) }
+                            a href=(format!("/{}/{}", entity_path(e.entity), e.entity_id)) { (title) }
+                            " " span.muted { (e.changes.iter().take(3).map(|c| t(&format!("field-{}", c.field))).collect::<Vec<_>>().join(", ")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let page = Page {
+        title: t("nav-dashboard"),
+        nav: Nav::Dashboard,
+        actions: Some(html! { a.btn.primary href="/leads/new" { "+ " (t("new-lead")) } a.btn href="/deals/new" { "+ " (t("new-deal")) } }),
+        body,
+    };
+    Html(render(&ui, page).into_string()).into_response()
+}

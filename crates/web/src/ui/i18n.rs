@@ -1,0 +1,223 @@
+//! Message catalogs (Fluent, so Russian plurals are right: 1 сделка, 2 сделки,
+//! 5 сделок) and locale-aware formatting of numbers, money and dates in the
+//! user's time zone.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use rust_decimal::Decimal;
+use std::sync::OnceLock;
+use voronka_core::records::Locale;
+use voronka_core::{Day, Timestamp};
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundle(locale: Locale) -> &'static Bundle {
+    static RU: OnceLock<Bundle> = OnceLock::new();
+    static EN: OnceLock<Bundle> = OnceLock::new();
+    let (cell, source, lang) = match locale {
+        Locale::Ru => (&RU, include_str!("../../i18n/ru.ftl"), unic_langid::langid!("ru")),
+        Locale::En => (&EN, include_str!("../../i18n/en.ftl"), unic_langid::langid!("en")),
+    };
+    cell.get_or_init(|| {
+        let mut b = FluentBundle::new_concurrent(vec![lang]);
+        // Isolation marks would show up as stray characters in inputs and tests.
+        b.set_use_isolating(false);
+        let resource = match FluentResource::try_new(source.to_owned()) {
+            Ok(r) => r,
+            Err((r, errors)) => {
+                tracing::error!(?errors, "message catalog has errors");
+                r
+            }
+        };
+        if let Err(errors) = b.add_resource(resource) {
+            tracing::error!(?errors, "message catalog has duplicate messages");
+        }
+        b
+    })
+}
+
+/// What a page needs to speak the user's language: catalog, number style, time zone.
+#[derive(Clone)]
+pub struct Tr {
+    pub locale: Locale,
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Tr {
+    pub fn new(locale: Locale, time_zone: &str) -> Tr {
+        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        Tr { locale, tz }
+    }
+
+    fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
+        let b = bundle(self.locale);
+        let Some(msg) = b.get_message(id) else { return id.to_owned() };
+        let Some(pattern) = msg.value() else { return id.to_owned() };
+        let mut errors = Vec::new();
+        b.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.format(id, None)
+    }
+
+    /// A message with one named argument.
+    pub fn t1(&self, id: &str, name: &str, value: impl ToString) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, FluentValue::from(value.to_string()));
+        self.format(id, Some(&args))
+    }
+
+    /// A counted message, plural by the language's rules.
+    pub fn count(&self, id: &str, n: i64) -> String {
+        let mut args = FluentArgs::new();
+        args.set("count", FluentValue::from(n));
+        self.format(id, Some(&args))
+    }
+
+    /// The label of an enum value: `prefix-value`, e.g. `deal-status-won`.
+    pub fn label(&self, prefix: &str, value: &str) -> String {
+        self.t(&format!("{prefix}-{value}"))
+    }
+
+    pub fn number(&self, d: Decimal, decimals: u32) -> String {
+        let (group, point) = match self.locale {
+            Locale::Ru => ('\u{a0}', ','),
+            Locale::En => (',', '.'),
+        };
+        group_digits(d, decimals, group, point)
+    }
+
+    /// `1 234 567,89 ₽` in Russian, `₽1,234,567.89` in English.
+    pub fn money(&self, d: Decimal, currency: &str) -> String {
+        let sym = match currency {
+            "RUB" => "₽",
+            "USD" => "$",
+            "EUR" => "€",
+            other => other,
+        };
+        let n = self.number(d, 2);
+        match self.locale {
+            Locale::Ru => format!("{n}\u{a0}{sym}"),
+            Locale::En if sym.len() == 3 && sym.is_ascii() => format!("{sym}\u{a0}{n}"),
+            Locale::En => format!("{sym}{n}"),
+        }
+    }
+
+    pub fn day(&self, d: Day) -> String {
+        let date = d.inner();
+        match self.locale {
+            Locale::Ru => format!("{:02}.{:02}.{}", date.day(), u8::from(date.month()), date.year()),
+            Locale::En => format!("{}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()),
+        }
+    }
+
+    /// The instant in the user's time zone.
+    pub fn zoned(&self, t: Timestamp) -> Option<jiff::Zoned> {
+        let ts = jiff::Timestamp::from_second(t.inner().unix_timestamp()).ok()?;
+        Some(ts.to_zoned(self.tz.clone()))
+    }
+
+    pub fn datetime(&self, t: Timestamp) -> String {
+        match self.zoned(t) {
+            Some(z) => match self.locale {
+                Locale::Ru => format!("{:02}.{:02}.{} {:02}:{:02}", z.day(), z.month(), z.year(), z.hour(), z.minute()),
+                Locale::En => format!("{}-{:02}-{:02} {:02}:{:02}", z.year(), z.month(), z.day(), z.hour(), z.minute()),
+            },
+            None => t.to_string(),
+        }
+    }
+
+    pub fn time(&self, t: Timestamp) -> String {
+        match self.zoned(t) {
+            Some(z) => format!("{:02}:{:02}", z.hour(), z.minute()),
+            None => String::new(),
+        }
+    }
+
+    /// The value of an `<input type="datetime-local">` for an instant.
+    pub fn input_datetime(&self, t: Timestamp) -> String {
+        match self.zoned(t) {
+            Some(z) => format!("{}-{:02}-{:02}T{:02}:{:02}", z.year(), z.month(), z.day(), z.hour(), z.minute()),
+            None => String::new(),
+        }
+    }
+
+    /// Reads an `<input type="datetime-local">` value in the user's zone as an instant.
+    pub fn parse_input_datetime(&self, s: &str) -> Option<Timestamp> {
+        let dt: jiff::civil::DateTime = s.trim().parse().ok()?;
+        let z = dt.to_zoned(self.tz.clone()).ok()?;
+        Timestamp::parse(&z.timestamp().to_string()).ok()
+    }
+
+    /// Today in the user's zone.
+    pub fn today(&self, now: Timestamp) -> Option<jiff::civil::Date> {
+        self.zoned(now).map(|z| z.date())
+    }
+}
+
+fn group_digits(d: Decimal, decimals: u32, group: char, point: char) -> String {
+    let rounded = d.round_dp(decimals);
+    let negative = rounded.is_sign_negative() && !rounded.is_zero();
+    let text = format!("{:.*}", decimals as usize, rounded.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
+        None => (text.clone(), None),
+    };
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push(point);
+        out.push_str(&f);
+    }
+    if negative { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn russian_money_and_plurals() {
+        let ru = Tr::new(Locale::Ru, "Europe/Moscow");
+        assert_eq!(ru.money(Decimal::from_str("1234567.89").unwrap(), "RUB"), "1\u{a0}234\u{a0}567,89\u{a0}₽");
+        assert_eq!(ru.count("count-deals", 1), "1 сделка");
+        assert_eq!(ru.count("count-deals", 2), "2 сделки");
+        assert_eq!(ru.count("count-deals", 5), "5 сделок");
+        assert_eq!(ru.count("count-deals", 21), "21 сделка");
+        assert_eq!(ru.count("count-deals", 112), "112 сделок");
+        let en = Tr::new(Locale::En, "UTC");
+        assert_eq!(en.money(Decimal::from_str("1234.5").unwrap(), "USD"), "$1,234.50");
+        assert_eq!(en.count("count-deals", 1), "1 deal");
+        assert_eq!(en.count("count-deals", 3), "3 deals");
+    }
+
+    #[test]
+    fn dates_in_the_users_zone() {
+        let ru = Tr::new(Locale::Ru, "Europe/Moscow");
+        let t = Timestamp::parse("2026-11-23T21:30:00Z").unwrap();
+        assert_eq!(ru.datetime(t), "24.11.2026 00:30");
+        assert_eq!(ru.day(Day::parse("2026-11-23").unwrap()), "23.11.2026");
+        let back = ru.parse_input_datetime(&ru.input_datetime(t)).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn catalogs_have_the_same_messages() {
+        let ids = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
+                .filter(|k| !k.starts_with(' ') && !k.is_empty() && !k.starts_with('[') && !k.starts_with('*'))
+                .collect()
+        };
+        let ru = ids(include_str!("../../i18n/ru.ftl"));
+        let en = ids(include_str!("../../i18n/en.ftl"));
+        assert_eq!(ru, en);
+    }
+}
