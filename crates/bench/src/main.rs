@@ -34,9 +34,27 @@ struct Bench {
     client: Client,
     base: String,
     token: String,
+    /// A browser session for the pages.
+    session: String,
 }
 
 impl Bench {
+    /// A page as the browser gets it, with the session cookie.
+    async fn page(&self, path: &str) -> Result<()> {
+        let resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header("cookie", format!("voronka_session={}", self.session))
+            .send()
+            .await?;
+        let status = resp.status();
+        let _ = resp.bytes().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}");
+        }
+        Ok(())
+    }
+
     async fn get(&self, path: &str) -> Result<Value> {
         let resp = self
             .client
@@ -82,15 +100,29 @@ fn ms(d: Duration) -> String {
 }
 
 async fn latency(bench: &Bench, name: &str, paths: &[String], samples: usize) -> Result<()> {
+    measure(bench, name, paths, samples, false).await
+}
+
+async fn measure(bench: &Bench, name: &str, paths: &[String], samples: usize, page: bool) -> Result<()> {
+    let fetch = |p: &str| {
+        let p = p.to_owned();
+        async move {
+            if page {
+                bench.page(&p).await
+            } else {
+                bench.get(&p).await.map(drop)
+            }
+        }
+    };
     // Warm up caches the way a working day would.
     for p in paths.iter().take(20) {
-        bench.get(p).await?;
+        fetch(p).await?;
     }
     let mut times = Vec::with_capacity(samples);
     for i in 0..samples {
         let p = &paths[i % paths.len()];
         let t = Instant::now();
-        bench.get(p).await?;
+        fetch(p).await?;
         times.push(t.elapsed());
     }
     times.sort();
@@ -158,19 +190,21 @@ async fn main() -> Result<()> {
         voronka_store::db::redact(&args.database_url)
     );
 
-    let admin = users::find_by_login(&db, "admin").await?.map(|(u, _)| u.id);
+    // Measure as an administrator (sees everything, like a head of sales).
+    let admin = users::list_users(&db)
+        .await?
+        .into_iter()
+        .find(|u| u.data.role == voronka_core::records::Role::Admin && u.data.active)
+        .map(|u| u.id);
     let admin = match admin {
         Some(id) => id,
-        None => users::list_users(&db)
-            .await?
-            .into_iter()
-            .find(|u| u.data.role == voronka_core::records::Role::Admin)
-            .map(|u| u.id)
-            .context(
-                "the database has no administrator: run `voronka serve` or `voronka demo` first",
-            )?,
+        None => {
+            let body = json!({"login": "bench", "name": "Benchmark", "role": "admin"});
+            users::create_user(&db, &Actor::system(), body, None).await?.id
+        }
     };
     let (_, token) = users::create_token(&db, &Actor::system(), admin, "bench").await?;
+    let session = users::create_session(&db, admin, 3600).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -181,6 +215,7 @@ async fn main() -> Result<()> {
         client,
         base,
         token,
+        session,
     });
 
     // The busiest (owner, stage) pairs: list pages of 50 that are full.
@@ -266,6 +301,33 @@ async fn main() -> Result<()> {
         args.samples,
     )
     .await?;
+
+    // The pages of the web interface, server time as the browser sees it.
+    let deal_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM deals ORDER BY id DESC LIMIT 50")
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let account_pages: Vec<String> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 50")
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id").map(|id| format!("/accounts/{id}")))
+        .collect::<Result<_, _>>()?;
+    let page_samples = (args.samples / 5).max(20);
+    let pages: Vec<(&str, Vec<String>)> = vec![
+        ("page: dashboard", vec!["/".to_owned()]),
+        ("page: board (50 cards per column)", vec!["/board".to_owned()]),
+        ("page: deals list", vec!["/deals".to_owned(), "/deals?sort=-amount".to_owned()]),
+        ("page: deal", deal_ids.iter().map(|id| format!("/deals/{id}")).collect()),
+        ("page: account", account_pages),
+        ("page: leads list", vec!["/leads".to_owned(), "/leads?status=new".to_owned()]),
+        ("page: activities list", vec!["/activities".to_owned()]),
+    ];
+    for (name, paths) in &pages {
+        if !paths.is_empty() {
+            measure(&bench, name, paths, page_samples, true).await?;
+        }
+    }
 
     let account_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
         .await?

@@ -252,6 +252,7 @@ impl Rules for Deal {
         r: &'a Self,
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
+            adjust_totals(tx, Some(r), None).await?;
             for sql in [
                 "DELETE FROM deal_stage_history WHERE deal_id = $1",
                 "DELETE FROM deal_members WHERE deal_id = $1",
@@ -266,6 +267,7 @@ impl Rules for Deal {
 
 /// Stage history, the customer's first win, and the loss in the customer's history.
 async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>) -> Result<()> {
+    adjust_totals(tx, old, Some(deal)).await?;
     let from = old.and_then(|o| o.data.stage_id);
     if from != deal.data.stage_id || old.is_none() {
         let minor = money::to_minor(deal.data.amount).map_err(|e| Invalid::field("amount", e))?;
@@ -740,10 +742,63 @@ pub struct StageTotal {
     pub amount: rust_decimal::Decimal,
 }
 
+/// Keeps `deal_totals` in step with a deal's change, in the same transaction:
+/// the old (stage, owner, currency) loses the deal, the new one gains it.
+async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> Result<()> {
+    let key = |d: &Deal| -> Result<(Id, Id, String, i64)> {
+        let minor = money::to_minor(d.data.amount).map_err(|e| Invalid::field("amount", e))?;
+        Ok((d.data.stage_id.unwrap_or_default(), d.meta.owner_id, d.data.currency.as_str().to_owned(), minor))
+    };
+    let before = old.map(key).transpose()?;
+    let after = new.map(key).transpose()?;
+    if before == after {
+        return Ok(());
+    }
+    for (sign, k) in [(-1i64, before), (1, after)] {
+        let Some((stage, owner, currency, minor)) = k else { continue };
+        sqlx::query(
+            "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (stage_id, owner_id, currency) DO UPDATE SET \
+             deals = deal_totals.deals + excluded.deals, amount_minor = deal_totals.amount_minor + excluded.amount_minor",
+        )
+        .bind(stage)
+        .bind(owner)
+        .bind(currency)
+        .bind(sign)
+        .bind(sign * minor)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Recounts `deal_totals` from the deals themselves (after bulk loads).
+pub async fn rebuild_totals(db: &Db) -> Result<()> {
+    db.write(|tx| {
+        boxed(async move {
+            sqlx::query("DELETE FROM deal_totals").execute(tx.conn()).await?;
+            sqlx::query(
+                "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) \
+                 SELECT stage_id, owner_id, currency, COUNT(*), SUM(amount_minor) FROM deals \
+                 GROUP BY stage_id, owner_id, currency",
+            )
+            .execute(tx.conn())
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Deals and their sum (in roubles) per stage of a pipeline, of the owners
+/// the actor sees, or of one owner: read from `deal_totals`, never by
+/// scanning the deals.
 pub async fn stage_totals(db: &Db, actor: &Actor, pipeline_id: Id, owner: Option<Id>) -> Result<Vec<StageTotal>> {
     let mut c = db.reader().await?;
     let mut sql = String::from(
-        "SELECT stage_id, COUNT(*) AS n, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM deals WHERE pipeline_id = $1",
+        "SELECT t.stage_id, CAST(SUM(t.deals) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN t.currency = 'RUB' THEN t.amount_minor ELSE 0 END), 0) AS BIGINT) AS total \
+         FROM deal_totals t JOIN stages s ON s.id = t.stage_id WHERE s.pipeline_id = $1",
     );
     // Owner ids are integers from our own database, not user input.
     let mut owners: Option<Vec<Id>> = actor.visible_owners.clone();
@@ -758,9 +813,9 @@ pub async fn stage_totals(db: &Db, actor: &Actor, pipeline_id: Id, owner: Option
             return Ok(Vec::new());
         }
         let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
-        sql.push_str(&format!(" AND owner_id IN ({})", ids.join(",")));
+        sql.push_str(&format!(" AND t.owner_id IN ({})", ids.join(",")));
     }
-    sql.push_str(" GROUP BY stage_id");
+    sql.push_str(" GROUP BY t.stage_id");
     let rows = sqlx::query(&sql).bind(pipeline_id).fetch_all(c.conn()).await?;
     rows.iter()
         .map(|r| {

@@ -6,7 +6,8 @@
 //! `field=v` equals; `field=a,b` one of; `field__gte=v`, `field__lte=v`
 //! ranges; `field__contains=t` text; `field__null=true|false`;
 //! `q=t` text in the entity's name fields; `sort=field` or `sort=-field`;
-//! `limit` (1–500, default 50); `cursor` from the previous page; `total=true`.
+//! `limit` (1–500, default 50); `cursor` from the previous page; `total=true`
+//! (or `total=capped`: exact up to 10 000, else 10 001 meaning "more").
 
 use crate::actor::Actor;
 use crate::db::{Backend, Conn, fetch_all, fetch_optional};
@@ -65,6 +66,9 @@ pub const fn money_field(name: &'static str, column: &'static str, nullable: boo
     }
 }
 
+/// `total=capped` counts up to this many and one more; a total above it means "more than".
+pub const TOTAL_CAP: u64 = 10_000;
+
 /// What an entity offers to the list engine.
 pub struct ListSpec {
     pub table: &'static str,
@@ -119,7 +123,7 @@ pub async fn list<T>(
     let mut sort: (Field, Dir) = (field("id", FieldType::Id, false), Dir::Desc);
     let mut limit: u64 = 50;
     let mut cursor: Option<Cursor> = None;
-    let mut want_total = false;
+    let mut want_total: Option<Option<u64>> = None;
 
     for (key, value) in params {
         match key.as_str() {
@@ -147,7 +151,14 @@ pub async fn list<T>(
                     None => errors.add("cursor", "is not a cursor this server issued"),
                 }
             }
-            "total" => want_total = value == "true" || value == "1",
+            "total" => match value.as_str() {
+                "true" | "1" => want_total = Some(None),
+                // Counting a million rows costs more than the page itself: people
+                // see "10 000+" instead, at a bounded cost.
+                "capped" => want_total = Some(Some(TOTAL_CAP)),
+                "false" | "0" => want_total = None,
+                _ => errors.add("total", "must be true, false or capped"),
+            },
             "q" => {
                 let q = value.trim();
                 if !q.is_empty() {
@@ -189,11 +200,25 @@ pub async fn list<T>(
         cond = cond.add(extra);
     }
 
-    let total = if want_total {
+    let total = if let Some(cap) = want_total {
         let mut q = Query::select();
-        q.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-            .from(Alias::new(spec.table))
-            .cond_where(cond.clone());
+        match cap {
+            None => {
+                q.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                    .from(Alias::new(spec.table))
+                    .cond_where(cond.clone());
+            }
+            Some(cap) => {
+                let mut inner = Query::select();
+                inner
+                    .expr(Expr::val(1))
+                    .from(Alias::new(spec.table))
+                    .cond_where(cond.clone())
+                    .limit(cap + 1);
+                q.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                    .from_subquery(inner, Alias::new("capped"));
+            }
+        }
         let row = fetch_optional(c, &q).await?;
         Some(match row {
             Some(r) => r.try_get::<i64, _>("n")?,

@@ -15,12 +15,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    common: include_str!("../migrations/0001_foundation.sql"),
-    sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_search.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        common: include_str!("../migrations/0001_foundation.sql"),
+        sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_search.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        common: include_str!("../migrations/0002_totals_and_views.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

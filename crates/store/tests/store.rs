@@ -87,3 +87,62 @@ async fn migrating_twice_changes_nothing() {
     let (db, _) = testing::fresh_db().await.unwrap();
     assert!(migrate::migrate(&db).await.unwrap().is_empty());
 }
+
+/// The pre-aggregated board totals agree with the deals after creates, moves,
+/// owner changes, amount edits and deletes.
+#[tokio::test]
+async fn deal_totals_follow_every_change() {
+    use serde_json::json;
+    use voronka_core::records::{Account, Deal};
+    use voronka_store::{Actor, deals, pipelines, rules, users};
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = Actor::system();
+    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None).await.unwrap().id;
+    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None).await.unwrap().id;
+    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1})).await.unwrap();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{i}"), "account_id": acc.id, "amount": format!("{}.50", 100 * (i + 1)), "owner_id": if i % 2 == 0 { u1 } else { u2 }}),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    deals::move_deal(&db, &sys, ids[0], deals::MoveDeal { stage_id: p.stages[2].id, reason_id: None, reason: None }).await.unwrap();
+    let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"})).await.unwrap();
+    rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
+    deals::close(&db, &sys, ids[3], voronka_core::records::CloseDeal { outcome: voronka_core::records::Outcome::Lost, reason_id: None, reason: Some("дорого".into()) }).await.unwrap();
+
+    let expected = |owner: Option<i64>| {
+        let db = db.clone();
+        async move {
+            let mut r = db.reader().await.unwrap();
+            let sql = match owner {
+                Some(o) => format!("SELECT stage_id, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS s FROM deals WHERE owner_id = {o} GROUP BY stage_id ORDER BY stage_id"),
+                None => "SELECT stage_id, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS s FROM deals GROUP BY stage_id ORDER BY stage_id".into(),
+            };
+            sqlx::query(&sql)
+                .fetch_all(r.conn())
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| (row.try_get::<i64, _>("stage_id").unwrap(), row.try_get::<i64, _>("n").unwrap(), row.try_get::<i64, _>("s").unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    for owner in [None, Some(u1), Some(u2)] {
+        let mut got: Vec<(i64, i64, i64)> = deals::stage_totals(&db, &sys, p.id, owner)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.deals != 0)
+            .map(|t| (t.stage_id, t.deals, voronka_core::money::to_minor(t.amount).unwrap()))
+            .collect();
+        got.sort();
+        assert_eq!(got, expected(owner).await, "owner {owner:?}");
+    }
+}

@@ -31,8 +31,9 @@ pub struct ListParams {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// `true` to count all matching records.
-    pub total: Option<bool>,
+    /// `true` to count all matching records; `capped` to count up to 10 000
+    /// (a total of 10 001 then means "more").
+    pub total: Option<String>,
     /// Text in the record's name, e-mail or INN.
     pub q: Option<String>,
 }

@@ -9,6 +9,7 @@ use axum::routing::get;
 
 const APP_CSS: &str = include_str!("../../assets/app.css");
 const APP_JS: &str = include_str!("../../assets/app.js");
+const CALENDAR_JS: &str = include_str!("../../assets/calendar.js");
 const HTMX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
 const SORTABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/Sortable.min.js"));
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(|| async { cached("text/css; charset=utf-8", APP_CSS.as_bytes()) }))
         .route("/assets/app.js", get(|| async { cached("text/javascript; charset=utf-8", APP_JS.as_bytes()) }))
+        .route("/assets/calendar.js", get(|| async { cached("text/javascript; charset=utf-8", CALENDAR_JS.as_bytes()) }))
         .route("/assets/htmx.min.js", get(|| async { cached("text/javascript; charset=utf-8", HTMX) }))
         .route("/assets/Sortable.min.js", get(|| async { cached("text/javascript; charset=utf-8", SORTABLE) }))
 }

@@ -58,6 +58,25 @@ pub fn funnel_svg(ui: &Ui, rows: &[(String, i64, Decimal)]) -> Markup {
     }
 }
 
+/// What an audit entry did, in words: the action, or the fields it changed
+/// (only those with a label; internal ones such as `lead_id` say nothing to a person).
+fn change_summary(ui: &Ui, e: &audit::AuditEntry) -> String {
+    match e.action.as_str() {
+        "create" => ui.tr.t("timeline-created"),
+        "converted_from_lead" | "convert" => ui.tr.t("timeline-converted"),
+        "deal_lost" => ui.tr.t("timeline-deal-lost"),
+        _ => e
+            .changes
+            .iter()
+            .map(|c| format!("field-{}", c.field))
+            .filter(|id| ui.tr.has(id))
+            .take(3)
+            .map(|id| ui.tr.t(&id))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
     let choices = match Choices::load(&state.db).await {
         Ok(c) => c,
@@ -144,7 +163,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
                         li {
                             div.when { (ui.tr.datetime(e.at)) " · " (e.user_id.map(|u| choices.user_name(u)).unwrap_or_default()) }
                             a href=(format!("/{}/{}", entity_path(e.entity), e.entity_id)) { (title) }
-                            " " span.muted { (e.changes.iter().take(3).map(|c| t(&format!("field-{}", c.field))).collect::<Vec<_>>().join(", ")) }
+                            " " span.muted { (change_summary(&ui, e)) }
                         }
                     }
                 }

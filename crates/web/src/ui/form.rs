@@ -63,14 +63,30 @@ pub struct Def {
     pub kind: Kind,
     /// Spans both columns.
     pub wide: bool,
+    /// The label's message id, when not `field-{name}`.
+    pub label: Option<&'static str>,
 }
 
 pub const fn f(name: &'static str, kind: Kind) -> Def {
-    Def { name, kind, wide: false }
+    Def { name, kind, wide: false, label: None }
 }
 
 pub const fn wide(name: &'static str, kind: Kind) -> Def {
-    Def { name, kind, wide: true }
+    Def { name, kind, wide: true, label: None }
+}
+
+impl Def {
+    /// The same field under another label (a lead's `title` is the person's position).
+    pub const fn labelled(self, label: &'static str) -> Def {
+        Def { label: Some(label), ..self }
+    }
+
+    pub fn label(&self, ui: &Ui) -> String {
+        match self.label {
+            Some(id) => ui.tr.t(id),
+            None => ui.tr.t(&format!("field-{}", self.name)),
+        }
+    }
 }
 
 /// The lists selects are filled from, loaded once per page.
@@ -229,7 +245,7 @@ pub fn field(ui: &Ui, d: &Def, raw: &Raw, errors: &BTreeMap<String, String>, cho
     let id = format!("f-{}", d.name);
     let value = raw.get(d.name).cloned().unwrap_or_default();
     let error = errors.iter().find(|(k, _)| *k == d.name || k.starts_with(&format!("{}[", d.name))).map(|(_, v)| v);
-    let label = ui.tr.t(&format!("field-{}", d.name));
+    let label = d.label(ui);
     html! {
         div.field.wide[d.wide || matches!(d.kind, Kind::Textarea)].invalid[error.is_some()] {
             label for=(id) { (label) }

@@ -57,6 +57,11 @@ impl Tr {
         b.format_pattern(pattern, args, &mut errors).into_owned()
     }
 
+    /// Whether the catalog has this message.
+    pub fn has(&self, id: &str) -> bool {
+        bundle(self.locale).has_message(id)
+    }
+
     pub fn t(&self, id: &str) -> String {
         self.format(id, None)
     }

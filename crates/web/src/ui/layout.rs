@@ -13,7 +13,9 @@ pub enum Nav {
     Accounts,
     Contacts,
     Activities,
+    Calendar,
     Profile,
+    Settings,
     None,
 }
 
@@ -69,6 +71,10 @@ pub fn render(ui: &Ui, page: Page) -> Markup {
                             (link(Nav::Accounts, "/accounts", "nav-accounts"))
                             (link(Nav::Contacts, "/contacts", "nav-contacts"))
                             (link(Nav::Activities, "/activities", "nav-activities"))
+                            (link(Nav::Calendar, "/calendar", "nav-calendar"))
+                            @if ui.actor.is_admin() {
+                                (link(Nav::Settings, "/settings", "nav-settings"))
+                            }
                         }
                     }
                     div.main {

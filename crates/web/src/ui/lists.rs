@@ -81,7 +81,7 @@ const ACTIVITY_STATUSES: &[&str] = &["planned", "held", "not_held", "not_started
 
 pub const LEAD_DEFS: &[Def] = &[
     f("last_name", Kind::Text), f("first_name", Kind::Text), f("middle_name", Kind::Text),
-    f("company", Kind::Text), f("title", Kind::Text), f("source_id", Kind::LeadSource),
+    f("company", Kind::Text), f("title", Kind::Text).labelled("field-position"), f("source_id", Kind::LeadSource),
     f("phones", Kind::List), f("emails", Kind::List), f("website", Kind::Text), f("address", Kind::Text),
     f("status", Kind::Enum("lead-status", &["new", "working", "disqualified"])), f("disqualify_reason", Kind::Text),
     f("owner_id", Kind::Owner), wide("description", Kind::Textarea),
@@ -311,13 +311,18 @@ fn cell(ui: &Ui, e: &EntityUi, c: &Cell, v: &Value, choices: &Choices, names: &H
 /// Query parameters the list page passes to the store as filters.
 fn store_params(q: &[(String, String)]) -> Vec<(String, String)> {
     q.iter()
-        .filter(|(k, v)| !v.is_empty() && !matches!(k.as_str(), "msg" | "view"))
+        .filter(|(k, v)| !v.is_empty() && !is_page_param(k))
         .cloned()
         .collect()
 }
 
+/// Parameters of the page itself (the message after an action), never filters.
+fn is_page_param(k: &str) -> bool {
+    matches!(k, "msg" | "n" | "view")
+}
+
 fn with_param(q: &[(String, String)], key: &str, value: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, _)| k != key && k != "cursor" && k != "msg").cloned().collect();
+    let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, _)| k != key && k != "cursor" && !is_page_param(k)).cloned().collect();
     if let Some(v) = value {
         pairs.push((key.to_owned(), v.to_owned()));
     }
@@ -344,14 +349,14 @@ pub async fn list_page(State(state): State<AppState>, ui: Ui, uri: axum::http::U
     let Some(e) = entity(path) else { return Redirect::to("/").into_response() };
     let mut params = store_params(&q);
     if !params.iter().any(|(k, _)| k == "total") {
-        params.push(("total".into(), "true".into()));
+        params.push(("total".into(), "capped".into()));
     }
     let page = match fetch(&state, &ui, e.kind, &params).await {
         Ok(p) => p,
         Err(voronka_store::StoreError::Invalid(inv)) => {
             // A hand-edited URL with a bad filter: show the list unfiltered, with the message.
             let msg = inv.0.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ");
-            let p = fetch(&state, &ui, e.kind, &[("total".into(), "true".into())]).await.unwrap_or(StorePage { items: vec![], next_cursor: None, total: None });
+            let p = fetch(&state, &ui, e.kind, &[("total".into(), "capped".into())]).await.unwrap_or(StorePage { items: vec![], next_cursor: None, total: None });
             return render_list(&state, &ui, e, &[], p, Some(msg)).await;
         }
         Err(err) => return crate::error::ApiError::from(err).into_response(),
@@ -373,10 +378,14 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
     });
     let t = |id: &str| ui.tr.t(id);
     let body = html! {
-        (flash(ui, get("msg")))
+        @if get("msg") == Some("bulk") {
+            div.flash role="status" { (ui.tr.t1("flash-bulk", "count", get("n").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0))) }
+        } @else {
+            (flash(ui, get("msg")))
+        }
         @if let Some(err) = &error { div.flash.error role="alert" { (err) } }
         div.chips {
-            a.chip href=(format!("/{}", e.path)) aria-current=[(q.iter().all(|(k, _)| k == "msg")).then_some("true")] { (t("list-any")) }
+            a.chip href=(format!("/{}", e.path)) aria-current=[(q.iter().all(|(k, _)| is_page_param(k))).then_some("true")] { (t("list-any")) }
             @for (label, query) in views(ui, e, now) {
                 a.chip href=(format!("/{}{query}", e.path)) { (label) }
             }
@@ -420,7 +429,7 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
             @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
             button type="submit" { (t("action-apply")) }
         }
-        form #bulk method="post" action=(format!("/{}/bulk", e.path)) data-confirm=(t("confirm-bulk-delete").replace("{ $count }", "…")) {
+        form #bulk method="post" action=(format!("/{}/bulk", e.path)) data-confirm=(ui.tr.t1("confirm-bulk-delete", "count", "…")) {
             (csrf(ui))
             @if page.items.is_empty() {
                 div.card.muted { (t("list-empty")) }
@@ -450,7 +459,10 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
                 }
             }
             div.listfoot {
-                @if let Some(total) = page.total { span { (ui.tr.count("count-records", total)) } }
+                @if let Some(total) = page.total {
+                    @if total > voronka_store::list::TOTAL_CAP as i64 { span { (ui.tr.t1("list-total", "total", format!("{}+", ui.tr.number(rust_decimal::Decimal::from(voronka_store::list::TOTAL_CAP), 0)))) } }
+                    @else { span { (ui.tr.count("count-records", total)) } }
+                }
                 @if let Some(sum) = sum { span { (ui.tr.t1("list-sum", "sum", ui.tr.money(sum, "RUB"))) } }
                 @if q.iter().any(|(k, _)| k == "cursor") { a href=(format!("/{}{}", e.path, with_param(q, "cursor", None))) { (t("action-prev")) } }
                 @if let Some(cursor) = &page.next_cursor { a href=(format!("/{}{}", e.path, with_param(q, "cursor", Some(cursor)))) { (t("action-next")) } }

@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod board;
+pub mod calendar;
 pub mod dashboard;
 pub mod form;
 pub mod i18n;
@@ -15,6 +16,7 @@ pub mod layout;
 pub mod lists;
 pub mod login;
 pub mod record;
+pub mod settings;
 
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::state::AppState;
@@ -36,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(record::router())
         .merge(board::router())
+        .merge(calendar::router())
+        .merge(settings::router())
 }
 
 /// A logged-in person using the browser.

@@ -2,7 +2,7 @@
 //! lists, the timeline, quick notes and activities, and the actions of each
 //! entity (qualify a lead; win, lose or reopen a deal).
 
-use super::form::{Choices, Def, Fields, Raw, form, raw_from_form, raw_from_record, to_json};
+use super::form::{Choices, Def, Fields, Kind, Raw, f, form, raw_from_form, raw_from_record, to_json};
 use super::layout::{Nav, Page, csrf, flash, render};
 use super::lists::{self, EntityUi, entity, entity_path, money_of, record_name, when};
 use super::{Post, Ui};
@@ -73,31 +73,44 @@ async fn ref_names(state: &AppState, ui: &Ui, record: &Value) -> BTreeMap<String
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form_page(ui: &Ui, e: &EntityUi, title: String, raw: &Raw, errors: &BTreeMap<String, String>, choices: &Choices, action: &str, cancel: &str, hidden: &[(&str, String)]) -> Response {
-    let body = form(ui, defs_for(e, hidden), raw, errors, choices, action, cancel, hidden);
+    let body = form(ui, &defs_for(e, hidden), raw, errors, choices, action, cancel, hidden);
     let page = Page { title, nav: e.nav, actions: None, body };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, Html(render(ui, page).into_string())).into_response()
 }
 
-/// An activity's `kind` is fixed once chosen: the form drops that field.
-fn defs_for(e: &EntityUi, hidden: &[(&str, String)]) -> &'static [Def] {
-    if e.kind == EntityKind::Activity && hidden.iter().any(|(k, _)| *k == "kind") {
-        &e.defs[1..]
-    } else {
-        e.defs
+/// The deal a new activity is about, when it was not started from a record page.
+const RELATED_DEAL: Def = f("related_id", Kind::Ref("deals"));
+
+/// An activity's `kind` is fixed once chosen: the form drops that field. An
+/// activity that is not about a record yet (from the calendar) asks for its deal.
+fn defs_for(e: &EntityUi, hidden: &[(&str, String)]) -> Vec<Def> {
+    let has = |name: &str| hidden.iter().any(|(k, _)| *k == name);
+    let mut defs = e.defs.to_vec();
+    if e.kind == EntityKind::Activity {
+        if has("kind") {
+            defs.retain(|d| d.name != "kind");
+        }
+        if !has("related_type") {
+            defs.insert(defs.len().min(1), RELATED_DEAL);
+        }
     }
+    defs
 }
 
 fn query_get<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
     q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
 }
 
-/// For a new activity: what it is about, and which kind it is.
+/// For a new activity: what it is about, and which kind it is. The record
+/// comes as a type and id pair; a lone `related_id` is the deal input's own.
 fn activity_context(q: &Fields) -> Vec<(&'static str, String)> {
     let mut hidden = Vec::new();
+    let related = q.get("related_type").is_some_and(|v| !v.is_empty());
     for k in ["related_type", "related_id", "kind"] {
-        if let Some(v) = q.get(k).filter(|v| !v.is_empty()) {
+        if let Some(v) = q.get(k).filter(|v| !v.is_empty() && (related || k != "related_id")) {
             hidden.push((k, v.to_owned()));
         }
     }
@@ -112,17 +125,20 @@ async fn new_page(State(state): State<AppState>, ui: Ui, Path(path): Path<String
     let mut defaults = json!({"owner_id": ui.user.id, "currency": "RUB", "status": null});
     if e.kind == EntityKind::Activity {
         let now = state.db.now();
-        defaults["due_at"] = json!(now.plus_seconds(24 * 3600).to_string());
-        defaults["start_at"] = json!(now.plus_seconds(3600).to_string());
-        defaults["end_at"] = json!(now.plus_seconds(7200).to_string());
+        // A calendar slot names the start (a local date and time): an hour from there.
+        let start = q.get("start").and_then(|s| ui.tr.parse_input_datetime(s)).filter(|t| t.inner().year() < 9999);
+        let at = start.unwrap_or_else(|| now.plus_seconds(3600));
+        defaults["due_at"] = json!(start.unwrap_or_else(|| now.plus_seconds(24 * 3600)).to_string());
+        defaults["start_at"] = json!(at.to_string());
+        defaults["end_at"] = json!(at.plus_seconds(3600).to_string());
     }
-    if e.kind == EntityKind::Deal || e.kind == EntityKind::Contact {
-        if let Some(a) = q.get("account_id").and_then(|v| v.parse::<i64>().ok()) {
-            defaults["account_id"] = json!(a);
-        }
+    if (e.kind == EntityKind::Deal || e.kind == EntityKind::Contact)
+        && let Some(a) = q.get("account_id").and_then(|v| v.parse::<i64>().ok())
+    {
+        defaults["account_id"] = json!(a);
     }
     let names = ref_names(&state, &ui, &defaults).await;
-    let raw = raw_from_record(&ui, defs_for(e, &hidden), &defaults, &names);
+    let raw = raw_from_record(&ui, &defs_for(e, &hidden), &defaults, &names);
     let cancel = back_of(&hidden).unwrap_or_else(|| format!("/{}", e.path));
     form_page(&ui, e, ui.tr.t(e.new), &raw, &BTreeMap::new(), &choices, &format!("/{}/new", e.path), &cancel, &hidden)
 }
@@ -150,10 +166,10 @@ async fn create(State(state): State<AppState>, Path(path): Path<String>, Post { 
     let Some(e) = entity(&path) else { return not_found(&ui) };
     let hidden = if e.kind == EntityKind::Activity { activity_context(&fields) } else { Vec::new() };
     let defs = defs_for(e, &hidden);
-    let raw = raw_from_form(defs, &fields);
+    let raw = raw_from_form(&defs, &fields);
     let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
     let cancel = back_of(&hidden).unwrap_or_else(|| format!("/{}", e.path));
-    let mut body = match to_json(&ui, defs, &fields) {
+    let mut body = match to_json(&ui, &defs, &fields) {
         Ok(b) => b,
         Err(errors) => return form_page(&ui, e, ui.tr.t(e.new), &raw, &errors, &choices, &format!("/{}/new", e.path), &cancel, &hidden),
     };
@@ -162,6 +178,13 @@ async fn create(State(state): State<AppState>, Path(path): Path<String>, Post { 
     }
     if e.kind == EntityKind::Activity && body.get("status").is_some_and(Value::is_null) {
         body.as_object_mut().map(|m| m.remove("status"));
+    }
+    if defs.iter().any(|d| d.name == RELATED_DEAL.name) {
+        if body["related_id"].is_null() {
+            let errors = [(RELATED_DEAL.name.to_owned(), "choose a record from the suggestions".to_owned())].into();
+            return form_page(&ui, e, ui.tr.t(e.new), &raw, &errors, &choices, &format!("/{}/new", e.path), &cancel, &hidden);
+        }
+        body["related_type"] = json!(EntityKind::Deal);
     }
     match lists::create(&state, &ui, e.kind, body).await {
         Ok(v) => {
@@ -181,14 +204,18 @@ async fn edit_page(State(state): State<AppState>, ui: Ui, Path((path, id)): Path
     let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
     let hidden = edit_hidden(e, &record);
     let names = ref_names(&state, &ui, &record).await;
-    let raw = raw_from_record(&ui, defs_for(e, &hidden), &record, &names);
+    let raw = raw_from_record(&ui, &defs_for(e, &hidden), &record, &names);
     let url = format!("/{}/{id}", e.path);
     form_page(&ui, e, record_name(e.kind, &record), &raw, &BTreeMap::new(), &choices, &format!("{url}/edit"), &url, &hidden)
 }
 
 fn edit_hidden(e: &EntityUi, record: &Value) -> Vec<(&'static str, String)> {
     if e.kind == EntityKind::Activity {
-        vec![("kind", record["kind"].as_str().unwrap_or("task").to_owned())]
+        vec![
+            ("kind", record["kind"].as_str().unwrap_or("task").to_owned()),
+            ("related_type", record["related_type"].as_str().unwrap_or_default().to_owned()),
+            ("related_id", record["related_id"].to_string()),
+        ]
     } else {
         Vec::new()
     }
@@ -199,11 +226,11 @@ async fn update(State(state): State<AppState>, Path((path, id)): Path<(String, I
     let record = match load(&state, &ui, e.kind, id).await { Ok(r) => r, Err(err) => return failure(&ui, err) };
     let hidden = edit_hidden(e, &record);
     let defs = defs_for(e, &hidden);
-    let raw = raw_from_form(defs, &fields);
+    let raw = raw_from_form(&defs, &fields);
     let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
     let url = format!("/{}/{id}", e.path);
     let title = record_name(e.kind, &record);
-    let body = match to_json(&ui, defs, &fields) {
+    let body = match to_json(&ui, &defs, &fields) {
         Ok(b) => b,
         Err(errors) => return form_page(&ui, e, title, &raw, &errors, &choices, &format!("{url}/edit"), &url, &hidden),
     };
@@ -237,7 +264,7 @@ fn fields_view(ui: &Ui, e: &EntityUi, v: &Value, choices: &Choices, names: &Hash
                 @let value = &v[d.name];
                 @if !(value.is_null() || value.as_array().is_some_and(Vec::is_empty) || value.as_str() == Some("")) {
                     div.wide[d.wide] {
-                        dt { (ui.tr.t(&format!("field-{}", d.name))) }
+                        dt { (d.label(ui)) }
                         dd {
                             @match d.kind {
                                 Kind::Owner => (choices.user_name(value.as_i64().unwrap_or_default())),
@@ -398,6 +425,10 @@ async fn view(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(Str
         EntityKind::Deal => html! {
             span.badge.won[status == "won"].lost[status == "lost"] { (choices.stage_name(v["stage_id"].as_i64().unwrap_or_default())) }
             " " strong { (money_of(&ui, &v)) }
+            @if status == "lost" {
+                @let reason = [v["loss_reason_id"].as_i64().map(|r| choices.lookup_name(r)), v["loss_reason"].as_str().map(str::to_owned)];
+                " · " span.muted { (t("field-reason_id")) ": " } (reason.into_iter().flatten().filter(|r| !r.is_empty()).collect::<Vec<_>>().join(" — ")) " ·"
+            }
         },
         EntityKind::Lead => html! { span.badge { (ui.tr.label("lead-status", status)) } },
         EntityKind::Account => html! { span.badge.won[v["kind"] == "customer"] { (ui.tr.label("account-kind", v["kind"].as_str().unwrap_or_default())) } },

@@ -5,8 +5,11 @@
 
 mod admin;
 mod auth;
+mod calendar;
 mod helpers;
 mod lists;
+mod pages;
 mod permissions;
 mod records;
+mod settings;
 mod story;
