@@ -103,7 +103,13 @@ async fn latency(bench: &Bench, name: &str, paths: &[String], samples: usize) ->
     measure(bench, name, paths, samples, false).await
 }
 
-async fn measure(bench: &Bench, name: &str, paths: &[String], samples: usize, page: bool) -> Result<()> {
+async fn measure(
+    bench: &Bench,
+    name: &str,
+    paths: &[String],
+    samples: usize,
+    page: bool,
+) -> Result<()> {
     let fetch = |p: &str| {
         let p = p.to_owned();
         async move {
@@ -200,7 +206,9 @@ async fn main() -> Result<()> {
         Some(id) => id,
         None => {
             let body = json!({"login": "bench", "name": "Benchmark", "role": "admin"});
-            users::create_user(&db, &Actor::system(), body, None).await?.id
+            users::create_user(&db, &Actor::system(), body, None)
+                .await?
+                .id
         }
     };
     let (_, token) = users::create_token(&db, &Actor::system(), admin, "bench").await?;
@@ -256,8 +264,7 @@ async fn main() -> Result<()> {
         let name: String = r.try_get("name")?;
         if let Some(word) = name
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() > 3)
-            .last()
+            .rfind(|w| w.chars().count() > 3)
         {
             terms.push(word.to_owned());
         }
@@ -308,19 +315,35 @@ async fn main() -> Result<()> {
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
-    let account_pages: Vec<String> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 50")
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64, _>("id").map(|id| format!("/accounts/{id}")))
-        .collect::<Result<_, _>>()?;
+    let account_pages: Vec<String> =
+        scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 50")
+            .await?
+            .iter()
+            .map(|r| {
+                r.try_get::<i64, _>("id")
+                    .map(|id| format!("/accounts/{id}"))
+            })
+            .collect::<Result<_, _>>()?;
     let page_samples = (args.samples / 5).max(20);
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("page: dashboard", vec!["/".to_owned()]),
-        ("page: board (50 cards per column)", vec!["/board".to_owned()]),
-        ("page: deals list", vec!["/deals".to_owned(), "/deals?sort=-amount".to_owned()]),
-        ("page: deal", deal_ids.iter().map(|id| format!("/deals/{id}")).collect()),
+        (
+            "page: board (50 cards per column)",
+            vec!["/board".to_owned()],
+        ),
+        (
+            "page: deals list",
+            vec!["/deals".to_owned(), "/deals?sort=-amount".to_owned()],
+        ),
+        (
+            "page: deal",
+            deal_ids.iter().map(|id| format!("/deals/{id}")).collect(),
+        ),
         ("page: account", account_pages),
-        ("page: leads list", vec!["/leads".to_owned(), "/leads?status=new".to_owned()]),
+        (
+            "page: leads list",
+            vec!["/leads".to_owned(), "/leads?status=new".to_owned()],
+        ),
         ("page: activities list", vec!["/activities".to_owned()]),
     ];
     for (name, paths) in &pages {

@@ -161,7 +161,11 @@ pub async fn next_dates(
          AND COALESCE(due_at, start_at) IS NOT NULL GROUP BY related_id",
         list.join(",")
     );
-    for r in sqlx::query(&sql).bind(kind.as_str()).fetch_all(c.conn()).await? {
+    for r in sqlx::query(&sql)
+        .bind(kind.as_str())
+        .fetch_all(c.conn())
+        .await?
+    {
         if let Some(t) = col::ots(&r, "next")? {
             out.insert(col::i(&r, "related_id")?, t);
         }

@@ -114,29 +114,7 @@ pub(crate) async fn entries(
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
 
-    #[test]
-    fn diff_names_changed_fields_only() {
-        let old = json!({"name": "A", "inn": null, "updated_at": "x", "phones": ["1"]});
-        let new = json!({"name": "B", "inn": null, "updated_at": "y", "phones": ["1", "2"]});
-        let d = diff(&old, &new);
-        let fields: Vec<_> = d.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, vec!["name", "phones"]);
-        assert_eq!(d[0].old, json!("A"));
-        assert_eq!(d[0].new, json!("B"));
-    }
-
-    #[test]
-    fn creation_skips_empty_fields() {
-        let c = creation(&json!({"name": "A", "inn": null, "phones": [], "id": 5}));
-        assert_eq!(c.len(), 1);
-        assert_eq!(c[0].field, "name");
-    }
-}
 
 /// The latest changes to sales records owned by `owner`, newest first, with
 /// the record's name (the dashboard's "recent changes on my records").
@@ -166,10 +144,12 @@ pub async fn recent_for_owner(
             EntityKind::Contact => 3,
             _ => 4,
         };
-        let doc = sqlx::query(&format!("SELECT owner_id, title FROM search_index WHERE {key_col} = $1"))
-            .bind(code * 1_000_000_000_000i64 + entity_id)
-            .fetch_optional(c.conn())
-            .await?;
+        let doc = sqlx::query(&format!(
+            "SELECT owner_id, title FROM search_index WHERE {key_col} = $1"
+        ))
+        .bind(code * 1_000_000_000_000i64 + entity_id)
+        .fetch_optional(c.conn())
+        .await?;
         let Some(doc) = doc else { continue };
         if col::oi(&doc, "owner_id")? != Some(owner) {
             continue;
@@ -191,4 +171,28 @@ pub async fn recent_for_owner(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_names_changed_fields_only() {
+        let old = json!({"name": "A", "inn": null, "updated_at": "x", "phones": ["1"]});
+        let new = json!({"name": "B", "inn": null, "updated_at": "y", "phones": ["1", "2"]});
+        let d = diff(&old, &new);
+        let fields: Vec<_> = d.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "phones"]);
+        assert_eq!(d[0].old, json!("A"));
+        assert_eq!(d[0].new, json!("B"));
+    }
+
+    #[test]
+    fn creation_skips_empty_fields() {
+        let c = creation(&json!({"name": "A", "inn": null, "phones": [], "id": 5}));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].field, "name");
+    }
 }

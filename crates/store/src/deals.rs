@@ -747,7 +747,12 @@ pub struct StageTotal {
 async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> Result<()> {
     let key = |d: &Deal| -> Result<(Id, Id, String, i64)> {
         let minor = money::to_minor(d.data.amount).map_err(|e| Invalid::field("amount", e))?;
-        Ok((d.data.stage_id.unwrap_or_default(), d.meta.owner_id, d.data.currency.as_str().to_owned(), minor))
+        Ok((
+            d.data.stage_id.unwrap_or_default(),
+            d.meta.owner_id,
+            d.data.currency.as_str().to_owned(),
+            minor,
+        ))
     };
     let before = old.map(key).transpose()?;
     let after = new.map(key).transpose()?;
@@ -755,7 +760,9 @@ async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> R
         return Ok(());
     }
     for (sign, k) in [(-1i64, before), (1, after)] {
-        let Some((stage, owner, currency, minor)) = k else { continue };
+        let Some((stage, owner, currency, minor)) = k else {
+            continue;
+        };
         sqlx::query(
             "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (stage_id, owner_id, currency) DO UPDATE SET \
@@ -776,7 +783,9 @@ async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> R
 pub async fn rebuild_totals(db: &Db) -> Result<()> {
     db.write(|tx| {
         boxed(async move {
-            sqlx::query("DELETE FROM deal_totals").execute(tx.conn()).await?;
+            sqlx::query("DELETE FROM deal_totals")
+                .execute(tx.conn())
+                .await?;
             sqlx::query(
                 "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) \
                  SELECT stage_id, owner_id, currency, COUNT(*), SUM(amount_minor) FROM deals \
@@ -793,7 +802,12 @@ pub async fn rebuild_totals(db: &Db) -> Result<()> {
 /// Deals and their sum (in roubles) per stage of a pipeline, of the owners
 /// the actor sees, or of one owner: read from `deal_totals`, never by
 /// scanning the deals.
-pub async fn stage_totals(db: &Db, actor: &Actor, pipeline_id: Id, owner: Option<Id>) -> Result<Vec<StageTotal>> {
+pub async fn stage_totals(
+    db: &Db,
+    actor: &Actor,
+    pipeline_id: Id,
+    owner: Option<Id>,
+) -> Result<Vec<StageTotal>> {
     let mut c = db.reader().await?;
     let mut sql = String::from(
         "SELECT t.stage_id, CAST(SUM(t.deals) AS BIGINT) AS n, \
@@ -816,7 +830,10 @@ pub async fn stage_totals(db: &Db, actor: &Actor, pipeline_id: Id, owner: Option
         sql.push_str(&format!(" AND t.owner_id IN ({})", ids.join(",")));
     }
     sql.push_str(" GROUP BY t.stage_id");
-    let rows = sqlx::query(&sql).bind(pipeline_id).fetch_all(c.conn()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(pipeline_id)
+        .fetch_all(c.conn())
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(StageTotal {

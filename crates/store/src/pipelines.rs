@@ -47,42 +47,50 @@ fn pipeline_from_row(r: &AnyRow, stages: Vec<Stage>) -> Result<Pipeline> {
     })
 }
 
-async fn stages_of(c: &mut impl Conn, pipeline_id: Id) -> Result<Vec<Stage>> {
-    let rows = sqlx::query(
-        "SELECT * FROM stages WHERE pipeline_id = $1 AND archived = $2 ORDER BY position, id",
-    )
-    .bind(pipeline_id)
-    .bind(false)
-    .fetch_all(c.conn())
-    .await?;
-    rows.iter().map(stage_from_row).collect()
+/// A pipeline with its stages in one statement: deal writes load one each,
+/// inside SQLite's single writer, where every round trip counts.
+const PIPELINE_WITH_STAGES: &str = "SELECT p.id AS p_id, p.name AS p_name, p.position AS p_position, \
+     p.is_default AS p_is_default, s.id, s.pipeline_id, s.name, s.probability, s.kind, s.position \
+     FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id AND s.archived = $2 \
+     WHERE p.id = {which} AND p.archived = $2 ORDER BY s.position, s.id";
+
+async fn load_joined(c: &mut impl Conn, which: &str, id: Id) -> Result<Option<Pipeline>> {
+    let rows = sqlx::query(&PIPELINE_WITH_STAGES.replace("{which}", which))
+        .bind(id)
+        .bind(false)
+        .fetch_all(c.conn())
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let stages = rows
+        .iter()
+        .filter(|r| col::oi(r, "id").ok().flatten().is_some())
+        .map(stage_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(Pipeline {
+        id: col::i(first, "p_id")?,
+        data: PipelineData {
+            name: col::s(first, "p_name")?,
+            position: col::i(first, "p_position")?,
+            is_default: col::b(first, "p_is_default")?,
+        },
+        stages,
+    }))
 }
 
 pub(crate) async fn load(c: &mut impl Conn, id: Id) -> Result<Option<Pipeline>> {
-    let row = sqlx::query("SELECT * FROM pipelines WHERE id = $1 AND archived = $2")
-        .bind(id)
-        .bind(false)
-        .fetch_optional(c.conn())
-        .await?;
-    match row {
-        Some(r) => {
-            let stages = stages_of(c, id).await?;
-            Ok(Some(pipeline_from_row(&r, stages)?))
-        }
-        None => Ok(None),
-    }
+    load_joined(c, "$1", id).await
 }
 
 pub(crate) async fn default_pipeline(c: &mut impl Conn) -> Result<Option<Pipeline>> {
-    let row =
-        sqlx::query("SELECT id FROM pipelines WHERE archived = $1 ORDER BY is_default DESC, position, id LIMIT 1")
-            .bind(false)
-            .fetch_optional(c.conn())
-            .await?;
-    match row {
-        Some(r) => load(c, col::i(&r, "id")?).await,
-        None => Ok(None),
-    }
+    // $1 is unused by this form; both forms bind the same parameters.
+    load_joined(
+        c,
+        "(SELECT id FROM pipelines WHERE archived = $2 AND id <> $1 ORDER BY is_default DESC, position, id LIMIT 1)",
+        0,
+    )
+    .await
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Pipeline>> {

@@ -344,6 +344,42 @@ pub(crate) async fn duplicates(
     Ok(out)
 }
 
+
+
+/// Display names of records of one kind, for those the actor may see
+/// (lists and cards show an account's name beside a deal).
+pub async fn titles(
+    c: &mut impl Conn,
+    actor: &Actor,
+    kind: EntityKind,
+    ids: &[Id],
+) -> Result<std::collections::HashMap<Id, String>> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() || !kind.is_sales_record() {
+        return Ok(out);
+    }
+    let keys: Vec<String> = ids
+        .iter()
+        .map(|id| doc_key(kind, *id).to_string())
+        .collect();
+    let key_col = match c.backend() {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "doc_key",
+    };
+    // The keys are integers computed here, not user input.
+    let sql = format!(
+        "SELECT entity_id, owner_id, title FROM search_index WHERE {key_col} IN ({})",
+        keys.join(",")
+    );
+    for r in sqlx::query(&sql).fetch_all(c.conn()).await? {
+        let owner = col::oi(&r, "owner_id")?;
+        if owner.is_none_or(|o| actor.can_see_owner(o)) {
+            out.insert(col::i(&r, "entity_id")?, col::s(&r, "title")?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,35 +404,4 @@ mod tests {
             vec!["74951234567", "4951234567", "1234567"]
         );
     }
-}
-
-/// Display names of records of one kind, for those the actor may see
-/// (lists and cards show an account's name beside a deal).
-pub async fn titles(
-    c: &mut impl Conn,
-    actor: &Actor,
-    kind: EntityKind,
-    ids: &[Id],
-) -> Result<std::collections::HashMap<Id, String>> {
-    let mut out = std::collections::HashMap::new();
-    if ids.is_empty() || !kind.is_sales_record() {
-        return Ok(out);
-    }
-    let keys: Vec<String> = ids.iter().map(|id| doc_key(kind, *id).to_string()).collect();
-    let key_col = match c.backend() {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "doc_key",
-    };
-    // The keys are integers computed here, not user input.
-    let sql = format!(
-        "SELECT entity_id, owner_id, title FROM search_index WHERE {key_col} IN ({})",
-        keys.join(",")
-    );
-    for r in sqlx::query(&sql).fetch_all(c.conn()).await? {
-        let owner = col::oi(&r, "owner_id")?;
-        if owner.is_none_or(|o| actor.can_see_owner(o)) {
-            out.insert(col::i(&r, "entity_id")?, col::s(&r, "title")?);
-        }
-    }
-    Ok(out)
 }

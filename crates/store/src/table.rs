@@ -159,7 +159,8 @@ pub(crate) async fn resolve_owner(
         (None, None, Some(me)) => me,
         (None, None, None) => return Err(Invalid::field("owner_id", "is required").into()),
     };
-    if Some(owner) == current {
+    // Unchanged, or the actor themselves (whom authentication found active).
+    if Some(owner) == current || Some(owner) == actor.user_id {
         return Ok(owner);
     }
     let active: Option<bool> = {

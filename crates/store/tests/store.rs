@@ -97,9 +97,17 @@ async fn deal_totals_follow_every_change() {
     use voronka_store::{Actor, deals, pipelines, rules, users};
     let (db, _) = testing::fresh_db().await.unwrap();
     let sys = Actor::system();
-    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None).await.unwrap().id;
-    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None).await.unwrap().id;
-    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1})).await.unwrap();
+    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
+        .await
+        .unwrap()
+        .id;
+    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None)
+        .await
+        .unwrap()
+        .id;
+    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
+        .await
+        .unwrap();
     let p = pipelines::list(&db).await.unwrap().remove(0);
     let mut ids = Vec::new();
     for i in 0..6 {
@@ -112,10 +120,34 @@ async fn deal_totals_follow_every_change() {
         .unwrap();
         ids.push(d.id);
     }
-    deals::move_deal(&db, &sys, ids[0], deals::MoveDeal { stage_id: p.stages[2].id, reason_id: None, reason: None }).await.unwrap();
-    let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"})).await.unwrap();
+    deals::move_deal(
+        &db,
+        &sys,
+        ids[0],
+        deals::MoveDeal {
+            stage_id: p.stages[2].id,
+            reason_id: None,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"}))
+        .await
+        .unwrap();
     rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
-    deals::close(&db, &sys, ids[3], voronka_core::records::CloseDeal { outcome: voronka_core::records::Outcome::Lost, reason_id: None, reason: Some("дорого".into()) }).await.unwrap();
+    deals::close(
+        &db,
+        &sys,
+        ids[3],
+        voronka_core::records::CloseDeal {
+            outcome: voronka_core::records::Outcome::Lost,
+            reason_id: None,
+            reason: Some("дорого".into()),
+        },
+    )
+    .await
+    .unwrap();
 
     let expected = |owner: Option<i64>| {
         let db = db.clone();
@@ -130,7 +162,13 @@ async fn deal_totals_follow_every_change() {
                 .await
                 .unwrap()
                 .iter()
-                .map(|row| (row.try_get::<i64, _>("stage_id").unwrap(), row.try_get::<i64, _>("n").unwrap(), row.try_get::<i64, _>("s").unwrap()))
+                .map(|row| {
+                    (
+                        row.try_get::<i64, _>("stage_id").unwrap(),
+                        row.try_get::<i64, _>("n").unwrap(),
+                        row.try_get::<i64, _>("s").unwrap(),
+                    )
+                })
                 .collect::<Vec<_>>()
         }
     };
@@ -140,7 +178,13 @@ async fn deal_totals_follow_every_change() {
             .unwrap()
             .into_iter()
             .filter(|t| t.deals != 0)
-            .map(|t| (t.stage_id, t.deals, voronka_core::money::to_minor(t.amount).unwrap()))
+            .map(|t| {
+                (
+                    t.stage_id,
+                    t.deals,
+                    voronka_core::money::to_minor(t.amount).unwrap(),
+                )
+            })
             .collect();
         got.sort();
         assert_eq!(got, expected(owner).await, "owner {owner:?}");

@@ -18,7 +18,13 @@
 
   // A destructive action asks once and names what it destroys.
   document.addEventListener("submit", function (e) {
-    var msg = e.target.getAttribute("data-confirm");
+    var form = e.target, msg = form.getAttribute("data-confirm");
+    // data-confirm-if="action=delete": ask only when that choice is made.
+    var only = form.getAttribute("data-confirm-if");
+    if (only) {
+      var kv = only.split("="), field = form.elements[kv[0]];
+      if (!field || field.value !== kv[1]) return;
+    }
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 
@@ -53,6 +59,7 @@
             var dialog = document.getElementById("lost-dialog");
             dialog.querySelector("[name=deal]").value = deal;
             dialog.querySelector("[name=stage_id]").value = stage;
+            dialog.returnValue = "";
             dialog.showModal();
             dialog.addEventListener("close", function onClose() {
               dialog.removeEventListener("close", onClose);

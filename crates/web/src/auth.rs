@@ -172,9 +172,15 @@ pub async fn login(
     Typed(req): Typed<LoginRequest>,
 ) -> ApiResult<Response> {
     let (token, user) = start_session(&state, addr, &req.login, req.password).await?;
-    let (_, actor) = users::actor_for(&state.db, user.id).await?.ok_or(ApiError::Unauthorized)?;
+    let (_, actor) = users::actor_for(&state.db, user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     let cookie = session_cookie(&state, &token, state.config.session_ttl_seconds)?;
-    let mut resp = Json(Me { user, visible_owners: actor.visible_owners }).into_response();
+    let mut resp = Json(Me {
+        user,
+        visible_owners: actor.visible_owners,
+    })
+    .into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
 }

@@ -25,9 +25,24 @@ fn cached(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse 
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/app.css", get(|| async { cached("text/css; charset=utf-8", APP_CSS.as_bytes()) }))
-        .route("/assets/app.js", get(|| async { cached("text/javascript; charset=utf-8", APP_JS.as_bytes()) }))
-        .route("/assets/calendar.js", get(|| async { cached("text/javascript; charset=utf-8", CALENDAR_JS.as_bytes()) }))
-        .route("/assets/htmx.min.js", get(|| async { cached("text/javascript; charset=utf-8", HTMX) }))
-        .route("/assets/Sortable.min.js", get(|| async { cached("text/javascript; charset=utf-8", SORTABLE) }))
+        .route(
+            "/assets/app.css",
+            get(|| async { cached("text/css; charset=utf-8", APP_CSS.as_bytes()) }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { cached("text/javascript; charset=utf-8", APP_JS.as_bytes()) }),
+        )
+        .route(
+            "/assets/calendar.js",
+            get(|| async { cached("text/javascript; charset=utf-8", CALENDAR_JS.as_bytes()) }),
+        )
+        .route(
+            "/assets/htmx.min.js",
+            get(|| async { cached("text/javascript; charset=utf-8", HTMX) }),
+        )
+        .route(
+            "/assets/Sortable.min.js",
+            get(|| async { cached("text/javascript; charset=utf-8", SORTABLE) }),
+        )
 }

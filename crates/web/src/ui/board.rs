@@ -2,10 +2,10 @@
 //! cards, drag and drop between columns (a lost stage asks for the reason),
 //! more cards on scroll. Without JavaScript a card still links to its deal.
 
+use super::Ui;
 use super::form::{Choices, urlencode};
 use super::layout::{Nav, Page, csrf, render};
 use super::lists::{self, money_of};
-use super::Ui;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -19,7 +19,9 @@ use voronka_core::records::{EntityKind, Id, Pipeline, Stage, StageKind};
 use voronka_store::{activities, deals};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/board", get(board)).route("/board/cards", get(more_cards))
+    Router::new()
+        .route("/board", get(board))
+        .route("/board/cards", get(more_cards))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -39,7 +41,13 @@ struct CardsQuery {
 
 const PAGE: &str = "50";
 
-async fn cards(state: &AppState, ui: &Ui, stage: Id, owner: Option<Id>, cursor: Option<&str>) -> (Vec<Value>, Option<String>) {
+async fn cards(
+    state: &AppState,
+    ui: &Ui,
+    stage: Id,
+    owner: Option<Id>,
+    cursor: Option<&str>,
+) -> (Vec<Value>, Option<String>) {
     let mut params = vec![
         ("stage_id".to_owned(), stage.to_string()),
         ("sort".to_owned(), "-amount".to_owned()),
@@ -57,10 +65,20 @@ async fn cards(state: &AppState, ui: &Ui, stage: Id, owner: Option<Id>, cursor: 
     }
 }
 
-async fn card_list(state: &AppState, ui: &Ui, choices: &Choices, stage: Id, owner: Option<Id>, items: &[Value], next: Option<String>) -> Markup {
+async fn card_list(
+    state: &AppState,
+    ui: &Ui,
+    choices: &Choices,
+    stage: Id,
+    owner: Option<Id>,
+    items: &[Value],
+    next: Option<String>,
+) -> Markup {
     let names = lists::ref_names(state, ui, items).await.unwrap_or_default();
     let ids: Vec<Id> = items.iter().filter_map(|v| v["id"].as_i64()).collect();
-    let next_dates = activities::next_dates(&state.db, EntityKind::Deal, &ids).await.unwrap_or_default();
+    let next_dates = activities::next_dates(&state.db, EntityKind::Deal, &ids)
+        .await
+        .unwrap_or_default();
     let now = state.db.now();
     html! {
         @for v in items { (card(ui, choices, v, &names, &next_dates, now)) }
@@ -71,10 +89,23 @@ async fn card_list(state: &AppState, ui: &Ui, choices: &Choices, stage: Id, owne
     }
 }
 
-fn card(ui: &Ui, choices: &Choices, v: &Value, names: &HashMap<(EntityKind, Id), String>, next: &HashMap<Id, Timestamp>, now: Timestamp) -> Markup {
+fn card(
+    ui: &Ui,
+    choices: &Choices,
+    v: &Value,
+    names: &HashMap<(EntityKind, Id), String>,
+    next: &HashMap<Id, Timestamp>,
+    now: Timestamp,
+) -> Markup {
     let id = v["id"].as_i64().unwrap_or_default();
-    let customer = v["account_id"].as_i64().and_then(|a| names.get(&(EntityKind::Account, a)))
-        .or_else(|| v["contact_id"].as_i64().and_then(|c| names.get(&(EntityKind::Contact, c))));
+    let customer = v["account_id"]
+        .as_i64()
+        .and_then(|a| names.get(&(EntityKind::Account, a)))
+        .or_else(|| {
+            v["contact_id"]
+                .as_i64()
+                .and_then(|c| names.get(&(EntityKind::Contact, c)))
+        });
     let owner = choices.user_name(v["owner_id"].as_i64().unwrap_or_default());
     let next = next.get(&id);
     let overdue = next.is_some_and(|t| *t < now);
@@ -96,12 +127,25 @@ fn card(ui: &Ui, choices: &Choices, v: &Value, names: &HashMap<(EntityKind, Id),
 /// "Петров И. С." from "Петров Иван Сергеевич", where space is tight.
 pub fn short_name(full: &str) -> String {
     let mut parts = full.split_whitespace();
-    let Some(last) = parts.next() else { return String::new() };
-    let initials: String = parts.filter_map(|p| p.chars().next()).map(|c| format!("{c}. ")).collect();
+    let Some(last) = parts.next() else {
+        return String::new();
+    };
+    let initials: String = parts
+        .filter_map(|p| p.chars().next())
+        .map(|c| format!("{c}. "))
+        .collect();
     format!("{last} {initials}").trim().to_owned()
 }
 
-async fn column(state: &AppState, ui: &Ui, choices: &Choices, stage: &Stage, owner: Option<Id>, count: i64, sum: rust_decimal::Decimal) -> Markup {
+async fn column(
+    state: &AppState,
+    ui: &Ui,
+    choices: &Choices,
+    stage: &Stage,
+    owner: Option<Id>,
+    count: i64,
+    sum: rust_decimal::Decimal,
+) -> Markup {
     let (items, next) = cards(state, ui, stage.id, owner, None).await;
     let closed = stage.data.kind != StageKind::Open;
     html! {
@@ -117,14 +161,37 @@ async fn column(state: &AppState, ui: &Ui, choices: &Choices, stage: &Stage, own
     }
 }
 
-async fn board_markup(state: &AppState, ui: &Ui, choices: &Choices, pipeline: &Pipeline, owner: Option<Id>) -> Markup {
-    let totals = deals::stage_totals(&state.db, &ui.actor, pipeline.id, owner).await.unwrap_or_default();
+async fn board_markup(
+    state: &AppState,
+    ui: &Ui,
+    choices: &Choices,
+    pipeline: &Pipeline,
+    owner: Option<Id>,
+) -> Markup {
+    let totals = deals::stage_totals(&state.db, &ui.actor, pipeline.id, owner)
+        .await
+        .unwrap_or_default();
     let mut columns = Vec::new();
     for s in &pipeline.stages {
         let t = totals.iter().find(|t| t.stage_id == s.id);
-        columns.push(column(state, ui, choices, s, owner, t.map_or(0, |t| t.deals), t.map_or_else(Default::default, |t| t.amount)).await);
+        columns.push(
+            column(
+                state,
+                ui,
+                choices,
+                s,
+                owner,
+                t.map_or(0, |t| t.deals),
+                t.map_or_else(Default::default, |t| t.amount),
+            )
+            .await,
+        );
     }
-    let src = format!("/board?pipeline={}{}", pipeline.id, owner.map(|o| format!("&owner={o}")).unwrap_or_default());
+    let src = format!(
+        "/board?pipeline={}{}",
+        pipeline.id,
+        owner.map(|o| format!("&owner={o}")).unwrap_or_default()
+    );
     html! {
         div.board #board data-src=(src) hx-get=(src) hx-trigger="board-refresh from:body" hx-select="#board" hx-swap="outerHTML" {
             @for c in &columns { (c) }
@@ -143,9 +210,25 @@ async fn board(State(state): State<AppState>, ui: Ui, Query(q): Query<BoardQuery
         .or_else(|| choices.pipelines.iter().find(|p| p.data.is_default))
         .or(choices.pipelines.first());
     let Some(pipeline) = pipeline else {
-        return Html(render(&ui, Page { title: ui.tr.t("board-title"), nav: Nav::Board, actions: None, body: html! {} }).into_string()).into_response();
+        return Html(
+            render(
+                &ui,
+                Page {
+                    title: ui.tr.t("board-title"),
+                    nav: Nav::Board,
+                    actions: None,
+                    body: html! {},
+                },
+            )
+            .into_string(),
+        )
+        .into_response();
     };
-    let owner = if q.mine.is_some() { Some(ui.user.id) } else { q.owner };
+    let owner = if q.mine.is_some() {
+        Some(ui.user.id)
+    } else {
+        q.owner
+    };
     let board = board_markup(&state, &ui, &choices, pipeline, owner).await;
     if ui.htmx {
         return Html(board.into_string()).into_response();
@@ -192,13 +275,22 @@ async fn board(State(state): State<AppState>, ui: Ui, Query(q): Query<BoardQuery
     Html(render(&ui, page).into_string()).into_response()
 }
 
-async fn more_cards(State(state): State<AppState>, ui: Ui, Query(q): Query<CardsQuery>) -> Response {
+async fn more_cards(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<CardsQuery>,
+) -> Response {
     let choices = match Choices::load(&state.db).await {
         Ok(c) => c,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let (items, next) = cards(&state, &ui, q.stage, q.owner, q.cursor.as_deref()).await;
-    Html(card_list(&state, &ui, &choices, q.stage, q.owner, &items, next).await.into_string()).into_response()
+    Html(
+        card_list(&state, &ui, &choices, q.stage, q.owner, &items, next)
+            .await
+            .into_string(),
+    )
+    .into_response()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The home page: my activities for today and overdue, my deals by stage as
 //! a funnel, and the latest changes on my records.
 
+use super::Ui;
 use super::form::Choices;
 use super::layout::{Nav, Page, render};
 use super::lists::{self, entity_path, when};
-use super::Ui;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -38,7 +38,11 @@ pub fn funnel_svg(ui: &Ui, rows: &[(String, i64, Decimal)]) -> Markup {
         } else {
             format!(" · {}%", (*count * 100) / rows[i - 1].1)
         };
-        let label = format!("{name}: {} · {}{conversion}", ui.tr.count("count-deals", *count), ui.tr.money(*amount, "RUB"));
+        let label = format!(
+            "{name}: {} · {}{conversion}",
+            ui.tr.count("count-deals", *count),
+            ui.tr.money(*amount, "RUB")
+        );
         let esc = maud::html! { (label) }.into_string();
         let name_esc = maud::html! { (name) }.into_string();
         shapes.push_str(&format!(
@@ -93,42 +97,78 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
         .and_then(|z| voronka_core::Timestamp::parse(&z.timestamp().to_string()).ok())
         .unwrap_or(now);
     let open = "planned,not_started,waiting,deferred,in_progress".to_owned();
-    let tasks = lists::fetch(&state, &ui, EntityKind::Activity, &[
-        ("owner_id".into(), me.clone()),
-        ("status".into(), open.clone()),
-        ("due_at__lte".into(), end_of_today.to_string()),
-        ("sort".into(), "due_at".into()),
-        ("limit".into(), "30".into()),
-    ]).await.map(|p| p.items).unwrap_or_default();
-    let events = lists::fetch(&state, &ui, EntityKind::Activity, &[
-        ("owner_id".into(), me.clone()),
-        ("kind".into(), "event".into()),
-        ("status".into(), "planned".into()),
-        ("start_at__lte".into(), end_of_today.to_string()),
-        ("sort".into(), "start_at".into()),
-        ("limit".into(), "30".into()),
-    ]).await.map(|p| p.items).unwrap_or_default();
-    let names = lists::ref_names(&state, &ui, &tasks).await.unwrap_or_default();
-    let pipeline = choices.pipelines.iter().find(|p| p.data.is_default).or(choices.pipelines.first());
+    let tasks = lists::fetch(
+        &state,
+        &ui,
+        EntityKind::Activity,
+        &[
+            ("owner_id".into(), me.clone()),
+            ("status".into(), open.clone()),
+            ("due_at__lte".into(), end_of_today.to_string()),
+            ("sort".into(), "due_at".into()),
+            ("limit".into(), "30".into()),
+        ],
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default();
+    let events = lists::fetch(
+        &state,
+        &ui,
+        EntityKind::Activity,
+        &[
+            ("owner_id".into(), me.clone()),
+            ("kind".into(), "event".into()),
+            ("status".into(), "planned".into()),
+            ("start_at__lte".into(), end_of_today.to_string()),
+            ("sort".into(), "start_at".into()),
+            ("limit".into(), "30".into()),
+        ],
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default();
+    let names = lists::ref_names(&state, &ui, &tasks)
+        .await
+        .unwrap_or_default();
+    let pipeline = choices
+        .pipelines
+        .iter()
+        .find(|p| p.data.is_default)
+        .or(choices.pipelines.first());
     let funnel = match pipeline {
         Some(p) => {
-            let totals = deals::stage_totals(&state.db, &ui.actor, p.id, Some(ui.user.id)).await.unwrap_or_default();
+            let totals = deals::stage_totals(&state.db, &ui.actor, p.id, Some(ui.user.id))
+                .await
+                .unwrap_or_default();
             p.stages
                 .iter()
                 .filter(|s| s.data.kind != StageKind::Lost)
                 .map(|s| {
                     let t = totals.iter().find(|t| t.stage_id == s.id);
-                    (s.data.name.clone(), t.map_or(0, |t| t.deals), t.map_or(Decimal::ZERO, |t| t.amount))
+                    (
+                        s.data.name.clone(),
+                        t.map_or(0, |t| t.deals),
+                        t.map_or(Decimal::ZERO, |t| t.amount),
+                    )
                 })
                 .collect::<Vec<_>>()
         }
         None => Vec::new(),
     };
-    let recent = audit::recent_for_owner(&state.db, ui.user.id, 12).await.unwrap_or_default();
+    let recent = audit::recent_for_owner(&state.db, ui.user.id, 12)
+        .await
+        .unwrap_or_default();
     let t = |k: &str| ui.tr.t(k);
     let item = |v: &serde_json::Value, field: &str| {
-        let overdue = v[field].as_str().and_then(|s| voronka_core::Timestamp::parse(s).ok()).is_some_and(|d| d < now);
-        let related = v["related_type"].as_str().and_then(EntityKind::parse).zip(v["related_id"].as_i64());
+        let overdue = v[field]
+            .as_str()
+            .and_then(|s| voronka_core::Timestamp::parse(s).ok())
+            .is_some_and(|d| d < now);
+        let related = v["related_type"]
+            .as_str()
+            .and_then(EntityKind::parse)
+            .zip(v["related_id"].as_i64());
         html! {
             li {
                 span.overdue[overdue] { (when(&ui, &v[field])) } " · "
@@ -173,7 +213,9 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
     let page = Page {
         title: t("nav-dashboard"),
         nav: Nav::Dashboard,
-        actions: Some(html! { a.btn.primary href="/leads/new" { "+ " (t("new-lead")) } a.btn href="/deals/new" { "+ " (t("new-deal")) } }),
+        actions: Some(
+            html! { a.btn.primary href="/leads/new" { "+ " (t("new-lead")) } a.btn href="/deals/new" { "+ " (t("new-deal")) } },
+        ),
         body,
     };
     Html(render(&ui, page).into_string()).into_response()

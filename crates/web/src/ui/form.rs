@@ -16,10 +16,17 @@ pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -68,17 +75,30 @@ pub struct Def {
 }
 
 pub const fn f(name: &'static str, kind: Kind) -> Def {
-    Def { name, kind, wide: false, label: None }
+    Def {
+        name,
+        kind,
+        wide: false,
+        label: None,
+    }
 }
 
 pub const fn wide(name: &'static str, kind: Kind) -> Def {
-    Def { name, kind, wide: true, label: None }
+    Def {
+        name,
+        kind,
+        wide: true,
+        label: None,
+    }
 }
 
 impl Def {
     /// The same field under another label (a lead's `title` is the person's position).
     pub const fn labelled(self, label: &'static str) -> Def {
-        Def { label: Some(label), ..self }
+        Def {
+            label: Some(label),
+            ..self
+        }
     }
 
     pub fn label(&self, ui: &Ui) -> String {
@@ -110,7 +130,11 @@ impl Choices {
     }
 
     pub fn user_name(&self, id: i64) -> String {
-        self.users.iter().find(|u| u.id == id).map(|u| u.data.name.clone()).unwrap_or_default()
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.data.name.clone())
+            .unwrap_or_default()
     }
 
     pub fn stage_name(&self, id: i64) -> String {
@@ -135,15 +159,32 @@ impl Choices {
 /// The raw text of each input: from a stored record, or from what was submitted.
 pub type Raw = BTreeMap<String, String>;
 
-pub fn raw_from_record(ui: &Ui, defs: &[Def], record: &Value, ref_names: &BTreeMap<String, String>) -> Raw {
+pub fn raw_from_record(
+    ui: &Ui,
+    defs: &[Def],
+    record: &Value,
+    ref_names: &BTreeMap<String, String>,
+) -> Raw {
     let mut raw = Raw::new();
     for d in defs {
         let v = &record[d.name];
         let text = match (d.kind, v) {
             (_, Value::Null) => String::new(),
-            (Kind::List, Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
-            (Kind::DateTime, Value::String(s)) => Timestamp::parse(s).map(|t| ui.tr.input_datetime(t)).unwrap_or_default(),
-            (Kind::Bool, Value::Bool(b)) => if *b { "on".into() } else { String::new() },
+            (Kind::List, Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (Kind::DateTime, Value::String(s)) => Timestamp::parse(s)
+                .map(|t| ui.tr.input_datetime(t))
+                .unwrap_or_default(),
+            (Kind::Bool, Value::Bool(b)) => {
+                if *b {
+                    "on".into()
+                } else {
+                    String::new()
+                }
+            }
             (Kind::Ref(_), Value::Number(n)) => {
                 let name = ref_names.get(d.name).cloned().unwrap_or_default();
                 format!("{name} #{n}")
@@ -158,7 +199,12 @@ pub fn raw_from_record(ui: &Ui, defs: &[Def], record: &Value, ref_names: &BTreeM
 
 pub fn raw_from_form(defs: &[Def], form: &Fields) -> Raw {
     defs.iter()
-        .map(|d| (d.name.to_owned(), form.get(d.name).unwrap_or_default().to_owned()))
+        .map(|d| {
+            (
+                d.name.to_owned(),
+                form.get(d.name).unwrap_or_default().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -184,22 +230,28 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
             },
             Kind::Text | Kind::Textarea | Kind::Date | Kind::Enum(..) => json!(raw),
             Kind::Decimal => json!(raw.replace([' ', '\u{a0}'], "").replace(',', ".")),
-            Kind::List => json!(raw
-                .split(['\n', ',', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()),
-            Kind::Int | Kind::Owner | Kind::LeadSource | Kind::LossReason | Kind::Stage => match raw.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    errors.insert(d.name.to_owned(), "must be a whole number".to_owned());
-                    continue;
+            Kind::List => json!(
+                raw.split(['\n', ',', ';'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            ),
+            Kind::Int | Kind::Owner | Kind::LeadSource | Kind::LossReason | Kind::Stage => {
+                match raw.parse::<i64>() {
+                    Ok(n) => json!(n),
+                    Err(_) => {
+                        errors.insert(d.name.to_owned(), "must be a whole number".to_owned());
+                        continue;
+                    }
                 }
-            },
+            }
             Kind::Ref(_) => match parse_ref(raw) {
                 Some(n) => json!(n),
                 None => {
-                    errors.insert(d.name.to_owned(), "choose a record from the suggestions".to_owned());
+                    errors.insert(
+                        d.name.to_owned(),
+                        "choose a record from the suggestions".to_owned(),
+                    );
                     continue;
                 }
             },
@@ -213,7 +265,11 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
         };
         out.insert(d.name.to_owned(), value);
     }
-    if errors.is_empty() { Ok(Value::Object(out)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Value::Object(out))
+    } else {
+        Err(errors)
+    }
 }
 
 fn options(ui: &Ui, d: &Def, choices: &Choices, current: &str) -> Markup {
@@ -241,10 +297,19 @@ fn options(ui: &Ui, d: &Def, choices: &Choices, current: &str) -> Markup {
 }
 
 /// One labelled input with its current value and its error, if any.
-pub fn field(ui: &Ui, d: &Def, raw: &Raw, errors: &BTreeMap<String, String>, choices: &Choices) -> Markup {
+pub fn field(
+    ui: &Ui,
+    d: &Def,
+    raw: &Raw,
+    errors: &BTreeMap<String, String>,
+    choices: &Choices,
+) -> Markup {
     let id = format!("f-{}", d.name);
     let value = raw.get(d.name).cloned().unwrap_or_default();
-    let error = errors.iter().find(|(k, _)| *k == d.name || k.starts_with(&format!("{}[", d.name))).map(|(_, v)| v);
+    let error = errors
+        .iter()
+        .find(|(k, _)| *k == d.name || k.starts_with(&format!("{}[", d.name)))
+        .map(|(_, v)| v);
     let label = d.label(ui);
     html! {
         div.field.wide[d.wide || matches!(d.kind, Kind::Textarea)].invalid[error.is_some()] {

@@ -15,8 +15,16 @@ fn bundle(locale: Locale) -> &'static Bundle {
     static RU: OnceLock<Bundle> = OnceLock::new();
     static EN: OnceLock<Bundle> = OnceLock::new();
     let (cell, source, lang) = match locale {
-        Locale::Ru => (&RU, include_str!("../../i18n/ru.ftl"), unic_langid::langid!("ru")),
-        Locale::En => (&EN, include_str!("../../i18n/en.ftl"), unic_langid::langid!("en")),
+        Locale::Ru => (
+            &RU,
+            include_str!("../../i18n/ru.ftl"),
+            unic_langid::langid!("ru"),
+        ),
+        Locale::En => (
+            &EN,
+            include_str!("../../i18n/en.ftl"),
+            unic_langid::langid!("en"),
+        ),
     };
     cell.get_or_init(|| {
         let mut b = FluentBundle::new_concurrent(vec![lang]);
@@ -51,8 +59,12 @@ impl Tr {
 
     fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
         let b = bundle(self.locale);
-        let Some(msg) = b.get_message(id) else { return id.to_owned() };
-        let Some(pattern) = msg.value() else { return id.to_owned() };
+        let Some(msg) = b.get_message(id) else {
+            return id.to_owned();
+        };
+        let Some(pattern) = msg.value() else {
+            return id.to_owned();
+        };
         let mut errors = Vec::new();
         b.format_pattern(pattern, args, &mut errors).into_owned()
     }
@@ -112,8 +124,18 @@ impl Tr {
     pub fn day(&self, d: Day) -> String {
         let date = d.inner();
         match self.locale {
-            Locale::Ru => format!("{:02}.{:02}.{}", date.day(), u8::from(date.month()), date.year()),
-            Locale::En => format!("{}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()),
+            Locale::Ru => format!(
+                "{:02}.{:02}.{}",
+                date.day(),
+                u8::from(date.month()),
+                date.year()
+            ),
+            Locale::En => format!(
+                "{}-{:02}-{:02}",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            ),
         }
     }
 
@@ -126,8 +148,22 @@ impl Tr {
     pub fn datetime(&self, t: Timestamp) -> String {
         match self.zoned(t) {
             Some(z) => match self.locale {
-                Locale::Ru => format!("{:02}.{:02}.{} {:02}:{:02}", z.day(), z.month(), z.year(), z.hour(), z.minute()),
-                Locale::En => format!("{}-{:02}-{:02} {:02}:{:02}", z.year(), z.month(), z.day(), z.hour(), z.minute()),
+                Locale::Ru => format!(
+                    "{:02}.{:02}.{} {:02}:{:02}",
+                    z.day(),
+                    z.month(),
+                    z.year(),
+                    z.hour(),
+                    z.minute()
+                ),
+                Locale::En => format!(
+                    "{}-{:02}-{:02} {:02}:{:02}",
+                    z.year(),
+                    z.month(),
+                    z.day(),
+                    z.hour(),
+                    z.minute()
+                ),
             },
             None => t.to_string(),
         }
@@ -143,7 +179,14 @@ impl Tr {
     /// The value of an `<input type="datetime-local">` for an instant.
     pub fn input_datetime(&self, t: Timestamp) -> String {
         match self.zoned(t) {
-            Some(z) => format!("{}-{:02}-{:02}T{:02}:{:02}", z.year(), z.month(), z.day(), z.hour(), z.minute()),
+            Some(z) => format!(
+                "{}-{:02}-{:02}T{:02}:{:02}",
+                z.year(),
+                z.month(),
+                z.day(),
+                z.hour(),
+                z.minute()
+            ),
             None => String::new(),
         }
     }
@@ -191,14 +234,20 @@ mod tests {
     #[test]
     fn russian_money_and_plurals() {
         let ru = Tr::new(Locale::Ru, "Europe/Moscow");
-        assert_eq!(ru.money(Decimal::from_str("1234567.89").unwrap(), "RUB"), "1\u{a0}234\u{a0}567,89\u{a0}₽");
+        assert_eq!(
+            ru.money(Decimal::from_str("1234567.89").unwrap(), "RUB"),
+            "1\u{a0}234\u{a0}567,89\u{a0}₽"
+        );
         assert_eq!(ru.count("count-deals", 1), "1 сделка");
         assert_eq!(ru.count("count-deals", 2), "2 сделки");
         assert_eq!(ru.count("count-deals", 5), "5 сделок");
         assert_eq!(ru.count("count-deals", 21), "21 сделка");
         assert_eq!(ru.count("count-deals", 112), "112 сделок");
         let en = Tr::new(Locale::En, "UTC");
-        assert_eq!(en.money(Decimal::from_str("1234.5").unwrap(), "USD"), "$1,234.50");
+        assert_eq!(
+            en.money(Decimal::from_str("1234.5").unwrap(), "USD"),
+            "$1,234.50"
+        );
         assert_eq!(en.count("count-deals", 1), "1 deal");
         assert_eq!(en.count("count-deals", 3), "3 deals");
     }
@@ -218,7 +267,12 @@ mod tests {
         let ids = |src: &str| -> Vec<String> {
             src.lines()
                 .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
-                .filter(|k| !k.starts_with(' ') && !k.is_empty() && !k.starts_with('[') && !k.starts_with('*'))
+                .filter(|k| {
+                    !k.starts_with(' ')
+                        && !k.is_empty()
+                        && !k.starts_with('[')
+                        && !k.starts_with('*')
+                })
                 .collect()
         };
         let ru = ids(include_str!("../../i18n/ru.ftl"));

@@ -70,86 +70,207 @@ pub struct Col {
 }
 
 const fn col(label: &'static str, sort: Option<&'static str>, cell: Cell) -> Col {
-    Col { label, sort, cell, num: false, optional: false }
+    Col {
+        label,
+        sort,
+        cell,
+        num: false,
+        optional: false,
+    }
 }
 const fn opt(label: &'static str, sort: Option<&'static str>, cell: Cell) -> Col {
-    Col { label, sort, cell, num: false, optional: true }
+    Col {
+        label,
+        sort,
+        cell,
+        num: false,
+        optional: true,
+    }
 }
 
 const LEAD_STATUSES: &[&str] = &["new", "working", "converted", "disqualified"];
-const ACTIVITY_STATUSES: &[&str] = &["planned", "held", "not_held", "not_started", "waiting", "deferred", "in_progress", "completed"];
+const ACTIVITY_STATUSES: &[&str] = &[
+    "planned",
+    "held",
+    "not_held",
+    "not_started",
+    "waiting",
+    "deferred",
+    "in_progress",
+    "completed",
+];
 
 pub const LEAD_DEFS: &[Def] = &[
-    f("last_name", Kind::Text), f("first_name", Kind::Text), f("middle_name", Kind::Text),
-    f("company", Kind::Text), f("title", Kind::Text).labelled("field-position"), f("source_id", Kind::LeadSource),
-    f("phones", Kind::List), f("emails", Kind::List), f("website", Kind::Text), f("address", Kind::Text),
-    f("status", Kind::Enum("lead-status", &["new", "working", "disqualified"])), f("disqualify_reason", Kind::Text),
-    f("owner_id", Kind::Owner), wide("description", Kind::Textarea),
+    f("last_name", Kind::Text),
+    f("first_name", Kind::Text),
+    f("middle_name", Kind::Text),
+    f("company", Kind::Text),
+    f("title", Kind::Text).labelled("field-position"),
+    f("source_id", Kind::LeadSource),
+    f("phones", Kind::List),
+    f("emails", Kind::List),
+    f("website", Kind::Text),
+    f("address", Kind::Text),
+    f(
+        "status",
+        Kind::Enum("lead-status", &["new", "working", "disqualified"]),
+    ),
+    f("disqualify_reason", Kind::Text),
+    f("owner_id", Kind::Owner),
+    wide("description", Kind::Textarea),
 ];
 pub const ACCOUNT_DEFS: &[Def] = &[
-    wide("name", Kind::Text), f("inn", Kind::Text), f("kpp", Kind::Text), f("ogrn", Kind::Text),
-    f("industry", Kind::Text), f("territory", Kind::Text), f("website", Kind::Text),
-    f("phones", Kind::List), f("emails", Kind::List),
-    f("legal_address", Kind::Text), f("actual_address", Kind::Text),
-    f("bank_name", Kind::Text), f("bic", Kind::Text), f("settlement_account", Kind::Text),
-    f("correspondent_account", Kind::Text), f("credit_limit", Kind::Decimal), f("owner_id", Kind::Owner),
+    wide("name", Kind::Text),
+    f("inn", Kind::Text),
+    f("kpp", Kind::Text),
+    f("ogrn", Kind::Text),
+    f("industry", Kind::Text),
+    f("territory", Kind::Text),
+    f("website", Kind::Text),
+    f("phones", Kind::List),
+    f("emails", Kind::List),
+    f("legal_address", Kind::Text),
+    f("actual_address", Kind::Text),
+    f("bank_name", Kind::Text),
+    f("bic", Kind::Text),
+    f("settlement_account", Kind::Text),
+    f("correspondent_account", Kind::Text),
+    f("credit_limit", Kind::Decimal),
+    f("owner_id", Kind::Owner),
     wide("description", Kind::Textarea),
 ];
 pub const CONTACT_DEFS: &[Def] = &[
-    f("last_name", Kind::Text), f("first_name", Kind::Text), f("middle_name", Kind::Text),
-    f("account_id", Kind::Ref("accounts")), f("position", Kind::Text), f("birthday", Kind::Date),
-    f("phones", Kind::List), f("emails", Kind::List), f("owner_id", Kind::Owner),
+    f("last_name", Kind::Text),
+    f("first_name", Kind::Text),
+    f("middle_name", Kind::Text),
+    f("account_id", Kind::Ref("accounts")),
+    f("position", Kind::Text),
+    f("birthday", Kind::Date),
+    f("phones", Kind::List),
+    f("emails", Kind::List),
+    f("owner_id", Kind::Owner),
     wide("description", Kind::Textarea),
 ];
 pub const DEAL_DEFS: &[Def] = &[
-    wide("title", Kind::Text), f("account_id", Kind::Ref("accounts")), f("contact_id", Kind::Ref("contacts")),
-    f("amount", Kind::Decimal), f("currency", Kind::Text), f("stage_id", Kind::Stage),
-    f("probability", Kind::Int), f("expected_close_date", Kind::Date), f("source_id", Kind::LeadSource),
-    f("owner_id", Kind::Owner), wide("description", Kind::Textarea),
+    wide("title", Kind::Text),
+    f("account_id", Kind::Ref("accounts")),
+    f("contact_id", Kind::Ref("contacts")),
+    f("amount", Kind::Decimal),
+    f("currency", Kind::Text),
+    f("stage_id", Kind::Stage),
+    f("probability", Kind::Int),
+    f("expected_close_date", Kind::Date),
+    f("source_id", Kind::LeadSource),
+    f("owner_id", Kind::Owner),
+    wide("description", Kind::Textarea),
 ];
 pub const ACTIVITY_DEFS: &[Def] = &[
     wide("subject", Kind::Text),
-    f("kind", Kind::Enum("activity-kind", &["task", "event", "interaction"])),
+    f(
+        "kind",
+        Kind::Enum("activity-kind", &["task", "event", "interaction"]),
+    ),
     f("status", Kind::Enum("activity-status", ACTIVITY_STATUSES)),
-    f("due_at", Kind::DateTime), f("priority", Kind::Enum("priority", &["low", "normal", "high"])),
-    f("start_at", Kind::DateTime), f("end_at", Kind::DateTime), f("all_day", Kind::Bool), f("location", Kind::Text),
-    f("channel", Kind::Enum("channel", &["call", "email", "message", "meeting"])),
-    f("direction", Kind::Enum("direction", &["incoming", "outgoing"])), f("outcome", Kind::Text),
-    f("reminder_at", Kind::DateTime), f("owner_id", Kind::Owner), wide("description", Kind::Textarea),
+    f("due_at", Kind::DateTime),
+    f(
+        "priority",
+        Kind::Enum("priority", &["low", "normal", "high"]),
+    ),
+    f("start_at", Kind::DateTime),
+    f("end_at", Kind::DateTime),
+    f("all_day", Kind::Bool),
+    f("location", Kind::Text),
+    f(
+        "channel",
+        Kind::Enum("channel", &["call", "email", "message", "meeting"]),
+    ),
+    f(
+        "direction",
+        Kind::Enum("direction", &["incoming", "outgoing"]),
+    ),
+    f("outcome", Kind::Text),
+    f("reminder_at", Kind::DateTime),
+    f("owner_id", Kind::Owner),
+    wide("description", Kind::Textarea),
 ];
 
 pub const LEADS: EntityUi = EntityUi {
-    kind: EntityKind::Lead, path: "leads", title: "nav-leads", new: "new-lead", nav: Nav::Leads, defs: LEAD_DEFS,
+    kind: EntityKind::Lead,
+    path: "leads",
+    title: "nav-leads",
+    new: "new-lead",
+    nav: Nav::Leads,
+    defs: LEAD_DEFS,
     columns: &[
         col("field-name", Some("last_name"), Cell::Name),
         col("field-company", Some("company"), Cell::Text("company")),
         opt("field-phones", None, Cell::First("phones")),
         opt("field-emails", None, Cell::First("emails")),
-        col("field-status", Some("status"), Cell::Enum("lead-status", "status")),
+        col(
+            "field-status",
+            Some("status"),
+            Cell::Enum("lead-status", "status"),
+        ),
         opt("field-owner_id", Some("owner_id"), Cell::Owner),
-        opt("field-created_at", Some("created_at"), Cell::When("created_at")),
+        opt(
+            "field-created_at",
+            Some("created_at"),
+            Cell::When("created_at"),
+        ),
     ],
     status: Some(("status", "lead-status", &["new", "working", "disqualified"])),
 };
 pub const DEALS: EntityUi = EntityUi {
-    kind: EntityKind::Deal, path: "deals", title: "nav-deals", new: "new-deal", nav: Nav::Deals, defs: DEAL_DEFS,
+    kind: EntityKind::Deal,
+    path: "deals",
+    title: "nav-deals",
+    new: "new-deal",
+    nav: Nav::Deals,
+    defs: DEAL_DEFS,
     columns: &[
         col("field-title", Some("title"), Cell::Name),
-        opt("field-account_id", None, Cell::Ref("account_id", EntityKind::Account)),
+        opt(
+            "field-account_id",
+            None,
+            Cell::Ref("account_id", EntityKind::Account),
+        ),
         col("field-stage_id", Some("stage_id"), Cell::Stage),
-        Col { label: "field-amount", sort: Some("amount"), cell: Cell::Money, num: true, optional: false },
-        opt("field-expected_close_date", Some("expected_close_date"), Cell::Day("expected_close_date")),
+        Col {
+            label: "field-amount",
+            sort: Some("amount"),
+            cell: Cell::Money,
+            num: true,
+            optional: false,
+        },
+        opt(
+            "field-expected_close_date",
+            Some("expected_close_date"),
+            Cell::Day("expected_close_date"),
+        ),
         opt("field-owner_id", Some("owner_id"), Cell::Owner),
-        opt("field-updated_at", Some("updated_at"), Cell::When("updated_at")),
+        opt(
+            "field-updated_at",
+            Some("updated_at"),
+            Cell::When("updated_at"),
+        ),
     ],
     status: None,
 };
 pub const ACCOUNTS: EntityUi = EntityUi {
-    kind: EntityKind::Account, path: "accounts", title: "nav-accounts", new: "new-account", nav: Nav::Accounts, defs: ACCOUNT_DEFS,
+    kind: EntityKind::Account,
+    path: "accounts",
+    title: "nav-accounts",
+    new: "new-account",
+    nav: Nav::Accounts,
+    defs: ACCOUNT_DEFS,
     columns: &[
         col("field-name", Some("name"), Cell::Name),
         col("field-inn", Some("inn"), Cell::Text("inn")),
-        col("field-kind", Some("kind"), Cell::Enum("account-kind", "kind")),
+        col(
+            "field-kind",
+            Some("kind"),
+            Cell::Enum("account-kind", "kind"),
+        ),
         opt("field-industry", Some("industry"), Cell::Text("industry")),
         opt("field-phones", None, Cell::First("phones")),
         opt("field-owner_id", Some("owner_id"), Cell::Owner),
@@ -157,10 +278,19 @@ pub const ACCOUNTS: EntityUi = EntityUi {
     status: None,
 };
 pub const CONTACTS: EntityUi = EntityUi {
-    kind: EntityKind::Contact, path: "contacts", title: "nav-contacts", new: "new-contact", nav: Nav::Contacts, defs: CONTACT_DEFS,
+    kind: EntityKind::Contact,
+    path: "contacts",
+    title: "nav-contacts",
+    new: "new-contact",
+    nav: Nav::Contacts,
+    defs: CONTACT_DEFS,
     columns: &[
         col("field-name", Some("last_name"), Cell::Name),
-        opt("field-account_id", None, Cell::Ref("account_id", EntityKind::Account)),
+        opt(
+            "field-account_id",
+            None,
+            Cell::Ref("account_id", EntityKind::Account),
+        ),
         opt("field-position", Some("position"), Cell::Text("position")),
         col("field-phones", None, Cell::First("phones")),
         opt("field-emails", None, Cell::First("emails")),
@@ -169,11 +299,24 @@ pub const CONTACTS: EntityUi = EntityUi {
     status: None,
 };
 pub const ACTIVITIES: EntityUi = EntityUi {
-    kind: EntityKind::Activity, path: "activities", title: "nav-activities", new: "new-activity", nav: Nav::Activities, defs: ACTIVITY_DEFS,
+    kind: EntityKind::Activity,
+    path: "activities",
+    title: "nav-activities",
+    new: "new-activity",
+    nav: Nav::Activities,
+    defs: ACTIVITY_DEFS,
     columns: &[
         col("field-subject", Some("subject"), Cell::Name),
-        col("field-kind", Some("kind"), Cell::Enum("activity-kind", "kind")),
-        col("field-status", Some("status"), Cell::Enum("activity-status", "status")),
+        col(
+            "field-kind",
+            Some("kind"),
+            Cell::Enum("activity-kind", "kind"),
+        ),
+        col(
+            "field-status",
+            Some("status"),
+            Cell::Enum("activity-status", "status"),
+        ),
         col("field-due_at", Some("due_at"), Cell::When("due_at")),
         opt("field-start_at", Some("start_at"), Cell::When("start_at")),
         opt("field-related", None, Cell::Related),
@@ -204,11 +347,24 @@ pub fn entity_path(kind: EntityKind) -> &'static str {
 }
 
 /// A page of records as JSON, whatever the entity.
-pub async fn fetch(state: &AppState, ui: &Ui, kind: EntityKind, params: &[(String, String)]) -> voronka_store::Result<StorePage<Value>> {
-    async fn page<T: voronka_store::table::Table>(state: &AppState, ui: &Ui, params: &[(String, String)]) -> voronka_store::Result<StorePage<Value>> {
+pub async fn fetch(
+    state: &AppState,
+    ui: &Ui,
+    kind: EntityKind,
+    params: &[(String, String)],
+) -> voronka_store::Result<StorePage<Value>> {
+    async fn page<T: voronka_store::table::Table>(
+        state: &AppState,
+        ui: &Ui,
+        params: &[(String, String)],
+    ) -> voronka_store::Result<StorePage<Value>> {
         let p = rules::list::<T>(&state.db, &ui.actor, params).await?;
         Ok(StorePage {
-            items: p.items.iter().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect(),
+            items: p
+                .items
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                .collect(),
             next_cursor: p.next_cursor,
             total: p.total,
         })
@@ -223,15 +379,25 @@ pub async fn fetch(state: &AppState, ui: &Ui, kind: EntityKind, params: &[(Strin
 }
 
 /// Display names of the records rows refer to, by kind.
-pub async fn ref_names(state: &AppState, ui: &Ui, items: &[Value]) -> voronka_store::Result<HashMap<(EntityKind, Id), String>> {
+pub async fn ref_names(
+    state: &AppState,
+    ui: &Ui,
+    items: &[Value],
+) -> voronka_store::Result<HashMap<(EntityKind, Id), String>> {
     let mut wanted: HashMap<EntityKind, Vec<Id>> = HashMap::new();
     for it in items {
-        for (field, kind) in [("account_id", EntityKind::Account), ("contact_id", EntityKind::Contact)] {
+        for (field, kind) in [
+            ("account_id", EntityKind::Account),
+            ("contact_id", EntityKind::Contact),
+        ] {
             if let Some(id) = it[field].as_i64() {
                 wanted.entry(kind).or_default().push(id);
             }
         }
-        if let (Some(kind), Some(id)) = (it["related_type"].as_str().and_then(EntityKind::parse), it["related_id"].as_i64()) {
+        if let (Some(kind), Some(id)) = (
+            it["related_type"].as_str().and_then(EntityKind::parse),
+            it["related_id"].as_i64(),
+        ) {
             wanted.entry(kind).or_default().push(id);
         }
     }
@@ -251,21 +417,39 @@ pub fn record_name(kind: EntityKind, v: &Value) -> String {
         EntityKind::Account => s("name"),
         EntityKind::Deal => s("title"),
         EntityKind::Activity => s("subject"),
-        _ => voronka_core::text::full_name(v["last_name"].as_str(), v["first_name"].as_str(), v["middle_name"].as_str()),
+        _ => voronka_core::text::full_name(
+            v["last_name"].as_str(),
+            v["first_name"].as_str(),
+            v["middle_name"].as_str(),
+        ),
     };
     if name.is_empty() { s("company") } else { name }
 }
 
 pub fn money_of(ui: &Ui, v: &Value) -> String {
-    let amount = v["amount"].as_str().and_then(|a| Decimal::from_str(a).ok()).unwrap_or_default();
+    let amount = v["amount"]
+        .as_str()
+        .and_then(|a| Decimal::from_str(a).ok())
+        .unwrap_or_default();
     ui.tr.money(amount, v["currency"].as_str().unwrap_or("RUB"))
 }
 
 pub fn when(ui: &Ui, v: &Value) -> String {
-    v.as_str().and_then(|s| Timestamp::parse(s).ok()).map(|t| ui.tr.datetime(t)).unwrap_or_default()
+    v.as_str()
+        .and_then(|s| Timestamp::parse(s).ok())
+        .map(|t| ui.tr.datetime(t))
+        .unwrap_or_default()
 }
 
-fn cell(ui: &Ui, e: &EntityUi, c: &Cell, v: &Value, choices: &Choices, names: &HashMap<(EntityKind, Id), String>, now: Timestamp) -> Markup {
+fn cell(
+    ui: &Ui,
+    e: &EntityUi,
+    c: &Cell,
+    v: &Value,
+    choices: &Choices,
+    names: &HashMap<(EntityKind, Id), String>,
+    now: Timestamp,
+) -> Markup {
     match c {
         Cell::Name => {
             let id = v["id"].as_i64().unwrap_or_default();
@@ -278,17 +462,26 @@ fn cell(ui: &Ui, e: &EntityUi, c: &Cell, v: &Value, choices: &Choices, names: &H
             let status = v["status"].as_str().unwrap_or("open");
             html! { span.badge.won[status == "won"].lost[status == "lost"] { (choices.stage_name(v["stage_id"].as_i64().unwrap_or_default())) } }
         }
-        Cell::Enum(prefix, k) => html! { (ui.tr.label(prefix, v[*k].as_str().unwrap_or_default())) },
-        Cell::Day(k) => html! { (v[*k].as_str().and_then(|d| Day::parse(d).ok()).map(|d| ui.tr.day(d)).unwrap_or_default()) },
+        Cell::Enum(prefix, k) => {
+            html! { (ui.tr.label(prefix, v[*k].as_str().unwrap_or_default())) }
+        }
+        Cell::Day(k) => {
+            html! { (v[*k].as_str().and_then(|d| Day::parse(d).ok()).map(|d| ui.tr.day(d)).unwrap_or_default()) }
+        }
         Cell::When(k) => {
             let t = v[*k].as_str().and_then(|s| Timestamp::parse(s).ok());
             let overdue = *k == "due_at"
                 && t.is_some_and(|t| t < now)
-                && v["status"].as_str().and_then(voronka_core::activity::ActivityStatus::parse).is_some_and(|s| !s.is_closed());
+                && v["status"]
+                    .as_str()
+                    .and_then(voronka_core::activity::ActivityStatus::parse)
+                    .is_some_and(|s| !s.is_closed());
             html! { span.overdue[overdue] { (t.map(|t| ui.tr.datetime(t)).unwrap_or_default()) @if overdue { " · " (ui.tr.t("board-overdue")) } } }
         }
         Cell::Ref(k, kind) => match v[*k].as_i64() {
-            Some(id) => html! { a href=(format!("/{}/{id}", entity_path(*kind))) { (names.get(&(*kind, id)).cloned().unwrap_or_else(|| "—".into())) } },
+            Some(id) => {
+                html! { a href=(format!("/{}/{id}", entity_path(*kind))) { (names.get(&(*kind, id)).cloned().unwrap_or_else(|| "—".into())) } }
+            }
             None => html! {},
         },
         Cell::Related => {
@@ -302,8 +495,16 @@ fn cell(ui: &Ui, e: &EntityUi, c: &Cell, v: &Value, choices: &Choices, names: &H
             }
         }
         Cell::First(k) => {
-            let first = v[*k].as_array().and_then(|a| a.first()).and_then(Value::as_str).unwrap_or_default();
-            if *k == "phones" { html! { (voronka_core::phone::format_phone(first)) } } else { html! { (first) } }
+            let first = v[*k]
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if *k == "phones" {
+                html! { (voronka_core::phone::format_phone(first)) }
+            } else {
+                html! { (first) }
+            }
         }
     }
 }
@@ -322,31 +523,55 @@ fn is_page_param(k: &str) -> bool {
 }
 
 fn with_param(q: &[(String, String)], key: &str, value: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, _)| k != key && k != "cursor" && !is_page_param(k)).cloned().collect();
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, _)| k != key && k != "cursor" && !is_page_param(k))
+        .cloned()
+        .collect();
     if let Some(v) = value {
         pairs.push((key.to_owned(), v.to_owned()));
     }
-    let s: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect();
-    if s.is_empty() { String::new() } else { format!("?{}", s.join("&")) }
+    let s: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", s.join("&"))
+    }
 }
 
 /// Views everyone has; a user's own views are links like these.
 fn views(ui: &Ui, e: &EntityUi, now: Timestamp) -> Vec<(String, String)> {
     let me = ui.user.id;
     match e.kind {
-        EntityKind::Deal => vec![(ui.tr.t("view-my-open-deals"), format!("?owner_id={me}&status=open&sort=-amount"))],
+        EntityKind::Deal => vec![(
+            ui.tr.t("view-my-open-deals"),
+            format!("?owner_id={me}&status=open&sort=-amount"),
+        )],
         EntityKind::Lead => vec![(ui.tr.t("view-new-leads"), "?status=new".to_owned())],
         EntityKind::Activity => vec![(
             ui.tr.t("view-overdue-tasks"),
-            format!("?kind=task&status=planned,not_started,waiting,deferred,in_progress&due_at__lte={}&sort=due_at", urlencode(&now.to_string())),
+            format!(
+                "?kind=task&status=planned,not_started,waiting,deferred,in_progress&due_at__lte={}&sort=due_at",
+                urlencode(&now.to_string())
+            ),
         )],
         _ => vec![],
     }
 }
 
-pub async fn list_page(State(state): State<AppState>, ui: Ui, uri: axum::http::Uri, Query(q): Query<Vec<(String, String)>>) -> Response {
+pub async fn list_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    uri: axum::http::Uri,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     let path = uri.path().trim_start_matches('/');
-    let Some(e) = entity(path) else { return Redirect::to("/").into_response() };
+    let Some(e) = entity(path) else {
+        return Redirect::to("/").into_response();
+    };
     let mut params = store_params(&q);
     if !params.iter().any(|(k, _)| k == "total") {
         params.push(("total".into(), "capped".into()));
@@ -355,8 +580,19 @@ pub async fn list_page(State(state): State<AppState>, ui: Ui, uri: axum::http::U
         Ok(p) => p,
         Err(voronka_store::StoreError::Invalid(inv)) => {
             // A hand-edited URL with a bad filter: show the list unfiltered, with the message.
-            let msg = inv.0.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ");
-            let p = fetch(&state, &ui, e.kind, &[("total".into(), "capped".into())]).await.unwrap_or(StorePage { items: vec![], next_cursor: None, total: None });
+            let msg = inv
+                .0
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let p = fetch(&state, &ui, e.kind, &[("total".into(), "capped".into())])
+                .await
+                .unwrap_or(StorePage {
+                    items: vec![],
+                    next_cursor: None,
+                    total: None,
+                });
             return render_list(&state, &ui, e, &[], p, Some(msg)).await;
         }
         Err(err) => return crate::error::ApiError::from(err).into_response(),
@@ -364,7 +600,14 @@ pub async fn list_page(State(state): State<AppState>, ui: Ui, uri: axum::http::U
     render_list(&state, &ui, e, &q, page, None).await
 }
 
-async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, String)], page: StorePage<Value>, error: Option<String>) -> Response {
+async fn render_list(
+    state: &AppState,
+    ui: &Ui,
+    e: &EntityUi,
+    q: &[(String, String)],
+    page: StorePage<Value>,
+    error: Option<String>,
+) -> Response {
     let choices = match Choices::load(&state.db).await {
         Ok(c) => c,
         Err(err) => return crate::error::ApiError::from(err).into_response(),
@@ -374,7 +617,10 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let sort = get("sort").unwrap_or("");
     let sum: Option<Decimal> = (e.kind == EntityKind::Deal).then(|| {
-        page.items.iter().filter_map(|v| v["amount"].as_str().and_then(|a| Decimal::from_str(a).ok())).sum()
+        page.items
+            .iter()
+            .filter_map(|v| v["amount"].as_str().and_then(|a| Decimal::from_str(a).ok()))
+            .sum()
     });
     let t = |id: &str| ui.tr.t(id);
     let body = html! {
@@ -429,7 +675,7 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
             @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
             button type="submit" { (t("action-apply")) }
         }
-        form #bulk method="post" action=(format!("/{}/bulk", e.path)) data-confirm=(ui.tr.t1("confirm-bulk-delete", "count", "…")) {
+        form #bulk method="post" action=(format!("/{}/bulk", e.path)) data-confirm=(ui.tr.t1("confirm-bulk-delete", "count", "…")) data-confirm-if="action=delete" {
             (csrf(ui))
             @if page.items.is_empty() {
                 div.card.muted { (t("list-empty")) }
@@ -486,24 +732,52 @@ async fn render_list(state: &AppState, ui: &Ui, e: &EntityUi, q: &[(String, Stri
     let page = Page {
         title: t(e.title),
         nav: e.nav,
-        actions: Some(html! { a.btn.primary href=(format!("/{}/new", e.path)) { "+ " (t(e.new)) } }),
+        actions: Some(
+            html! { a.btn.primary href=(format!("/{}/new", e.path)) { "+ " (t(e.new)) } },
+        ),
         body,
     };
     Html(render(ui, page).into_string()).into_response()
 }
 
 /// Assign an owner, change the status or delete several records; each record is its own action.
-async fn bulk(State(state): State<AppState>, Path(path): Path<String>, Post { ui, form }: Post) -> Response {
-    let Some(e) = entity(&path) else { return Redirect::to("/").into_response() };
-    let ids: Vec<Id> = form.all("ids").iter().filter_map(|s| s.parse().ok()).collect();
+async fn bulk(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    Post { ui, form }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return Redirect::to("/").into_response();
+    };
+    let ids: Vec<Id> = form
+        .all("ids")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
     let action = form.get("action").unwrap_or_default();
     let mut done = 0usize;
     for id in ids {
         let result = match action {
             "delete" => delete(&state, &ui, e.kind, id).await,
-            "owner" => update(&state, &ui, e.kind, id, json!({"owner_id": form.get("owner_id").and_then(|v| v.parse::<Id>().ok())})).await.map(drop),
+            "owner" => update(
+                &state,
+                &ui,
+                e.kind,
+                id,
+                json!({"owner_id": form.get("owner_id").and_then(|v| v.parse::<Id>().ok())}),
+            )
+            .await
+            .map(drop),
             "status" => match e.status {
-                Some((field, _, _)) => update(&state, &ui, e.kind, id, json!({ field: form.get("status") })).await.map(drop),
+                Some((field, _, _)) => update(
+                    &state,
+                    &ui,
+                    e.kind,
+                    id,
+                    json!({ field: form.get("status") }),
+                )
+                .await
+                .map(drop),
                 None => continue,
             },
             _ => continue,
@@ -515,20 +789,35 @@ async fn bulk(State(state): State<AppState>, Path(path): Path<String>, Post { ui
     Redirect::to(&format!("/{}?msg=bulk&n={done}", e.path)).into_response()
 }
 
-pub async fn update(state: &AppState, ui: &Ui, kind: EntityKind, id: Id, body: Value) -> voronka_store::Result<Value> {
+pub async fn update(
+    state: &AppState,
+    ui: &Ui,
+    kind: EntityKind,
+    id: Id,
+    body: Value,
+) -> voronka_store::Result<Value> {
     let a = &ui.actor;
     let db = &state.db;
     Ok(match kind {
         EntityKind::Lead => serde_json::to_value(rules::update::<Lead>(db, a, id, body).await?),
-        EntityKind::Account => serde_json::to_value(rules::update::<Account>(db, a, id, body).await?),
-        EntityKind::Contact => serde_json::to_value(rules::update::<Contact>(db, a, id, body).await?),
+        EntityKind::Account => {
+            serde_json::to_value(rules::update::<Account>(db, a, id, body).await?)
+        }
+        EntityKind::Contact => {
+            serde_json::to_value(rules::update::<Contact>(db, a, id, body).await?)
+        }
         EntityKind::Deal => serde_json::to_value(rules::update::<Deal>(db, a, id, body).await?),
         _ => serde_json::to_value(rules::update::<Activity>(db, a, id, body).await?),
     }
     .unwrap_or(Value::Null))
 }
 
-pub async fn create(state: &AppState, ui: &Ui, kind: EntityKind, body: Value) -> voronka_store::Result<Value> {
+pub async fn create(
+    state: &AppState,
+    ui: &Ui,
+    kind: EntityKind,
+    body: Value,
+) -> voronka_store::Result<Value> {
     let a = &ui.actor;
     let db = &state.db;
     Ok(match kind {
@@ -541,7 +830,12 @@ pub async fn create(state: &AppState, ui: &Ui, kind: EntityKind, body: Value) ->
     .unwrap_or(Value::Null))
 }
 
-pub async fn delete(state: &AppState, ui: &Ui, kind: EntityKind, id: Id) -> voronka_store::Result<()> {
+pub async fn delete(
+    state: &AppState,
+    ui: &Ui,
+    kind: EntityKind,
+    id: Id,
+) -> voronka_store::Result<()> {
     let a = &ui.actor;
     let db = &state.db;
     match kind {
@@ -554,11 +848,30 @@ pub async fn delete(state: &AppState, ui: &Ui, kind: EntityKind, id: Id) -> voro
 }
 
 /// Suggestions for a reference input: `<option>`s of visible records matching the typed text.
-async fn options(State(state): State<AppState>, ui: Ui, Path(path): Path<String>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let Some(e) = entity(&path) else { return Html(String::new()).into_response() };
-    let text = q.first().map(|(_, v)| v.rsplit('#').next_back().unwrap_or(v).trim().to_owned()).unwrap_or_default();
-    let params = vec![("q".to_owned(), text), ("limit".to_owned(), "10".to_owned())];
-    let page = fetch(&state, &ui, e.kind, &params).await.unwrap_or(StorePage { items: vec![], next_cursor: None, total: None });
+async fn options(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(path): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return Html(String::new()).into_response();
+    };
+    let text = q
+        .first()
+        .map(|(_, v)| v.rsplit('#').next_back().unwrap_or(v).trim().to_owned())
+        .unwrap_or_default();
+    let params = vec![
+        ("q".to_owned(), text),
+        ("limit".to_owned(), "10".to_owned()),
+    ];
+    let page = fetch(&state, &ui, e.kind, &params)
+        .await
+        .unwrap_or(StorePage {
+            items: vec![],
+            next_cursor: None,
+            total: None,
+        });
     Html(html! {
         @for v in &page.items { option value=(format!("{} #{}", record_name(e.kind, v), v["id"])) {} }
     }.into_string()).into_response()
@@ -579,13 +892,19 @@ fn hits_markup(ui: &Ui, hits: &[search::Hit]) -> Markup {
 
 async fn do_search(state: &AppState, ui: &Ui, q: &str) -> Vec<search::Hit> {
     match state.db.reader().await {
-        Ok(mut c) => search::search(&mut c, &ui.actor, q, 20).await.unwrap_or_default(),
+        Ok(mut c) => search::search(&mut c, &ui.actor, q, 20)
+            .await
+            .unwrap_or_default(),
         Err(_) => Vec::new(),
     }
 }
 
 /// Instant results under the search box, grouped by entity.
-async fn suggest(State(state): State<AppState>, ui: Ui, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn suggest(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     let text = Fields(q).get("q").unwrap_or_default().to_owned();
     if text.trim().is_empty() {
         return Html(String::new()).into_response();
@@ -594,11 +913,23 @@ async fn suggest(State(state): State<AppState>, ui: Ui, Query(q): Query<Vec<(Str
     Html(hits_markup(&ui, &hits).into_string()).into_response()
 }
 
-async fn search_page(State(state): State<AppState>, ui: Ui, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn search_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     let text = Fields(q).get("q").unwrap_or_default().to_owned();
     let hits = do_search(&state, &ui, &text).await;
     let page = Page {
-        title: format!("{}: {}", ui.tr.t("search-placeholder").split(':').next().unwrap_or_default(), text),
+        title: format!(
+            "{}: {}",
+            ui.tr
+                .t("search-placeholder")
+                .split(':')
+                .next()
+                .unwrap_or_default(),
+            text
+        ),
         nav: Nav::None,
         actions: None,
         body: html! { div.card.search-results style="position: static" { (hits_markup(&ui, &hits)) } },

@@ -73,7 +73,12 @@ fn guest_tr(state: &AppState) -> Tr {
 }
 
 async fn login_page(State(state): State<AppState>, Query(q): Query<Next>) -> Html<String> {
-    Html(login_markup(&guest_tr(&state), &safe_next(q.next.as_deref()), None, ""))
+    Html(login_markup(
+        &guest_tr(&state),
+        &safe_next(q.next.as_deref()),
+        None,
+        "",
+    ))
 }
 
 /// The login form. It has no session yet, so no CSRF token: a forged login
@@ -84,22 +89,35 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let tr = guest_tr(&state);
     let next = safe_next(Some(&get("next")));
     let login = get("login");
     match crate::auth::start_session(&state, addr, &login, get("password")).await {
         Ok((token, _)) => {
             let mut resp = Redirect::to(&next).into_response();
-            if let Ok(c) = crate::auth::session_cookie(&state, &token, state.config.session_ttl_seconds) {
+            if let Ok(c) =
+                crate::auth::session_cookie(&state, &token, state.config.session_ttl_seconds)
+            {
                 resp.headers_mut().insert(header::SET_COOKIE, c);
             }
             resp
         }
-        Err(crate::error::ApiError::TooManyRequests { retry_after }) => {
-            Html(login_markup(&tr, &next, Some(tr.t1("login-too-many", "seconds", retry_after)), &login)).into_response()
+        Err(crate::error::ApiError::TooManyRequests { retry_after }) => Html(login_markup(
+            &tr,
+            &next,
+            Some(tr.t1("login-too-many", "seconds", retry_after)),
+            &login,
+        ))
+        .into_response(),
+        Err(crate::error::ApiError::Unauthorized) => {
+            Html(login_markup(&tr, &next, Some(tr.t("login-failed")), &login)).into_response()
         }
-        Err(crate::error::ApiError::Unauthorized) => Html(login_markup(&tr, &next, Some(tr.t("login-failed")), &login)).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -109,7 +127,9 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, Post { .. }: 
         let _ = users::delete_session(&state.db, token).await;
     }
     let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
@@ -122,7 +142,13 @@ const PROFILE: &[super::form::Def] = &[
     f("time_zone", Kind::Text),
 ];
 
-fn profile_page(ui: &Ui, raw: &Raw, errors: &BTreeMap<String, String>, pw_errors: &BTreeMap<String, String>, msg: Option<&str>) -> String {
+fn profile_page(
+    ui: &Ui,
+    raw: &Raw,
+    errors: &BTreeMap<String, String>,
+    pw_errors: &BTreeMap<String, String>,
+    msg: Option<&str>,
+) -> String {
     let choices = Choices::default();
     let t = |id: &str| ui.tr.t(id);
     let body = html! {
@@ -145,45 +171,89 @@ fn profile_page(ui: &Ui, raw: &Raw, errors: &BTreeMap<String, String>, pw_errors
             }
         }
     };
-    render(ui, Page { title: t("profile-title"), nav: Nav::Profile, actions: None, body }).into_string()
+    render(
+        ui,
+        Page {
+            title: t("profile-title"),
+            nav: Nav::Profile,
+            actions: None,
+            body,
+        },
+    )
+    .into_string()
 }
 
 async fn profile(ui: Ui, Query(q): Query<Vec<(String, String)>>) -> Html<String> {
     let record = serde_json::to_value(&ui.user.data).unwrap_or_default();
     let raw = super::form::raw_from_record(&ui, PROFILE, &record, &BTreeMap::new());
     let msg = q.iter().find(|(k, _)| k == "msg").map(|(_, v)| v.as_str());
-    Html(profile_page(&ui, &raw, &BTreeMap::new(), &BTreeMap::new(), msg))
+    Html(profile_page(
+        &ui,
+        &raw,
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        msg,
+    ))
 }
 
 async fn save_profile(State(state): State<AppState>, Post { ui, form: fields }: Post) -> Response {
     let raw = super::form::raw_from_form(PROFILE, &fields);
     let body = match super::form::to_json(&ui, PROFILE, &fields) {
         Ok(b) => b,
-        Err(errors) => return Html(profile_page(&ui, &raw, &errors, &BTreeMap::new(), None)).into_response(),
+        Err(errors) => {
+            return Html(profile_page(&ui, &raw, &errors, &BTreeMap::new(), None)).into_response();
+        }
     };
     match users::update_user(&state.db, &ui.actor, ui.user.id, body).await {
         Ok(_) => Redirect::to("/profile?msg=saved").into_response(),
-        Err(voronka_store::StoreError::Invalid(inv)) => Html(profile_page(&ui, &raw, &inv.0.into_map(), &BTreeMap::new(), None)).into_response(),
+        Err(voronka_store::StoreError::Invalid(inv)) => Html(profile_page(
+            &ui,
+            &raw,
+            &inv.0.into_map(),
+            &BTreeMap::new(),
+            None,
+        ))
+        .into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }
 
-async fn change_password(State(state): State<AppState>, headers: HeaderMap, Post { ui, form: fields }: Post) -> Response {
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Post { ui, form: fields }: Post,
+) -> Response {
     let record = serde_json::to_value(&ui.user.data).unwrap_or_default();
     let raw = super::form::raw_from_record(&ui, PROFILE, &record, &BTreeMap::new());
-    let current = fields.get("current_password").unwrap_or_default().to_owned();
+    let current = fields
+        .get("current_password")
+        .unwrap_or_default()
+        .to_owned();
     let new = fields.get("new_password").unwrap_or_default().to_owned();
-    let hash = users::find_by_login(&state.db, &ui.user.data.login).await.ok().flatten().and_then(|(_, h)| h);
+    let hash = users::find_by_login(&state.db, &ui.user.data.login)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|(_, h)| h);
     let mut errors = BTreeMap::new();
     if !verify_password(current, hash).await {
-        errors.insert("current_password".to_owned(), "is not your current password".to_owned());
+        errors.insert(
+            "current_password".to_owned(),
+            "is not your current password".to_owned(),
+        );
     } else if let Err(e) = users::check_password(&new) {
-        errors.extend(e.0.into_map().into_values().map(|v| ("new_password".to_owned(), v)));
+        errors.extend(
+            e.0.into_map()
+                .into_values()
+                .map(|v| ("new_password".to_owned(), v)),
+        );
     }
     if !errors.is_empty() {
         return Html(profile_page(&ui, &raw, &BTreeMap::new(), &errors, None)).into_response();
     }
-    let Ok(hash) = hash_password(new).await else { return crate::error::ApiError::Internal.into_response() };
+    let Ok(hash) = hash_password(new).await else {
+        return crate::error::ApiError::Internal.into_response();
+    };
     let session = cookie(&headers, SESSION_COOKIE).map(str::to_owned);
     debug_assert!(session.as_deref().map(csrf_token).as_deref() == Some(ui.csrf.as_str()));
     match users::set_password_hash(&state.db, &ui.actor, ui.user.id, hash, session).await {

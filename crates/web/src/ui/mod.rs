@@ -61,7 +61,11 @@ pub fn csrf_token(session: &str) -> String {
 }
 
 fn to_login(parts: &Parts) -> Response {
-    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let next = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let target = format!("/login?next={}", form::urlencode(next));
     if parts.headers.contains_key("hx-request") {
         // htmx follows this header with a full page load.
@@ -138,7 +142,11 @@ impl FromRequest<AppState> for Post {
         let form = form::Fields(pairs);
         let sent = form.get("_csrf").map(str::to_owned).or(header_token);
         if sent.as_deref() != Some(ui.csrf.as_str()) {
-            return Err((StatusCode::FORBIDDEN, "the form has expired; reload the page and try again").into_response());
+            return Err((
+                StatusCode::FORBIDDEN,
+                "the form has expired; reload the page and try again",
+            )
+                .into_response());
         }
         Ok(Post { ui, form })
     }

@@ -2,7 +2,9 @@
 //! lists, the timeline, quick notes and activities, and the actions of each
 //! entity (qualify a lead; win, lose or reopen a deal).
 
-use super::form::{Choices, Def, Fields, Kind, Raw, f, form, raw_from_form, raw_from_record, to_json};
+use super::form::{
+    Choices, Def, Fields, Kind, Raw, f, form, raw_from_form, raw_from_record, to_json,
+};
 use super::layout::{Nav, Page, csrf, flash, render};
 use super::lists::{self, EntityUi, entity, entity_path, money_of, record_name, when};
 use super::{Post, Ui};
@@ -35,7 +37,12 @@ pub fn router() -> Router<AppState> {
 
 fn not_found(ui: &Ui) -> Response {
     let body = html! { div.card { (ui.tr.t("error-not-found")) } };
-    let page = Page { title: ui.tr.t("error-not-found"), nav: Nav::None, actions: None, body };
+    let page = Page {
+        title: ui.tr.t("error-not-found"),
+        nav: Nav::None,
+        actions: None,
+        body,
+    };
     (StatusCode::NOT_FOUND, Html(render(ui, page).into_string())).into_response()
 }
 
@@ -61,9 +68,14 @@ async fn load(state: &AppState, ui: &Ui, kind: EntityKind, id: Id) -> voronka_st
 
 /// Names for the reference inputs of a form (`account_id` → "ООО Ромашка").
 async fn ref_names(state: &AppState, ui: &Ui, record: &Value) -> BTreeMap<String, String> {
-    let names = lists::ref_names(state, ui, std::slice::from_ref(record)).await.unwrap_or_default();
+    let names = lists::ref_names(state, ui, std::slice::from_ref(record))
+        .await
+        .unwrap_or_default();
     let mut out = BTreeMap::new();
-    for (field, kind) in [("account_id", EntityKind::Account), ("contact_id", EntityKind::Contact)] {
+    for (field, kind) in [
+        ("account_id", EntityKind::Account),
+        ("contact_id", EntityKind::Contact),
+    ] {
         if let Some(id) = record[field].as_i64()
             && let Some(n) = names.get(&(kind, id))
         {
@@ -74,10 +86,38 @@ async fn ref_names(state: &AppState, ui: &Ui, record: &Value) -> BTreeMap<String
 }
 
 #[allow(clippy::too_many_arguments)]
-fn form_page(ui: &Ui, e: &EntityUi, title: String, raw: &Raw, errors: &BTreeMap<String, String>, choices: &Choices, action: &str, cancel: &str, hidden: &[(&str, String)]) -> Response {
-    let body = form(ui, &defs_for(e, hidden), raw, errors, choices, action, cancel, hidden);
-    let page = Page { title, nav: e.nav, actions: None, body };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+fn form_page(
+    ui: &Ui,
+    e: &EntityUi,
+    title: String,
+    raw: &Raw,
+    errors: &BTreeMap<String, String>,
+    choices: &Choices,
+    action: &str,
+    cancel: &str,
+    hidden: &[(&str, String)],
+) -> Response {
+    let body = form(
+        ui,
+        &defs_for(e, hidden),
+        raw,
+        errors,
+        choices,
+        action,
+        cancel,
+        hidden,
+    );
+    let page = Page {
+        title,
+        nav: e.nav,
+        actions: None,
+        body,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     (status, Html(render(ui, page).into_string())).into_response()
 }
 
@@ -110,25 +150,49 @@ fn activity_context(q: &Fields) -> Vec<(&'static str, String)> {
     let mut hidden = Vec::new();
     let related = q.get("related_type").is_some_and(|v| !v.is_empty());
     for k in ["related_type", "related_id", "kind"] {
-        if let Some(v) = q.get(k).filter(|v| !v.is_empty() && (related || k != "related_id")) {
+        if let Some(v) = q
+            .get(k)
+            .filter(|v| !v.is_empty() && (related || k != "related_id"))
+        {
             hidden.push((k, v.to_owned()));
         }
     }
     hidden
 }
 
-async fn new_page(State(state): State<AppState>, ui: Ui, Path(path): Path<String>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
+async fn new_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(path): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
     let q = Fields(q);
-    let hidden = if e.kind == EntityKind::Activity { activity_context(&q) } else { Vec::new() };
+    let hidden = if e.kind == EntityKind::Activity {
+        activity_context(&q)
+    } else {
+        Vec::new()
+    };
     let mut defaults = json!({"owner_id": ui.user.id, "currency": "RUB", "status": null});
     if e.kind == EntityKind::Activity {
         let now = state.db.now();
         // A calendar slot names the start (a local date and time): an hour from there.
-        let start = q.get("start").and_then(|s| ui.tr.parse_input_datetime(s)).filter(|t| t.inner().year() < 9999);
+        let start = q
+            .get("start")
+            .and_then(|s| ui.tr.parse_input_datetime(s))
+            .filter(|t| t.inner().year() < 9999);
         let at = start.unwrap_or_else(|| now.plus_seconds(3600));
-        defaults["due_at"] = json!(start.unwrap_or_else(|| now.plus_seconds(24 * 3600)).to_string());
+        defaults["due_at"] = json!(
+            start
+                .unwrap_or_else(|| now.plus_seconds(24 * 3600))
+                .to_string()
+        );
         defaults["start_at"] = json!(at.to_string());
         defaults["end_at"] = json!(at.plus_seconds(3600).to_string());
     }
@@ -140,11 +204,24 @@ async fn new_page(State(state): State<AppState>, ui: Ui, Path(path): Path<String
     let names = ref_names(&state, &ui, &defaults).await;
     let raw = raw_from_record(&ui, &defs_for(e, &hidden), &defaults, &names);
     let cancel = back_of(&hidden).unwrap_or_else(|| format!("/{}", e.path));
-    form_page(&ui, e, ui.tr.t(e.new), &raw, &BTreeMap::new(), &choices, &format!("/{}/new", e.path), &cancel, &hidden)
+    form_page(
+        &ui,
+        e,
+        ui.tr.t(e.new),
+        &raw,
+        &BTreeMap::new(),
+        &choices,
+        &format!("/{}/new", e.path),
+        &cancel,
+        &hidden,
+    )
 }
 
 fn back_of(hidden: &[(&str, String)]) -> Option<String> {
-    let kind = hidden.iter().find(|(k, _)| *k == "related_type").and_then(|(_, v)| EntityKind::parse(v))?;
+    let kind = hidden
+        .iter()
+        .find(|(k, _)| *k == "related_type")
+        .and_then(|(_, v)| EntityKind::parse(v))?;
     let id = &hidden.iter().find(|(k, _)| *k == "related_id")?.1;
     Some(format!("/{}/{id}", entity_path(kind)))
 }
@@ -155,34 +232,80 @@ fn store_errors(e: StoreError) -> Result<BTreeMap<String, String>, StoreError> {
         StoreError::Conflict(m) => Ok([("_".to_owned(), m)].into()),
         StoreError::Duplicates(c) => Ok([(
             "_".to_owned(),
-            c.iter().map(|d| format!("{} #{}", d.name, d.id)).collect::<Vec<_>>().join(", "),
+            c.iter()
+                .map(|d| format!("{} #{}", d.name, d.id))
+                .collect::<Vec<_>>()
+                .join(", "),
         )]
         .into()),
         other => Err(other),
     }
 }
 
-async fn create(State(state): State<AppState>, Path(path): Path<String>, Post { ui, form: fields }: Post) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
-    let hidden = if e.kind == EntityKind::Activity { activity_context(&fields) } else { Vec::new() };
+async fn create(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
+    let hidden = if e.kind == EntityKind::Activity {
+        activity_context(&fields)
+    } else {
+        Vec::new()
+    };
     let defs = defs_for(e, &hidden);
     let raw = raw_from_form(&defs, &fields);
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
     let cancel = back_of(&hidden).unwrap_or_else(|| format!("/{}", e.path));
     let mut body = match to_json(&ui, &defs, &fields) {
         Ok(b) => b,
-        Err(errors) => return form_page(&ui, e, ui.tr.t(e.new), &raw, &errors, &choices, &format!("/{}/new", e.path), &cancel, &hidden),
+        Err(errors) => {
+            return form_page(
+                &ui,
+                e,
+                ui.tr.t(e.new),
+                &raw,
+                &errors,
+                &choices,
+                &format!("/{}/new", e.path),
+                &cancel,
+                &hidden,
+            );
+        }
     };
     for (k, v) in &hidden {
-        body[*k] = if *k == "related_id" { json!(v.parse::<i64>().unwrap_or_default()) } else { json!(v) };
+        body[*k] = if *k == "related_id" {
+            json!(v.parse::<i64>().unwrap_or_default())
+        } else {
+            json!(v)
+        };
     }
     if e.kind == EntityKind::Activity && body.get("status").is_some_and(Value::is_null) {
         body.as_object_mut().map(|m| m.remove("status"));
     }
     if defs.iter().any(|d| d.name == RELATED_DEAL.name) {
         if body["related_id"].is_null() {
-            let errors = [(RELATED_DEAL.name.to_owned(), "choose a record from the suggestions".to_owned())].into();
-            return form_page(&ui, e, ui.tr.t(e.new), &raw, &errors, &choices, &format!("/{}/new", e.path), &cancel, &hidden);
+            let errors = [(
+                RELATED_DEAL.name.to_owned(),
+                "choose a record from the suggestions".to_owned(),
+            )]
+            .into();
+            return form_page(
+                &ui,
+                e,
+                ui.tr.t(e.new),
+                &raw,
+                &errors,
+                &choices,
+                &format!("/{}/new", e.path),
+                &cancel,
+                &hidden,
+            );
         }
         body["related_type"] = json!(EntityKind::Deal);
     }
@@ -192,28 +315,66 @@ async fn create(State(state): State<AppState>, Path(path): Path<String>, Post { 
             Redirect::to(&format!("{target}?msg=saved")).into_response()
         }
         Err(err) => match store_errors(err) {
-            Ok(errors) => form_page(&ui, e, ui.tr.t(e.new), &raw, &errors, &choices, &format!("/{}/new", e.path), &cancel, &hidden),
+            Ok(errors) => form_page(
+                &ui,
+                e,
+                ui.tr.t(e.new),
+                &raw,
+                &errors,
+                &choices,
+                &format!("/{}/new", e.path),
+                &cancel,
+                &hidden,
+            ),
             Err(err) => failure(&ui, err),
         },
     }
 }
 
-async fn edit_page(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(String, Id)>) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
-    let record = match load(&state, &ui, e.kind, id).await { Ok(r) => r, Err(err) => return failure(&ui, err) };
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
+async fn edit_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((path, id)): Path<(String, Id)>,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
+    let record = match load(&state, &ui, e.kind, id).await {
+        Ok(r) => r,
+        Err(err) => return failure(&ui, err),
+    };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
     let hidden = edit_hidden(e, &record);
     let names = ref_names(&state, &ui, &record).await;
     let raw = raw_from_record(&ui, &defs_for(e, &hidden), &record, &names);
     let url = format!("/{}/{id}", e.path);
-    form_page(&ui, e, record_name(e.kind, &record), &raw, &BTreeMap::new(), &choices, &format!("{url}/edit"), &url, &hidden)
+    form_page(
+        &ui,
+        e,
+        record_name(e.kind, &record),
+        &raw,
+        &BTreeMap::new(),
+        &choices,
+        &format!("{url}/edit"),
+        &url,
+        &hidden,
+    )
 }
 
 fn edit_hidden(e: &EntityUi, record: &Value) -> Vec<(&'static str, String)> {
     if e.kind == EntityKind::Activity {
         vec![
             ("kind", record["kind"].as_str().unwrap_or("task").to_owned()),
-            ("related_type", record["related_type"].as_str().unwrap_or_default().to_owned()),
+            (
+                "related_type",
+                record["related_type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             ("related_id", record["related_id"].to_string()),
         ]
     } else {
@@ -221,42 +382,103 @@ fn edit_hidden(e: &EntityUi, record: &Value) -> Vec<(&'static str, String)> {
     }
 }
 
-async fn update(State(state): State<AppState>, Path((path, id)): Path<(String, Id)>, Post { ui, form: fields }: Post) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
-    let record = match load(&state, &ui, e.kind, id).await { Ok(r) => r, Err(err) => return failure(&ui, err) };
+async fn update(
+    State(state): State<AppState>,
+    Path((path, id)): Path<(String, Id)>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
+    let record = match load(&state, &ui, e.kind, id).await {
+        Ok(r) => r,
+        Err(err) => return failure(&ui, err),
+    };
     let hidden = edit_hidden(e, &record);
     let defs = defs_for(e, &hidden);
     let raw = raw_from_form(&defs, &fields);
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
     let url = format!("/{}/{id}", e.path);
     let title = record_name(e.kind, &record);
     let body = match to_json(&ui, &defs, &fields) {
         Ok(b) => b,
-        Err(errors) => return form_page(&ui, e, title, &raw, &errors, &choices, &format!("{url}/edit"), &url, &hidden),
+        Err(errors) => {
+            return form_page(
+                &ui,
+                e,
+                title,
+                &raw,
+                &errors,
+                &choices,
+                &format!("{url}/edit"),
+                &url,
+                &hidden,
+            );
+        }
     };
     match lists::update(&state, &ui, e.kind, id, body).await {
         Ok(_) => Redirect::to(&format!("{url}?msg=saved")).into_response(),
         Err(err) => match store_errors(err) {
-            Ok(errors) => form_page(&ui, e, title, &raw, &errors, &choices, &format!("{url}/edit"), &url, &hidden),
+            Ok(errors) => form_page(
+                &ui,
+                e,
+                title,
+                &raw,
+                &errors,
+                &choices,
+                &format!("{url}/edit"),
+                &url,
+                &hidden,
+            ),
             Err(err) => failure(&ui, err),
         },
     }
 }
 
-async fn delete(State(state): State<AppState>, Path((path, id)): Path<(String, Id)>, Post { ui, .. }: Post) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
+async fn delete(
+    State(state): State<AppState>,
+    Path((path, id)): Path<(String, Id)>,
+    Post { ui, .. }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
     match lists::delete(&state, &ui, e.kind, id).await {
         Ok(()) => Redirect::to(&format!("/{}?msg=deleted", e.path)).into_response(),
         Err(StoreError::Conflict(m)) => {
             let body = html! { div.flash.error role="alert" { (ui.tr.t1("error-conflict", "message", m)) } a.btn href=(format!("/{}/{id}", e.path)) { "←" } };
-            (StatusCode::CONFLICT, Html(render(&ui, Page { title: ui.tr.t("action-delete"), nav: e.nav, actions: None, body }).into_string())).into_response()
+            (
+                StatusCode::CONFLICT,
+                Html(
+                    render(
+                        &ui,
+                        Page {
+                            title: ui.tr.t("action-delete"),
+                            nav: e.nav,
+                            actions: None,
+                            body,
+                        },
+                    )
+                    .into_string(),
+                ),
+            )
+                .into_response()
         }
         Err(err) => failure(&ui, err),
     }
 }
 
 /// The fields of a record as a definition list, empty ones left out.
-fn fields_view(ui: &Ui, e: &EntityUi, v: &Value, choices: &Choices, names: &HashMap<(EntityKind, Id), String>) -> Markup {
+fn fields_view(
+    ui: &Ui,
+    e: &EntityUi,
+    v: &Value,
+    choices: &Choices,
+    names: &HashMap<(EntityKind, Id), String>,
+) -> Markup {
     use super::form::Kind;
     html! {
         dl.fields {
@@ -305,7 +527,15 @@ fn change_text(ui: &Ui, field: &str, value: &Value, choices: &Choices) -> String
         ("stage_id", Value::Number(n)) => choices.stage_name(n.as_i64().unwrap_or_default()),
         ("status", Value::String(s)) => s.clone(),
         (_, Value::String(s)) => s.clone(),
-        (_, Value::Array(a)) => a.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
+        (_, Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         (_, other) => {
             let _ = ui;
             other.to_string()
@@ -314,7 +544,10 @@ fn change_text(ui: &Ui, field: &str, value: &Value, choices: &Choices) -> String
 }
 
 fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Markup {
-    let who = |id: Option<Id>| id.map(|i| choices.user_name(i)).unwrap_or_else(|| "Voronka".to_owned());
+    let who = |id: Option<Id>| {
+        id.map(|i| choices.user_name(i))
+            .unwrap_or_else(|| "Voronka".to_owned())
+    };
     html! {
         @if entries.is_empty() { p.muted { (ui.tr.t("timeline-empty")) } }
         ul.timeline {
@@ -361,8 +594,16 @@ fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Mar
     }
 }
 
-async fn related_list(state: &AppState, ui: &Ui, kind: EntityKind, params: Vec<(String, String)>, title: &str) -> Markup {
-    let Ok(page) = lists::fetch(state, ui, kind, &params).await else { return html! {} };
+async fn related_list(
+    state: &AppState,
+    ui: &Ui,
+    kind: EntityKind,
+    params: Vec<(String, String)>,
+    title: &str,
+) -> Markup {
+    let Ok(page) = lists::fetch(state, ui, kind, &params).await else {
+        return html! {};
+    };
     let path = entity_path(kind);
     html! {
         section.card {
@@ -384,21 +625,43 @@ async fn related_list(state: &AppState, ui: &Ui, kind: EntityKind, params: Vec<(
     }
 }
 
-async fn view(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(String, Id)>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let Some(e) = entity(&path) else { return not_found(&ui) };
-    let v = match load(&state, &ui, e.kind, id).await { Ok(r) => r, Err(err) => return failure(&ui, err) };
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
-    let names = lists::ref_names(&state, &ui, std::slice::from_ref(&v)).await.unwrap_or_default();
+async fn view(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((path, id)): Path<(String, Id)>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return not_found(&ui);
+    };
+    let v = match load(&state, &ui, e.kind, id).await {
+        Ok(r) => r,
+        Err(err) => return failure(&ui, err),
+    };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
+    let names = lists::ref_names(&state, &ui, std::slice::from_ref(&v))
+        .await
+        .unwrap_or_default();
     let name = record_name(e.kind, &v);
     let url = format!("/{}/{id}", e.path);
     let t = |k: &str| ui.tr.t(k);
     let entries = if e.kind.is_sales_record() {
-        timeline::timeline(&state.db, &ui.actor, e.kind, id).await.unwrap_or_default()
+        timeline::timeline(&state.db, &ui.actor, e.kind, id)
+            .await
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
     let id_s = id.to_string();
-    let related = |field: &str| vec![(field.to_owned(), id_s.clone()), ("limit".to_owned(), "20".to_owned())];
+    let related = |field: &str| {
+        vec![
+            (field.to_owned(), id_s.clone()),
+            ("limit".to_owned(), "20".to_owned()),
+        ]
+    };
     let activities_of = vec![
         ("related_type".to_owned(), e.kind.as_str().to_owned()),
         ("related_id".to_owned(), id_s.clone()),
@@ -408,14 +671,50 @@ async fn view(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(Str
     let mut sections = Vec::new();
     match e.kind {
         EntityKind::Account => {
-            sections.push(related_list(&state, &ui, EntityKind::Contact, related("account_id"), "section-contacts").await);
-            sections.push(related_list(&state, &ui, EntityKind::Deal, related("account_id"), "section-deals").await);
+            sections.push(
+                related_list(
+                    &state,
+                    &ui,
+                    EntityKind::Contact,
+                    related("account_id"),
+                    "section-contacts",
+                )
+                .await,
+            );
+            sections.push(
+                related_list(
+                    &state,
+                    &ui,
+                    EntityKind::Deal,
+                    related("account_id"),
+                    "section-deals",
+                )
+                .await,
+            );
         }
-        EntityKind::Contact => sections.push(related_list(&state, &ui, EntityKind::Deal, related("contact_id"), "section-deals").await),
+        EntityKind::Contact => sections.push(
+            related_list(
+                &state,
+                &ui,
+                EntityKind::Deal,
+                related("contact_id"),
+                "section-deals",
+            )
+            .await,
+        ),
         _ => {}
     }
     if e.kind.is_sales_record() {
-        sections.push(related_list(&state, &ui, EntityKind::Activity, activities_of, "section-activities").await);
+        sections.push(
+            related_list(
+                &state,
+                &ui,
+                EntityKind::Activity,
+                activities_of,
+                "section-activities",
+            )
+            .await,
+        );
     }
     if e.kind == EntityKind::Deal {
         sections.push(deal_sections(&state, &ui, id, &choices).await);
@@ -431,7 +730,9 @@ async fn view(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(Str
             }
         },
         EntityKind::Lead => html! { span.badge { (ui.tr.label("lead-status", status)) } },
-        EntityKind::Account => html! { span.badge.won[v["kind"] == "customer"] { (ui.tr.label("account-kind", v["kind"].as_str().unwrap_or_default())) } },
+        EntityKind::Account => {
+            html! { span.badge.won[v["kind"] == "customer"] { (ui.tr.label("account-kind", v["kind"].as_str().unwrap_or_default())) } }
+        }
         EntityKind::Activity => html! { span.badge { (ui.tr.label("activity-status", status)) } },
         _ => html! {},
     };
@@ -490,12 +791,28 @@ async fn view(State(state): State<AppState>, ui: Ui, Path((path, id)): Path<(Str
             }
         }
     };
-    Html(render(&ui, Page { title: name, nav: e.nav, actions: Some(actions), body }).into_string()).into_response()
+    Html(
+        render(
+            &ui,
+            Page {
+                title: name,
+                nav: e.nav,
+                actions: Some(actions),
+                body,
+            },
+        )
+        .into_string(),
+    )
+    .into_response()
 }
 
 async fn deal_sections(state: &AppState, ui: &Ui, id: Id, choices: &Choices) -> Markup {
-    let team = deals::team(&state.db, &ui.actor, id).await.unwrap_or_default();
-    let competitors = deals::competitors(&state.db, &ui.actor, id).await.unwrap_or_default();
+    let team = deals::team(&state.db, &ui.actor, id)
+        .await
+        .unwrap_or_default();
+    let competitors = deals::competitors(&state.db, &ui.actor, id)
+        .await
+        .unwrap_or_default();
     let t = |k: &str| ui.tr.t(k);
     html! {
         section.card {
@@ -517,14 +834,28 @@ async fn deal_sections(state: &AppState, ui: &Ui, id: Id, choices: &Choices) -> 
     }
 }
 
-async fn team(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, form: fields }: Post) -> Response {
-    let mut members: Vec<deals::TeamMemberInput> = match deals::team(&state.db, &ui.actor, id).await {
-        Ok(t) => t.into_iter().map(|m| deals::TeamMemberInput { user_id: m.user_id, role: m.role }).collect(),
+async fn team(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let mut members: Vec<deals::TeamMemberInput> = match deals::team(&state.db, &ui.actor, id).await
+    {
+        Ok(t) => t
+            .into_iter()
+            .map(|m| deals::TeamMemberInput {
+                user_id: m.user_id,
+                role: m.role,
+            })
+            .collect(),
         Err(e) => return failure(&ui, e),
     };
     if let Some(user) = fields.get("user_id").and_then(|v| v.parse::<Id>().ok()) {
         members.retain(|m| m.user_id != user);
-        members.push(deals::TeamMemberInput { user_id: user, role: fields.get("role").unwrap_or_default().to_owned() });
+        members.push(deals::TeamMemberInput {
+            user_id: user,
+            role: fields.get("role").unwrap_or_default().to_owned(),
+        });
     }
     match deals::set_team(&state.db, &ui.actor, id, members).await {
         Ok(_) => Redirect::to(&format!("/deals/{id}?msg=saved")).into_response(),
@@ -535,10 +866,14 @@ async fn team(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, form
 async fn add_note(State(state): State<AppState>, Post { ui, form: fields }: Post) -> Response {
     let kind = fields.get("related_type").and_then(EntityKind::parse);
     let id = fields.get("related_id").and_then(|v| v.parse::<Id>().ok());
-    let (Some(kind), Some(id)) = (kind, id) else { return not_found(&ui) };
+    let (Some(kind), Some(id)) = (kind, id) else {
+        return not_found(&ui);
+    };
     let body = json!({"related_type": kind, "related_id": id, "body": fields.get("body").unwrap_or_default()});
     match notes::create(&state.db, &ui.actor, body).await {
-        Ok(_) | Err(StoreError::Invalid(_)) => Redirect::to(&format!("/{}/{id}", entity_path(kind))).into_response(),
+        Ok(_) | Err(StoreError::Invalid(_)) => {
+            Redirect::to(&format!("/{}/{id}", entity_path(kind))).into_response()
+        }
         Err(e) => failure(&ui, e),
     }
 }
@@ -547,10 +882,18 @@ fn deal_action_result(ui: &Ui, id: Id, result: voronka_store::Result<Deal>) -> R
     match result {
         Ok(_) if ui.htmx => StatusCode::NO_CONTENT.into_response(),
         Ok(_) => Redirect::to(&format!("/deals/{id}?msg=saved")).into_response(),
-        Err(StoreError::Invalid(inv)) if ui.htmx => {
-            (StatusCode::UNPROCESSABLE_ENTITY, inv.0.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>().join("; ")).into_response()
+        Err(StoreError::Invalid(inv)) if ui.htmx => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            inv.0
+                .iter()
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+            .into_response(),
+        Err(StoreError::Invalid(_)) => {
+            Redirect::to(&format!("/deals/{id}?lose=1#lose")).into_response()
         }
-        Err(StoreError::Invalid(_)) => Redirect::to(&format!("/deals/{id}?lose=1#lose")).into_response(),
         Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m).into_response(),
         Err(e) => failure(ui, e),
     }
@@ -561,37 +904,85 @@ fn opt_id(fields: &Fields, k: &str) -> Option<Id> {
 }
 
 fn opt_text(fields: &Fields, k: &str) -> Option<String> {
-    fields.get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    fields
+        .get(k)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
-async fn move_deal(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, form: fields }: Post) -> Response {
-    let Some(stage_id) = opt_id(&fields, "stage_id") else { return (StatusCode::UNPROCESSABLE_ENTITY, "stage_id").into_response() };
-    let req = deals::MoveDeal { stage_id, reason_id: opt_id(&fields, "reason_id"), reason: opt_text(&fields, "reason") };
+async fn move_deal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let Some(stage_id) = opt_id(&fields, "stage_id") else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "stage_id").into_response();
+    };
+    let req = deals::MoveDeal {
+        stage_id,
+        reason_id: opt_id(&fields, "reason_id"),
+        reason: opt_text(&fields, "reason"),
+    };
     let r = deals::move_deal(&state.db, &ui.actor, id, req).await;
     deal_action_result(&ui, id, r)
 }
 
-async fn close_deal(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, form: fields }: Post) -> Response {
-    let outcome = if fields.get("outcome") == Some("lost") { voronka_core::records::Outcome::Lost } else { voronka_core::records::Outcome::Won };
-    let req = voronka_core::records::CloseDeal { outcome, reason_id: opt_id(&fields, "reason_id"), reason: opt_text(&fields, "reason") };
+async fn close_deal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let outcome = if fields.get("outcome") == Some("lost") {
+        voronka_core::records::Outcome::Lost
+    } else {
+        voronka_core::records::Outcome::Won
+    };
+    let req = voronka_core::records::CloseDeal {
+        outcome,
+        reason_id: opt_id(&fields, "reason_id"),
+        reason: opt_text(&fields, "reason"),
+    };
     let r = deals::close(&state.db, &ui.actor, id, req).await;
     deal_action_result(&ui, id, r)
 }
 
-async fn reopen_deal(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, .. }: Post) -> Response {
+async fn reopen_deal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, .. }: Post,
+) -> Response {
     let r = deals::reopen(&state.db, &ui.actor, id, deals::ReopenDeal::default()).await;
     deal_action_result(&ui, id, r)
 }
 
 async fn convert_page(State(state): State<AppState>, ui: Ui, Path(id): Path<Id>) -> Response {
-    let lead = match rules::get::<Lead>(&state.db, &ui.actor, id).await { Ok(l) => l, Err(e) => return failure(&ui, e) };
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
+    let lead = match rules::get::<Lead>(&state.db, &ui.actor, id).await {
+        Ok(l) => l,
+        Err(e) => return failure(&ui, e),
+    };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
     convert_form(&ui, &lead, &choices, &Fields::default(), None)
 }
 
-fn convert_form(ui: &Ui, lead: &Lead, choices: &Choices, fields: &Fields, problem: Option<Markup>) -> Response {
+fn convert_form(
+    ui: &Ui,
+    lead: &Lead,
+    choices: &Choices,
+    fields: &Fields,
+    problem: Option<Markup>,
+) -> Response {
     let t = |k: &str| ui.tr.t(k);
-    let checked = |k: &str, default: bool| if fields.0.is_empty() { default } else { fields.get(k).is_some() };
+    let checked = |k: &str, default: bool| {
+        if fields.0.is_empty() {
+            default
+        } else {
+            fields.get(k).is_some()
+        }
+    };
     let body = html! {
         @if let Some(p) = &problem { (p) }
         form.card.stack method="post" action=(format!("/leads/{}/convert", lead.id)) {
@@ -623,18 +1014,57 @@ fn convert_form(ui: &Ui, lead: &Lead, choices: &Choices, fields: &Fields, proble
             }
         }
     };
-    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    (status, Html(render(ui, Page { title: format!("{}: {}", t("convert-title"), lead.display_name()), nav: Nav::Leads, actions: None, body }).into_string())).into_response()
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Html(
+            render(
+                ui,
+                Page {
+                    title: format!("{}: {}", t("convert-title"), lead.display_name()),
+                    nav: Nav::Leads,
+                    actions: None,
+                    body,
+                },
+            )
+            .into_string(),
+        ),
+    )
+        .into_response()
 }
 
-async fn convert(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, form: fields }: Post) -> Response {
-    let lead = match rules::get::<Lead>(&state.db, &ui.actor, id).await { Ok(l) => l, Err(e) => return failure(&ui, e) };
-    let choices = match Choices::load(&state.db).await { Ok(c) => c, Err(err) => return failure(&ui, err) };
-    let existing = fields.get("account_id").and_then(|v| v.rsplit('#').next()).and_then(|v| v.trim().parse::<Id>().ok());
+async fn convert(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let lead = match rules::get::<Lead>(&state.db, &ui.actor, id).await {
+        Ok(l) => l,
+        Err(e) => return failure(&ui, e),
+    };
+    let choices = match Choices::load(&state.db).await {
+        Ok(c) => c,
+        Err(err) => return failure(&ui, err),
+    };
+    let existing = fields
+        .get("account_id")
+        .and_then(|v| v.rsplit('#').next())
+        .and_then(|v| v.trim().parse::<Id>().ok());
     let mut account = serde_json::Map::new();
-    if let Some(n) = opt_text(&fields, "account_name") { account.insert("name".into(), json!(n)); }
-    if let Some(inn) = opt_text(&fields, "account_inn") { account.insert("inn".into(), json!(inn)); }
-    let amount = opt_text(&fields, "amount").unwrap_or_else(|| "0".into()).replace([' ', '\u{a0}'], "").replace(',', ".");
+    if let Some(n) = opt_text(&fields, "account_name") {
+        account.insert("name".into(), json!(n));
+    }
+    if let Some(inn) = opt_text(&fields, "account_inn") {
+        account.insert("inn".into(), json!(inn));
+    }
+    let amount = opt_text(&fields, "amount")
+        .unwrap_or_else(|| "0".into())
+        .replace([' ', '\u{a0}'], "")
+        .replace(',', ".");
     let req = json!({
         "account_id": existing,
         "account": if existing.is_none() && !account.is_empty() { Value::Object(account) } else { Value::Null },
@@ -647,11 +1077,22 @@ async fn convert(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, f
     });
     let req = match voronka_store::table::parse::<leads::ConvertLead>(req) {
         Ok(r) => r,
-        Err(inv) => return convert_form(&ui, &lead, &choices, &fields, Some(errors_box(&ui, inv.0.into_map()))),
+        Err(inv) => {
+            return convert_form(
+                &ui,
+                &lead,
+                &choices,
+                &fields,
+                Some(errors_box(&ui, inv.0.into_map())),
+            );
+        }
     };
     match leads::convert(&state.db, &ui.actor, id, req).await {
         Ok(c) => {
-            let target = match &c.deal { Some(d) => format!("/deals/{}", d.id), None => format!("/leads/{id}") };
+            let target = match &c.deal {
+                Some(d) => format!("/deals/{}", d.id),
+                None => format!("/leads/{id}"),
+            };
             Redirect::to(&format!("{target}?msg=converted")).into_response()
         }
         Err(StoreError::Duplicates(found)) => {
@@ -670,7 +1111,9 @@ async fn convert(State(state): State<AppState>, Path(id): Path<Id>, Post { ui, f
             convert_form(&ui, &lead, &choices, &fields, Some(problem))
         }
         Err(err) => match store_errors(err) {
-            Ok(errors) => convert_form(&ui, &lead, &choices, &fields, Some(errors_box(&ui, errors))),
+            Ok(errors) => {
+                convert_form(&ui, &lead, &choices, &fields, Some(errors_box(&ui, errors)))
+            }
             Err(err) => failure(&ui, err),
         },
     }
