@@ -114,8 +114,6 @@ pub(crate) async fn entries(
         .collect()
 }
 
-
-
 /// The latest changes to sales records owned by `owner`, newest first, with
 /// the record's name (the dashboard's "recent changes on my records").
 pub async fn recent_for_owner(

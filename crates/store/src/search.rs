@@ -344,8 +344,6 @@ pub(crate) async fn duplicates(
     Ok(out)
 }
 
-
-
 /// Display names of records of one kind, for those the actor may see
 /// (lists and cards show an account's name beside a deal).
 pub async fn titles(
