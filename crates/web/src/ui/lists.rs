@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/contacts", get(list_page))
         .route("/activities", get(list_page))
         .route("/{entity}/bulk", post(bulk))
+        .route("/{entity}/views", post(save_view))
+        .route("/{entity}/views/{id}/delete", post(delete_view))
         .route("/options/{entity}", get(options))
         .route("/search/suggest", get(suggest))
         .route("/search", get(search_page))
@@ -613,6 +615,9 @@ async fn render_list(
         Err(err) => return crate::error::ApiError::from(err).into_response(),
     };
     let names = ref_names(state, ui, &page.items).await.unwrap_or_default();
+    let saved = voronka_store::views::list(&state.db, &ui.actor, e.path)
+        .await
+        .unwrap_or_default();
     let now = state.db.now();
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let sort = get("sort").unwrap_or("");
@@ -634,6 +639,23 @@ async fn render_list(
             a.chip href=(format!("/{}", e.path)) aria-current=[(q.iter().all(|(k, _)| is_page_param(k))).then_some("true")] { (t("list-any")) }
             @for (label, query) in views(ui, e, now) {
                 a.chip href=(format!("/{}{query}", e.path)) { (label) }
+            }
+            @for v in &saved {
+                span.chip {
+                    a href=(format!("/{}?{}", e.path, v.query)) { (v.name) }
+                    form method="post" action=(format!("/{}/views/{}/delete", e.path, v.id)) style="display:inline" {
+                        (csrf(ui)) button.link type="submit" aria-label=(format!("{} {}", t("action-delete"), v.name)) { "×" }
+                    }
+                }
+            }
+            @if q.iter().any(|(k, _)| k != "msg" && k != "cursor" && k != "n") {
+                form.inline method="post" action=(format!("/{}/views", e.path)) {
+                    (csrf(ui))
+                    input type="hidden" name="query" value=(with_param(q, "cursor", None).trim_start_matches('?'));
+                    label.sr-only for="view-name" { (t("view-name")) }
+                    input #view-name name="name" placeholder=(t("view-name")) required size="14";
+                    button type="submit" { (t("view-save")) }
+                }
             }
         }
         form.filters method="get" action=(format!("/{}", e.path)) {
@@ -935,4 +957,47 @@ async fn search_page(
         body: html! { div.card.search-results style="position: static" { (hits_markup(&ui, &hits)) } },
     };
     Html(render(&ui, page).into_string()).into_response()
+}
+
+/// Saves the list's current filters under a name, for this user.
+async fn save_view(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    Post { ui, form }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return Redirect::to("/").into_response();
+    };
+    let query = form.get("query").unwrap_or_default().to_owned();
+    match voronka_store::views::create(
+        &state.db,
+        &ui.actor,
+        e.path,
+        form.get("name").unwrap_or_default(),
+        &query,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/{}?{query}", e.path)).into_response(),
+        Err(voronka_store::StoreError::Invalid(_)) => {
+            Redirect::to(&format!("/{}?{query}", e.path)).into_response()
+        }
+        Err(err) => crate::error::ApiError::from(err).into_response(),
+    }
+}
+
+async fn delete_view(
+    State(state): State<AppState>,
+    Path((path, id)): Path<(String, Id)>,
+    Post { ui, .. }: Post,
+) -> Response {
+    let Some(e) = entity(&path) else {
+        return Redirect::to("/").into_response();
+    };
+    match voronka_store::views::delete(&state.db, &ui.actor, id).await {
+        Ok(()) | Err(voronka_store::StoreError::NotFound) => {
+            Redirect::to(&format!("/{}", e.path)).into_response()
+        }
+        Err(err) => crate::error::ApiError::from(err).into_response(),
+    }
 }

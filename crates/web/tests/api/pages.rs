@@ -1153,3 +1153,49 @@ async fn what_users_type_is_escaped_everywhere() {
     let body = ok_page(&app, &c, "/search?q=%3Cb%3Ebold%3C%2Fb%3E").await;
     assert!(!body.contains("<b>bold</b>"));
 }
+
+#[tokio::test]
+async fn a_user_saves_a_list_view_and_only_they_see_it() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let token = csrf(&app, &c).await;
+    let r = submit(
+        &app,
+        &c,
+        "/deals/views",
+        &[
+            ("_csrf", &token),
+            ("name", "Крупные"),
+            ("query", "amount__gte=100000&sort=-amount"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let body = ok_page(&app, &c, "/deals").await;
+    assert!(
+        body.contains("Крупные"),
+        "the saved view is a chip on the list"
+    );
+    assert!(
+        body.contains("/deals?amount__gte=100000&amp;sort=-amount"),
+        "{body}"
+    );
+    let (other, _) = app.user("m1", "manager", None).await;
+    let (_, theirs) = app.get(&other, "/deals").await;
+    assert!(
+        !theirs.to_string().contains("Крупные"),
+        "views are personal"
+    );
+    let id = attr_after(&body, "/deals/views/")
+        .and_then(|s| s.split('/').next().map(str::to_owned))
+        .unwrap();
+    let r = submit(
+        &app,
+        &c,
+        &format!("/deals/views/{id}/delete"),
+        &[("_csrf", &token)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!ok_page(&app, &c, "/deals").await.contains("Крупные"));
+}
