@@ -25,6 +25,7 @@ pub mod table;
 pub mod testing;
 pub mod timeline;
 pub mod users;
+pub mod views;
 
 pub use actor::Actor;
 pub use db::{Backend, Db};
