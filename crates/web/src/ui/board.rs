@@ -118,7 +118,7 @@ fn card(
                 span { (short_name(&owner)) }
             }
             @if let Some(t) = next {
-                div.meta { span.overdue[overdue] { "⏰ " (ui.tr.datetime(*t)) @if overdue { " · " (ui.tr.t("board-overdue")) } } }
+                div.meta { span.overdue[overdue] { "◷ " (ui.tr.datetime(*t)) @if overdue { " · " (ui.tr.t("board-overdue")) } } }
             }
         }
     }
