@@ -83,6 +83,18 @@
     });
   });
 
+  // A form that failed validation (422) comes back with the messages beside
+  // the fields: show it, as for any success.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) {
+      window.htmx.config.responseHandling = [
+        { code: "204", swap: false },
+        { code: "[23]..", swap: true },
+        { code: "422", swap: true },
+        { code: "[45]..", swap: false, error: true }
+      ];
+    }
+  });
   document.addEventListener("DOMContentLoaded", initBoard);
   document.addEventListener("htmx:afterSettle", initBoard);
 })();

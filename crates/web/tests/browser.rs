@@ -572,6 +572,23 @@ async fn a_new_user_takes_a_lead_to_a_lost_deal() {
         );
         screenshot(&c, "deal").await;
 
+        // Fields are edited in place: the form replaces them, saving brings them back.
+        click(&c, "#fields a.btn").await;
+        wait_js(&c, "document.querySelector('#fields form #f-description')", "the inline form").await;
+        fill(&c, "#fields #f-description", "Вернуться к ним в марте").await;
+        click(&c, "#fields button.primary").await;
+        wait_js(
+            &c,
+            "document.querySelector('#fields dl.fields') && document.querySelector('#fields').innerText.includes('Вернуться к ним в марте')",
+            "the saved fields in place",
+        )
+        .await;
+        path_is(&c, "\\/deals\\/\\d+$", "the deal page, not the edit page").await;
+        assert_eq!(
+            deal(&app, id).await["description"],
+            "Вернуться к ним в марте"
+        );
+
         // The calendar, where this build has one.
         let calendar = app.admin.get(app.url("/calendar")).send().await.unwrap();
         if calendar.status().is_success() {

@@ -107,6 +107,8 @@ fn form_page(
         cancel,
         hidden,
     );
+    // `#fields-inner` is what the record page swaps in for editing in place.
+    let body = html! { div #fields-inner { (body) } };
     let page = Page {
         title,
         nav: e.nav,
@@ -766,7 +768,18 @@ async fn view(
         }
         div.grid2 {
             div.stack {
-                section.card { (fields_view(&ui, e, &v, &choices, &names)) }
+                // Edited in place: links and forms inside are boosted by htmx and
+                // only their `#fields-inner` part comes back; without JavaScript
+                // the same links open the edit page.
+                section.card #fields hx-boost="true" hx-target="#fields" hx-select="#fields-inner"
+                    hx-swap="innerHTML" hx-push-url="false" {
+                    div #fields-inner {
+                        (fields_view(&ui, e, &v, &choices, &names))
+                        div.formactions style="margin-top: 10px" {
+                            a.btn href=(format!("{url}/edit")) { "✎ " (t("action-edit")) }
+                        }
+                    }
+                }
                 @for s in &sections { (s) }
             }
             @if e.kind.is_sales_record() {
