@@ -289,3 +289,6 @@ yes = Yes
 no = No
 locale-ru = Русский
 locale-en = English
+competitor-status-active = In the running
+competitor-status-won_against = We won against them
+competitor-status-lost_to = We lost to them

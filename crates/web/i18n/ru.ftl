@@ -293,3 +293,6 @@ yes = Да
 no = Нет
 locale-ru = Русский
 locale-en = English
+competitor-status-active = Участвует
+competitor-status-won_against = Мы выиграли у него
+competitor-status-lost_to = Мы проиграли ему

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/deals/{id}/close", post(close_deal))
         .route("/deals/{id}/reopen", post(reopen_deal))
         .route("/deals/{id}/team", post(team))
+        .route("/deals/{id}/competitors", post(competitor))
 }
 
 fn not_found(ui: &Ui) -> Response {
@@ -838,12 +839,68 @@ async fn deal_sections(state: &AppState, ui: &Ui, id: Id, choices: &Choices) -> 
                 button type="submit" { "+" }
             }
         }
-        @if !competitors.is_empty() {
-            section.card {
-                h2 { (t("section-competitors")) }
-                ul { @for c in &competitors { li { (c.name) " · " span.muted { (c.status.as_str()) } } } }
+        section.card {
+            h2 { (t("section-competitors")) }
+            ul { @for c in &competitors { li { (c.name) " · " span.muted { (ui.tr.label("competitor-status", c.status.as_str())) } } } }
+            form.filters method="post" action=(format!("/deals/{id}/competitors")) {
+                (csrf(ui))
+                input name="name" required placeholder=(t("section-competitors")) aria-label=(t("field-name"));
+                select name="status" aria-label=(t("field-status")) {
+                    @for s in ["active", "won_against", "lost_to"] { option value=(s) { (ui.tr.label("competitor-status", s)) } }
+                }
+                button type="submit" { "+" }
             }
         }
+    }
+}
+
+/// Adds a competitor to the deal (or changes where it stands); a new name joins the catalog.
+async fn competitor(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    use voronka_core::records::{Competitor, CompetitorStatus};
+    let name = fields.get("name").unwrap_or_default().trim().to_owned();
+    let status = fields
+        .get("status")
+        .and_then(CompetitorStatus::parse)
+        .unwrap_or(CompetitorStatus::Active);
+    let mut items: Vec<deals::DealCompetitorInput> =
+        match deals::competitors(&state.db, &ui.actor, id).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|c| deals::DealCompetitorInput {
+                    competitor_id: c.competitor_id,
+                    status: c.status,
+                })
+                .collect(),
+            Err(e) => return failure(&ui, e),
+        };
+    if !name.is_empty() {
+        let found =
+            rules::list::<Competitor>(&state.db, &ui.actor, &[("name".into(), name.clone())])
+                .await
+                .ok()
+                .and_then(|p| p.items.into_iter().next());
+        let competitor = match found {
+            Some(c) => c,
+            None => match rules::create::<Competitor>(&state.db, &ui.actor, json!({"name": name}))
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => return failure(&ui, e),
+            },
+        };
+        items.retain(|i| i.competitor_id != competitor.id);
+        items.push(deals::DealCompetitorInput {
+            competitor_id: competitor.id,
+            status,
+        });
+    }
+    match deals::set_competitors(&state.db, &ui.actor, id, items).await {
+        Ok(_) => Redirect::to(&format!("/deals/{id}?msg=saved")).into_response(),
+        Err(e) => failure(&ui, e),
     }
 }
 

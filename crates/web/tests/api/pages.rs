@@ -1199,3 +1199,42 @@ async fn a_user_saves_a_list_view_and_only_they_see_it() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!ok_page(&app, &c, "/deals").await.contains("Крупные"));
 }
+
+#[tokio::test]
+async fn competitors_are_added_on_the_deal_page() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let (_, deal) = account_and_deal(&app, &c, "Омега", "5000").await;
+    let token = csrf(&app, &c).await;
+    let path = format!("/deals/{deal}/competitors");
+    for status in ["active", "lost_to"] {
+        let r = submit(
+            &app,
+            &c,
+            &path,
+            &[
+                ("_csrf", &token),
+                ("name", "Конкурент Плюс"),
+                ("status", status),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, list) = app
+        .get(&app.admin, &format!("/api/v1/deals/{deal}/competitors"))
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["status"], "lost_to");
+    let (_, catalog) = app.get(&app.admin, "/api/v1/competitors").await;
+    assert_eq!(
+        catalog["items"].as_array().unwrap().len(),
+        1,
+        "one catalog entry for one name"
+    );
+    let body = ok_page(&app, &c, &format!("/deals/{deal}")).await;
+    assert!(
+        body.contains("Конкурент Плюс") && body.contains("Мы проиграли ему"),
+        "{body}"
+    );
+}
