@@ -28,6 +28,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        common: include_str!("../migrations/0003_list_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest_version() -> i64 {
