@@ -224,6 +224,9 @@ pub fn query_terms(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many matches are ranked at most (see [`search`]).
+const RANKED: i64 = 2000;
+
 pub async fn search(c: &mut impl Conn, actor: &Actor, q: &str, limit: i64) -> Result<Vec<Hit>> {
     let terms = query_terms(q);
     if terms.is_empty() {
@@ -251,19 +254,30 @@ pub async fn search(c: &mut impl Conn, actor: &Actor, q: &str, limit: i64) -> Re
         ),
     };
     args.push(query);
-    let mut sql = format!("SELECT entity, entity_id, title FROM search_index WHERE {match_sql}");
+    let mut filter = String::new();
     if let Some(owners) = &owners {
         let list: Vec<String> = owners.iter().map(|o| o.to_string()).collect();
         // Ids are integers from our own database, not user input.
-        sql.push_str(&format!(
+        filter = format!(
             " AND owner_id IN ({})",
             if list.is_empty() {
                 "NULL".into()
             } else {
                 list.join(",")
             }
-        ));
+        );
     }
+    // A common word (a frequent surname, "ООО") matches tens of thousands of
+    // records; ranking them all is what makes a search slow. The best hits
+    // are ranked among the first RANKED matches instead.
+    let key = match c.backend() {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "doc_key",
+    };
+    let mut sql = format!(
+        "SELECT entity, entity_id, title FROM search_index WHERE {match_sql}{filter} \
+         AND {key} IN (SELECT {key} FROM search_index WHERE {match_sql}{filter} LIMIT {RANKED})"
+    );
     sql.push_str(match c.backend() {
         Backend::Sqlite => " ORDER BY rank LIMIT $2",
         Backend::Postgres => {
