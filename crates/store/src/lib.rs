@@ -11,6 +11,7 @@ pub mod audit;
 pub mod contacts;
 pub mod db;
 pub mod deals;
+pub mod demo;
 pub mod error;
 pub mod leads;
 pub mod list;
