@@ -129,6 +129,8 @@ fn init_tracing(filter: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Logs to stderr: stdout carries what commands print for people and scripts.
+        .with_writer(std::io::stderr)
         .init();
 }
 
