@@ -267,17 +267,20 @@ pub async fn search(c: &mut impl Conn, actor: &Actor, q: &str, limit: i64) -> Re
             }
         );
     }
-    // A common word (a frequent surname, "ООО") matches tens of thousands of
-    // records; ranking them all is what makes a search slow. The best hits
-    // are ranked among the first RANKED matches instead.
-    let key = match c.backend() {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "doc_key",
+    let mut sql = match c.backend() {
+        // FTS5 ranks with its own index structures; a candidate subquery
+        // there is far slower (measured: 5 s instead of 50 ms for a common surname).
+        Backend::Sqlite => {
+            format!("SELECT entity, entity_id, title FROM search_index WHERE {match_sql}{filter}")
+        }
+        // ts_rank reads every matching row: a common word ("ООО", a frequent
+        // surname) matches tens of thousands, so the best hits are ranked
+        // among the first RANKED matches instead.
+        Backend::Postgres => format!(
+            "SELECT entity, entity_id, title FROM search_index WHERE doc_key IN \
+             (SELECT doc_key FROM search_index WHERE {match_sql}{filter} LIMIT {RANKED})"
+        ),
     };
-    let mut sql = format!(
-        "SELECT entity, entity_id, title FROM search_index WHERE {match_sql}{filter} \
-         AND {key} IN (SELECT {key} FROM search_index WHERE {match_sql}{filter} LIMIT {RANKED})"
-    );
     sql.push_str(match c.backend() {
         Backend::Sqlite => " ORDER BY rank LIMIT $2",
         Backend::Postgres => {
