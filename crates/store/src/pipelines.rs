@@ -507,3 +507,59 @@ pub async fn seed(db: &Db, locale: &str) -> Result<()> {
     })
     .await
 }
+
+/// Puts a pipeline's stages in the given order, all in one transaction.
+/// `order` must name every live stage of the pipeline exactly once.
+pub async fn reorder_stages(
+    db: &Db,
+    actor: &Actor,
+    pipeline_id: Id,
+    order: Vec<Id>,
+) -> Result<Pipeline> {
+    require_admin(actor)?;
+    let actor = actor.clone();
+    db.write(move |tx| {
+        boxed(async move {
+            let old = load(tx, pipeline_id).await?.ok_or(StoreError::NotFound)?;
+            let mut have: Vec<Id> = old.stages.iter().map(|s| s.id).collect();
+            let mut want = order.clone();
+            have.sort_unstable();
+            want.sort_unstable();
+            if have != want {
+                return Err(Invalid::field(
+                    "stages",
+                    "must list every stage of the pipeline exactly once",
+                )
+                .into());
+            }
+            for (position, id) in order.iter().enumerate() {
+                sqlx::query("UPDATE stages SET position = $1 WHERE id = $2")
+                    .bind(position as i64)
+                    .bind(*id)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            let new = load(tx, pipeline_id).await?.ok_or(StoreError::NotFound)?;
+            let ids =
+                |p: &Pipeline| serde_json::json!(p.stages.iter().map(|s| s.id).collect::<Vec<_>>());
+            let change = audit::Change {
+                field: "stage_order".into(),
+                old: ids(&old),
+                new: ids(&new),
+            };
+            if change.old != change.new {
+                audit::record(
+                    tx,
+                    EntityKind::Pipeline,
+                    pipeline_id,
+                    "reorder",
+                    actor.user_id,
+                    &[change],
+                )
+                .await?;
+            }
+            Ok(new)
+        })
+    })
+    .await
+}

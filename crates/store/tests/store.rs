@@ -190,3 +190,37 @@ async fn deal_totals_follow_every_change() {
         assert_eq!(got, expected(owner).await, "owner {owner:?}");
     }
 }
+
+/// Stages are reordered all at once; a list that misses a stage changes nothing.
+#[tokio::test]
+async fn stages_are_reordered_in_one_step() {
+    use voronka_store::{Actor, pipelines};
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let ids: Vec<i64> = p.stages.iter().map(|s| s.id).collect();
+    let mut partial = ids.clone();
+    partial.pop();
+    assert!(matches!(
+        pipelines::reorder_stages(&db, &Actor::system(), p.id, partial).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        pipelines::get(&db, p.id)
+            .await
+            .unwrap()
+            .stages
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        ids
+    );
+    let mut reversed = ids.clone();
+    reversed.reverse();
+    let after = pipelines::reorder_stages(&db, &Actor::system(), p.id, reversed.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        after.stages.iter().map(|s| s.id).collect::<Vec<_>>(),
+        reversed
+    );
+}

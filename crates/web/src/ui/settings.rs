@@ -1416,8 +1416,8 @@ fn moved(stages: &[Stage], id: Id, up: bool) -> Option<Vec<&Stage>> {
     Some(order)
 }
 
-/// Moves a stage one place up or down: positions are rewritten 0, 1, 2 … in
-/// the new order, each through `update_stage` like a PATCH of `position`.
+/// Moves a stage one place up or down: the whole new order is written in one
+/// transaction.
 async fn move_stage(
     State(state): State<AppState>,
     Path(id): Path<Id>,
@@ -1434,24 +1434,15 @@ async fn move_stage(
     let Some(p) = list.iter().find(|p| p.stages.iter().any(|s| s.id == id)) else {
         return not_found(&ui);
     };
-    let mut result = Ok(());
-    if let Some(order) = moved(&p.stages, id, up) {
-        for (position, s) in order.iter().enumerate() {
-            let position = position as i64;
-            if s.data.position != position
-                && let Err(e) = pipelines::update_stage(
-                    &state.db,
-                    &ui.actor,
-                    s.id,
-                    json!({"position": position}),
-                )
+    let result = match moved(&p.stages, id, up) {
+        Some(order) => {
+            let ids = order.iter().map(|s| s.id).collect();
+            pipelines::reorder_stages(&state.db, &ui.actor, p.id, ids)
                 .await
-            {
-                result = Err(e);
-                break;
-            }
+                .map(drop)
         }
-    }
+        None => Ok(()),
+    };
     pipelines_done(
         &state,
         &ui,
