@@ -71,10 +71,19 @@ pub enum EntityKind {
     Competitor,
     Lookup,
     Token,
+    Product,
+    PriceBook,
+    Company,
+    Quote,
+    SalesOrder,
+    Invoice,
+    Act,
+    Shipment,
+    Payment,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 13] = [
+    pub const ALL: [EntityKind; 22] = [
         EntityKind::Lead,
         EntityKind::Account,
         EntityKind::Contact,
@@ -88,6 +97,15 @@ impl EntityKind {
         EntityKind::Competitor,
         EntityKind::Lookup,
         EntityKind::Token,
+        EntityKind::Product,
+        EntityKind::PriceBook,
+        EntityKind::Company,
+        EntityKind::Quote,
+        EntityKind::SalesOrder,
+        EntityKind::Invoice,
+        EntityKind::Act,
+        EntityKind::Shipment,
+        EntityKind::Payment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +123,15 @@ impl EntityKind {
             EntityKind::Competitor => "competitor",
             EntityKind::Lookup => "lookup",
             EntityKind::Token => "token",
+            EntityKind::Product => "product",
+            EntityKind::PriceBook => "price_book",
+            EntityKind::Company => "company",
+            EntityKind::Quote => "quote",
+            EntityKind::SalesOrder => "sales_order",
+            EntityKind::Invoice => "invoice",
+            EntityKind::Act => "act",
+            EntityKind::Shipment => "shipment",
+            EntityKind::Payment => "payment",
         }
     }
 
