@@ -10,6 +10,7 @@ pub mod assets;
 pub mod board;
 pub mod calendar;
 pub mod dashboard;
+pub mod documents;
 pub mod form;
 pub mod i18n;
 pub mod layout;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(board::router())
         .merge(calendar::router())
         .merge(settings::router())
+        .merge(documents::router())
 }
 
 /// A logged-in person using the browser.

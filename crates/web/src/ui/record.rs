@@ -721,6 +721,10 @@ async fn view(
     }
     if e.kind == EntityKind::Deal {
         sections.push(deal_sections(&state, &ui, id, &choices).await);
+        sections.push(super::documents::deal_section(&state, &ui, id).await);
+    }
+    if e.kind == EntityKind::Account {
+        sections.push(super::documents::account_section(&state, &ui, id).await);
     }
     let status = v["status"].as_str().unwrap_or_default();
     let badge = match e.kind {
@@ -756,6 +760,9 @@ async fn view(
     let lose = query_get(&q, "lose").is_some() && e.kind == EntityKind::Deal;
     let body = html! {
         (flash(&ui, query_get(&q, "msg")))
+        @if let Some(err) = query_get(&q, "error").filter(|e| ["products", "document"].contains(e)) {
+            div.flash.error role="alert" { (t(&format!("error-{err}-not-saved"))) }
+        }
         p { (badge) " " span.muted { (t("field-owner_id")) ": " (choices.user_name(v["owner_id"].as_i64().unwrap_or_default())) } }
         @if lose {
             form #lose .card method="post" action=(format!("{url}/close")) style="margin-bottom: 16px" {
