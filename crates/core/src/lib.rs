@@ -14,6 +14,7 @@ pub mod money;
 pub mod phone;
 pub mod pricing;
 pub mod records;
+pub mod reports;
 pub mod text;
 pub mod vat;
 pub mod words;
