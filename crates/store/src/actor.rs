@@ -32,6 +32,16 @@ impl Actor {
         }
     }
 
+    /// The owners whose records count when the request asks for `wanted`
+    /// (one owner, a team): never more than the actor sees. `None` = everyone's.
+    pub fn narrow(&self, wanted: Option<Vec<Id>>) -> Option<Vec<Id>> {
+        match (&self.visible_owners, wanted) {
+            (None, w) => w,
+            (Some(v), None) => Some(v.clone()),
+            (Some(v), Some(w)) => Some(w.into_iter().filter(|o| v.contains(o)).collect()),
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

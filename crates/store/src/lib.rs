@@ -22,6 +22,7 @@ pub mod notes;
 pub mod payments;
 pub mod pipelines;
 mod related;
+pub mod reports;
 pub mod rules;
 pub mod search;
 pub mod table;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod commerce;
 pub mod records;
+pub mod reports;
 
 use crate::error::ReadErrors;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(admin::router())
         .merge(commerce::router())
+        .merge(reports::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

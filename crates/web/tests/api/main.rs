@@ -12,5 +12,6 @@ mod lists;
 mod pages;
 mod permissions;
 mod records;
+mod reports;
 mod settings;
 mod story;

@@ -1,0 +1,968 @@
+//! Reports: the sales funnel (and the pipeline as it stood on a day), the
+//! forecast, loss reasons and competitors, dynamics, manager activity,
+//! opportunity analysis and gross profit.
+//!
+//! One permission rule: every report counts only the records of the owners
+//! [`Actor::narrow`] leaves — the actor's visible owners, narrowed by the
+//! owner or team the request asks for. The SQL only counts and sums; the
+//! arithmetic (reach, conversions, rates, averages, time in stages) is in
+//! `voronka_core::reports`.
+//!
+//! Periods arrive as UTC instants (and, for day fields such as the expected
+//! close date, as days): the web layer turns the user's local calendar
+//! periods into them, so "March" is March in the user's time zone.
+//! Amounts are summed in one report currency (RUB by default); counts
+//! include deals in every currency.
+
+use crate::actor::Actor;
+use crate::db::{Conn, Db, col};
+use crate::error::{Result, StoreError};
+use crate::pipelines;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use voronka_core::money;
+use voronka_core::records::{Id, StageKind};
+use voronka_core::reports::{self as calc, Outcome, Reach};
+use voronka_core::{Day, Timestamp};
+
+/// What every report is narrowed by.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub pipeline_id: Option<Id>,
+    pub owner_id: Option<Id>,
+    pub team_id: Option<Id>,
+    /// Instants from `from` (inclusive) to `to` (exclusive).
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// The same period as days, for day fields: `from_day..to_day`.
+    pub from_day: Day,
+    pub to_day: Day,
+    pub currency: String,
+}
+
+/// One period of a report grouped by time: its label, its days
+/// (`start..end`) and the same span as instants in the user's zone.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Period {
+    pub label: String,
+    pub start: Day,
+    pub end: Day,
+    #[serde(skip)]
+    pub from: Option<Timestamp>,
+    #[serde(skip)]
+    pub to: Option<Timestamp>,
+}
+
+/// A count and a sum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Tally {
+    pub deals: i64,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally::of((0, 0))
+    }
+}
+
+impl Tally {
+    fn of(pair: (i64, i64)) -> Tally {
+        Tally {
+            deals: pair.0,
+            amount: money::from_minor(pair.1),
+        }
+    }
+}
+
+/// The owners whose records a report counts (`None`: everyone's).
+pub async fn scope(c: &mut impl Conn, actor: &Actor, f: &Filter) -> Result<Option<Vec<Id>>> {
+    let wanted = match (f.owner_id, f.team_id) {
+        (Some(o), _) => Some(vec![o]),
+        (None, Some(team)) => {
+            let rows = sqlx::query("SELECT id FROM users WHERE team_id = $1")
+                .bind(team)
+                .fetch_all(c.conn())
+                .await?;
+            Some(
+                rows.iter()
+                    .map(|r| col::i(r, "id"))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+        }
+        (None, None) => None,
+    };
+    Ok(actor.narrow(wanted))
+}
+
+/// `AND <column> IN (…)` for the scope; the ids are integers from our own
+/// database, never text from the request.
+fn owners_sql(column: &str, owners: &Option<Vec<Id>>) -> String {
+    match owners {
+        None => String::new(),
+        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
+        Some(list) => {
+            let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
+            format!(" AND {column} IN ({})", ids.join(","))
+        }
+    }
+}
+
+fn pipeline_sql(column: &str, pipeline: Option<Id>) -> String {
+    pipeline.map_or(String::new(), |p| format!(" AND {column} = {p}"))
+}
+
+/// `CASE WHEN col >= a0 AND col < b0 THEN 0 … END`: the index of the period
+/// a fixed-width text instant or day falls in. The bounds are our own
+/// formatted dates (digits, `-`, `:`, `.`, `T`, `Z`), never request text.
+fn period_case(column: &str, bounds: &[(String, String)]) -> String {
+    let mut s = String::from("CAST(CASE");
+    for (i, (a, b)) in bounds.iter().enumerate() {
+        s.push_str(&format!(
+            " WHEN {column} >= '{a}' AND {column} < '{b}' THEN {i}"
+        ));
+    }
+    s.push_str(" ELSE -1 END AS BIGINT)");
+    s
+}
+
+fn instant_bounds(periods: &[Period]) -> Vec<(String, String)> {
+    periods
+        .iter()
+        .map(|p| {
+            (
+                p.from.map(|t| t.to_db()).unwrap_or_else(|| p.start.to_db()),
+                p.to.map(|t| t.to_db()).unwrap_or_else(|| p.end.to_db()),
+            )
+        })
+        .collect()
+}
+
+fn day_bounds(periods: &[Period]) -> Vec<(String, String)> {
+    periods
+        .iter()
+        .map(|p| (p.start.to_db(), p.end.to_db()))
+        .collect()
+}
+
+const SUM_IN_CURRENCY: &str =
+    "CAST(COALESCE(SUM(CASE WHEN d.currency = $9 THEN d.amount_minor ELSE 0 END), 0) AS BIGINT)";
+
+fn outcome(status: &str) -> Outcome {
+    match status {
+        "won" => Outcome::Won,
+        "lost" => Outcome::Lost,
+        _ => Outcome::Open,
+    }
+}
+
+async fn pipeline_for(
+    c: &mut impl Conn,
+    id: Option<Id>,
+) -> Result<voronka_core::records::Pipeline> {
+    match id {
+        Some(id) => pipelines::load(c, id).await?,
+        None => pipelines::default_pipeline(c).await?,
+    }
+    .ok_or(StoreError::NotFound)
+}
+
+// ---------------------------------------------------------------- funnel
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FunnelStage {
+    pub stage_id: Id,
+    pub name: String,
+    /// Deals of the cohort that reached this stage or went further.
+    pub deals: i64,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    /// Percent of them that reached the next stage (Won after the last open one).
+    #[schema(value_type = Option<String>)]
+    pub conversion_next: Option<Decimal>,
+    /// Percent of them that are won.
+    #[schema(value_type = Option<String>)]
+    pub conversion_won: Option<Decimal>,
+    /// Average days a deal spent in the stage (finished stays, repeated visits added up).
+    #[schema(value_type = Option<String>)]
+    pub avg_days: Option<Decimal>,
+}
+
+/// The funnel of the deals created in the period in one pipeline.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Funnel {
+    pub pipeline_id: Id,
+    pub pipeline: String,
+    pub currency: String,
+    pub stages: Vec<FunnelStage>,
+    pub total: Tally,
+    pub won: Tally,
+    pub lost: Tally,
+    /// Won of won + lost, percent.
+    #[schema(value_type = Option<String>)]
+    pub win_rate: Option<Decimal>,
+}
+
+pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
+    let mut c = db.reader().await?;
+    let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let open: Vec<_> = pipeline
+        .stages
+        .iter()
+        .filter(|s| s.data.kind == StageKind::Open)
+        .collect();
+    let cohort = format!(
+        "d.pipeline_id = $1 AND d.created_at >= $2 AND d.created_at < $3{}",
+        owners_sql("d.owner_id", &owners)
+    );
+    // The furthest open stage of this pipeline each deal's history reached.
+    let sql = format!(
+        "SELECT x.status, x.furthest, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN x.currency = $4 THEN x.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+         FROM (SELECT d.status, d.currency, d.amount_minor, \
+           (SELECT MAX(s.position) FROM deal_stage_history h JOIN stages s ON s.id = h.to_stage_id \
+            WHERE h.deal_id = d.id AND s.pipeline_id = $1 AND s.kind = 'open') AS furthest \
+           FROM deals d WHERE {cohort}) x \
+         GROUP BY x.status, x.furthest"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pipeline.id)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut groups = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let furthest = col::oi(r, "furthest")?
+            .and_then(|pos| open.iter().rposition(|s| s.data.position <= pos));
+        groups.push(Reach {
+            furthest,
+            outcome: outcome(&col::s(r, "status")?),
+            deals: col::i(r, "n")?,
+            amount_minor: col::i(r, "amt")?,
+        });
+    }
+    let counts = calc::funnel(open.len(), &groups);
+
+    // Time in each stage, from the cohort's whole stage history.
+    let sql = format!(
+        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
+         WHERE {cohort} ORDER BY h.deal_id, h.at, h.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pipeline.id)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .fetch_all(c.conn())
+        .await?;
+    let mut spent: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
+    let mut history: Vec<(Timestamp, Id)> = Vec::new();
+    let mut current: Option<Id> = None;
+    let mut flush = |history: &mut Vec<(Timestamp, Id)>| {
+        for (stage, secs) in calc::stage_durations(history, None) {
+            let e = spent.entry(stage).or_default();
+            e.0 += secs;
+            e.1 += 1;
+        }
+        history.clear();
+    };
+    for r in &rows {
+        let deal = col::i(r, "deal_id")?;
+        if current != Some(deal) {
+            flush(&mut history);
+            current = Some(deal);
+        }
+        history.push((col::ts(r, "at")?, col::i(r, "to_stage_id")?));
+    }
+    flush(&mut history);
+
+    let reached: Vec<i64> = counts.reached.iter().map(|r| r.0).collect();
+    let conv = calc::conversions(&reached, counts.won.0);
+    let stages = open
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (secs, n) = spent.get(&s.id).copied().unwrap_or((0, 0));
+            FunnelStage {
+                stage_id: s.id,
+                name: s.data.name.clone(),
+                deals: counts.reached[i].0,
+                amount: money::from_minor(counts.reached[i].1),
+                conversion_next: conv[i].0,
+                conversion_won: conv[i].1,
+                avg_days: calc::average(Decimal::from(secs), n, 0).map(calc::days),
+            }
+        })
+        .collect();
+    Ok(Funnel {
+        pipeline_id: pipeline.id,
+        pipeline: pipeline.data.name.clone(),
+        currency: f.currency.clone(),
+        stages,
+        total: Tally::of(counts.total),
+        won: Tally::of(counts.won),
+        lost: Tally::of(counts.lost),
+        win_rate: calc::win_rate(counts.won.0, counts.lost.0),
+    })
+}
+
+/// One stage of the pipeline as it stood at an instant.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SnapshotStage {
+    pub stage_id: Id,
+    pub name: String,
+    pub kind: StageKind,
+    pub deals: i64,
+    /// The deals' amounts as they were then.
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+}
+
+/// The pipeline as it stood at `at`, rebuilt from stage history: each deal
+/// counts in the stage of its last move at or before `at`, with the amount
+/// that move recorded (history rows are appended in time order, so the
+/// latest is the one with the highest id). Owners are today's.
+pub async fn pipeline_as_of(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    at: Timestamp,
+) -> Result<Vec<SnapshotStage>> {
+    let mut c = db.reader().await?;
+    let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let sql = format!(
+        "SELECT h.to_stage_id AS stage_id, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN h.currency = $3 THEN h.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+         FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
+         WHERE h.pipeline_id = $1 AND h.id IN \
+           (SELECT MAX(h2.id) FROM deal_stage_history h2 WHERE h2.at <= $2 GROUP BY h2.deal_id){} \
+         GROUP BY h.to_stage_id",
+        owners_sql("d.owner_id", &owners)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pipeline.id)
+        .bind(at.to_db())
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut by_stage: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
+    for r in &rows {
+        by_stage.insert(col::i(r, "stage_id")?, (col::i(r, "n")?, col::i(r, "amt")?));
+    }
+    Ok(pipeline
+        .stages
+        .iter()
+        .map(|s| {
+            let (n, amt) = by_stage.get(&s.id).copied().unwrap_or((0, 0));
+            SnapshotStage {
+                stage_id: s.id,
+                name: s.data.name.clone(),
+                kind: s.data.kind,
+                deals: n,
+                amount: money::from_minor(amt),
+            }
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------- forecast
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ForecastRow {
+    pub period: String,
+    pub owner_id: Id,
+    pub owner: String,
+    /// Open deals expected to close in the period.
+    pub open: Tally,
+    /// Their amounts × their probabilities.
+    #[schema(value_type = String)]
+    pub weighted: Decimal,
+    /// Won in the period.
+    pub won: Tally,
+}
+
+/// Weighted pipeline by expected close period beside what was won in each
+/// period, per owner. Only deals in the report currency.
+pub async fn forecast(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    periods: &[Period],
+) -> Result<Vec<ForecastRow>> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+        return Ok(Vec::new());
+    };
+    let scope_sql = format!(
+        "{}{}",
+        owners_sql("d.owner_id", &owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    );
+    let open_sql = format!(
+        "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(d.amount_minor) AS BIGINT) AS amt, \
+         CAST(SUM(d.amount_minor * d.effective_probability) AS BIGINT) AS w \
+         FROM deals d WHERE d.status = 'open' AND d.currency = $1 \
+         AND d.expected_close_date >= $2 AND d.expected_close_date < $3{scope_sql} \
+         GROUP BY d.owner_id, p",
+        period_case("d.expected_close_date", &day_bounds(periods))
+    );
+    let won_sql = format!(
+        "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(d.amount_minor) AS BIGINT) AS amt, CAST(0 AS BIGINT) AS w \
+         FROM deals d WHERE d.status = 'won' AND d.currency = $1 \
+         AND d.closed_at >= $2 AND d.closed_at < $3{scope_sql} \
+         GROUP BY d.owner_id, p",
+        period_case("d.closed_at", &instant_bounds(periods))
+    );
+    let bounds = instant_bounds(periods);
+    let mut cells: BTreeMap<(usize, Id), ForecastRow> = BTreeMap::new();
+    for (sql, lo, hi, won) in [
+        (open_sql, first.start.to_db(), last.end.to_db(), false),
+        (
+            won_sql,
+            bounds.first().map(|b| b.0.clone()).unwrap_or_default(),
+            bounds.last().map(|b| b.1.clone()).unwrap_or_default(),
+            true,
+        ),
+    ] {
+        let rows = sqlx::query(&sql)
+            .bind(&f.currency)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let Ok(p) = usize::try_from(col::i(r, "p")?) else {
+                continue;
+            };
+            let Some(period) = periods.get(p) else {
+                continue;
+            };
+            let owner = col::i(r, "owner_id")?;
+            let row = cells.entry((p, owner)).or_insert_with(|| ForecastRow {
+                period: period.label.clone(),
+                owner_id: owner,
+                owner: String::new(),
+                open: Tally::default(),
+                weighted: money::from_minor(0),
+                won: Tally::default(),
+            });
+            let t = Tally::of((col::i(r, "n")?, col::i(r, "amt")?));
+            if won {
+                row.won = t;
+            } else {
+                row.open = t;
+                // Minor units × percent: four decimal places of the currency unit.
+                row.weighted = Decimal::new(col::i(r, "w")?, 4).round_dp(2);
+            }
+        }
+    }
+    let names = user_names(&mut c).await?;
+    Ok(cells
+        .into_values()
+        .map(|mut r| {
+            r.owner = names.get(&r.owner_id).cloned().unwrap_or_default();
+            r
+        })
+        .collect())
+}
+
+async fn user_names(c: &mut impl Conn) -> Result<BTreeMap<Id, String>> {
+    let rows = sqlx::query("SELECT id, name FROM users")
+        .fetch_all(c.conn())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col::i(r, "id")?, col::s(r, "name")?)))
+        .collect()
+}
+
+// ---------------------------------------------------------------- dynamics
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DynamicsRow {
+    pub period: String,
+    pub start: Day,
+    /// Created in the period.
+    pub new: Tally,
+    /// Closed won in the period.
+    pub won: Tally,
+    /// Closed lost in the period.
+    pub lost: Tally,
+}
+
+/// New, won and lost deals and their amounts per period.
+pub async fn dynamics(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    periods: &[Period],
+) -> Result<Vec<DynamicsRow>> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let mut out: Vec<DynamicsRow> = periods
+        .iter()
+        .map(|p| DynamicsRow {
+            period: p.label.clone(),
+            start: p.start,
+            new: Tally::default(),
+            won: Tally::default(),
+            lost: Tally::default(),
+        })
+        .collect();
+    let bounds = instant_bounds(periods);
+    let (Some(lo), Some(hi)) = (bounds.first(), bounds.last()) else {
+        return Ok(out);
+    };
+    let scope_sql = format!(
+        "{}{}",
+        owners_sql("d.owner_id", &owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    );
+    for (which, column, status) in [
+        (0, "d.created_at", None),
+        (1, "d.closed_at", Some("won")),
+        (2, "d.closed_at", Some("lost")),
+    ] {
+        let status_sql = status.map_or(String::new(), |s| format!(" AND d.status = '{s}'"));
+        let sql = format!(
+            "SELECT {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN d.currency = $3 THEN d.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+             FROM deals d WHERE {column} >= $1 AND {column} < $2{status_sql}{scope_sql} GROUP BY p",
+            period_case(column, &bounds)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&lo.0)
+            .bind(&hi.1)
+            .bind(&f.currency)
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let Ok(p) = usize::try_from(col::i(r, "p")?) else {
+                continue;
+            };
+            let Some(row) = out.get_mut(p) else { continue };
+            let t = Tally::of((col::i(r, "n")?, col::i(r, "amt")?));
+            match which {
+                0 => row.new = t,
+                1 => row.won = t,
+                _ => row.lost = t,
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- losses
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LossRow {
+    /// The loss reason from the catalog; `None` for deals lost without one.
+    pub reason_id: Option<Id>,
+    pub reason: String,
+    pub lost: Tally,
+    /// Percent of all deals lost in the period.
+    #[schema(value_type = Option<String>)]
+    pub share: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompetitorRow {
+    pub competitor_id: Id,
+    pub competitor: String,
+    /// Deals with this competitor won in the period.
+    pub won: Tally,
+    /// Deals with this competitor lost in the period.
+    pub lost: Tally,
+    #[schema(value_type = Option<String>)]
+    pub win_rate: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Losses {
+    pub reasons: Vec<LossRow>,
+    pub competitors: Vec<CompetitorRow>,
+}
+
+/// Deals lost in the period by reason; deals closed in the period against
+/// each competitor (by the deal's outcome).
+pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let scope_sql = format!(
+        "{}{}",
+        owners_sql("d.owner_id", &owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    );
+    let sql = format!(
+        "SELECT d.loss_reason_id AS rid, l.name AS rname, CAST(COUNT(*) AS BIGINT) AS n, \
+         {} AS amt \
+         FROM deals d LEFT JOIN lookups l ON l.id = d.loss_reason_id \
+         WHERE d.status = 'lost' AND d.closed_at >= $1 AND d.closed_at < $2{scope_sql} \
+         GROUP BY d.loss_reason_id, l.name ORDER BY n DESC, rname",
+        SUM_IN_CURRENCY.replace("$9", "$3")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut reasons = Vec::new();
+    for r in &rows {
+        reasons.push(LossRow {
+            reason_id: col::oi(r, "rid")?,
+            reason: col::os(r, "rname")?.unwrap_or_default(),
+            lost: Tally::of((col::i(r, "n")?, col::i(r, "amt")?)),
+            share: None,
+        });
+    }
+    let all: i64 = reasons.iter().map(|r| r.lost.deals).sum();
+    for r in &mut reasons {
+        r.share = calc::percent(r.lost.deals, all);
+    }
+    let sql = format!(
+        "SELECT c.id AS cid, c.name AS cname, d.status, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
+         FROM deal_competitors dc JOIN competitors c ON c.id = dc.competitor_id JOIN deals d ON d.id = dc.deal_id \
+         WHERE d.status IN ('won', 'lost') AND d.closed_at >= $1 AND d.closed_at < $2{scope_sql} \
+         GROUP BY c.id, c.name, d.status ORDER BY c.name, c.id",
+        SUM_IN_CURRENCY.replace("$9", "$3")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut competitors: Vec<CompetitorRow> = Vec::new();
+    for r in &rows {
+        let id = col::i(r, "cid")?;
+        if competitors.last().is_none_or(|c| c.competitor_id != id) {
+            competitors.push(CompetitorRow {
+                competitor_id: id,
+                competitor: col::s(r, "cname")?,
+                won: Tally::default(),
+                lost: Tally::default(),
+                win_rate: None,
+            });
+        }
+        let t = Tally::of((col::i(r, "n")?, col::i(r, "amt")?));
+        if let Some(row) = competitors.last_mut() {
+            if col::s(r, "status")? == "won" {
+                row.won = t;
+            } else {
+                row.lost = t;
+            }
+        }
+    }
+    for r in &mut competitors {
+        r.win_rate = calc::win_rate(r.won.deals, r.lost.deals);
+    }
+    Ok(Losses {
+        reasons,
+        competitors,
+    })
+}
+
+// ---------------------------------------------------------------- activity
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ActivityRow {
+    pub owner_id: Id,
+    pub owner: String,
+    /// Calls held or logged in the period.
+    pub calls: i64,
+    /// Meetings held or logged in the period.
+    pub meetings: i64,
+    /// Tasks completed in the period.
+    pub tasks_done: i64,
+    /// Open tasks past their due time now.
+    pub tasks_overdue: i64,
+}
+
+/// Calls, meetings, tasks done and overdue per manager. A call is any
+/// activity on the call channel; a meeting one on the meeting channel or an
+/// event on no other channel; both count when held or logged, at their
+/// start (else their completion) time. Overdue is as of `now`.
+pub async fn activity(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    now: Timestamp,
+) -> Result<Vec<ActivityRow>> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let o = owners_sql("a.owner_id", &owners);
+    let sql = format!(
+        "SELECT a.owner_id, \
+         CAST(SUM(CASE WHEN a.channel = 'call' AND a.status IN ('held', 'completed') \
+              AND COALESCE(a.start_at, a.completed_at) >= $1 AND COALESCE(a.start_at, a.completed_at) < $2 THEN 1 ELSE 0 END) AS BIGINT) AS calls, \
+         CAST(SUM(CASE WHEN (a.channel = 'meeting' OR (a.kind = 'event' AND a.channel IS NULL)) AND a.status IN ('held', 'completed') \
+              AND COALESCE(a.start_at, a.completed_at) >= $1 AND COALESCE(a.start_at, a.completed_at) < $2 THEN 1 ELSE 0 END) AS BIGINT) AS meetings, \
+         CAST(SUM(CASE WHEN a.kind = 'task' AND a.status = 'completed' \
+              AND a.completed_at >= $1 AND a.completed_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS done, \
+         CAST(SUM(CASE WHEN a.kind = 'task' AND a.status NOT IN ('completed', 'held', 'not_held') \
+              AND a.due_at < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
+         FROM activities a WHERE 1 = 1{o} GROUP BY a.owner_id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .bind(now.to_db())
+        .fetch_all(c.conn())
+        .await?;
+    let names = user_names(&mut c).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let row = ActivityRow {
+            owner_id: col::i(r, "owner_id")?,
+            owner: String::new(),
+            calls: col::oi(r, "calls")?.unwrap_or(0),
+            meetings: col::oi(r, "meetings")?.unwrap_or(0),
+            tasks_done: col::oi(r, "done")?.unwrap_or(0),
+            tasks_overdue: col::oi(r, "overdue")?.unwrap_or(0),
+        };
+        if row.calls + row.meetings + row.tasks_done + row.tasks_overdue > 0 {
+            out.push(ActivityRow {
+                owner: names.get(&row.owner_id).cloned().unwrap_or_default(),
+                ..row
+            });
+        }
+    }
+    out.sort_by(|a, b| a.owner.cmp(&b.owner).then(a.owner_id.cmp(&b.owner_id)));
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- opportunities
+
+/// What the opportunity analysis groups deals by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpportunityBy {
+    Source,
+    Territory,
+    Industry,
+    Owner,
+    Pipeline,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpportunityRow {
+    /// The group's name; empty when the deals have none (no source, no account …).
+    pub key: String,
+    pub total: Tally,
+    pub won: Tally,
+    pub lost: Tally,
+    #[schema(value_type = Option<String>)]
+    pub win_rate: Option<Decimal>,
+    /// Average amount of the won deals.
+    #[schema(value_type = Option<String>)]
+    pub avg_won_amount: Option<Decimal>,
+    /// Average days from creation to the win.
+    #[schema(value_type = Option<String>)]
+    pub avg_cycle_days: Option<Decimal>,
+}
+
+/// Deals created in the period, grouped: count, amount, win rate, average
+/// won deal and average sales cycle.
+pub async fn opportunities(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    by: OpportunityBy,
+) -> Result<Vec<OpportunityRow>> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let (key, join) = match by {
+        OpportunityBy::Source => ("g.name", "LEFT JOIN lookups g ON g.id = d.source_id"),
+        OpportunityBy::Territory => ("g.territory", "LEFT JOIN accounts g ON g.id = d.account_id"),
+        OpportunityBy::Industry => ("g.industry", "LEFT JOIN accounts g ON g.id = d.account_id"),
+        OpportunityBy::Owner => ("g.name", "LEFT JOIN users g ON g.id = d.owner_id"),
+        OpportunityBy::Pipeline => ("g.name", "LEFT JOIN pipelines g ON g.id = d.pipeline_id"),
+    };
+    let sql = format!(
+        "SELECT {key} AS k, d.status, d.currency, d.amount_minor, d.created_at, d.closed_at \
+         FROM deals d {join} WHERE d.created_at >= $1 AND d.created_at < $2{}{}",
+        owners_sql("d.owner_id", &owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(f.from.to_db())
+        .bind(f.to.to_db())
+        .fetch_all(c.conn())
+        .await?;
+    #[derive(Default)]
+    struct Acc {
+        total: (i64, i64),
+        won: (i64, i64),
+        lost: (i64, i64),
+        cycle_secs: i64,
+    }
+    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
+    for r in &rows {
+        let k = col::os(r, "k")?.unwrap_or_default();
+        let amount = if col::s(r, "currency")? == f.currency {
+            col::i(r, "amount_minor")?
+        } else {
+            0
+        };
+        let acc = groups.entry(k).or_default();
+        acc.total.0 += 1;
+        acc.total.1 += amount;
+        match outcome(&col::s(r, "status")?) {
+            Outcome::Won => {
+                acc.won.0 += 1;
+                acc.won.1 += amount;
+                if let Some(closed) = col::ots(r, "closed_at")? {
+                    let created = col::ts(r, "created_at")?;
+                    acc.cycle_secs += (closed.inner() - created.inner()).whole_seconds().max(0);
+                }
+            }
+            Outcome::Lost => {
+                acc.lost.0 += 1;
+                acc.lost.1 += amount;
+            }
+            Outcome::Open => {}
+        }
+    }
+    let mut out: Vec<OpportunityRow> = groups
+        .into_iter()
+        .map(|(key, a)| OpportunityRow {
+            key,
+            total: Tally::of(a.total),
+            won: Tally::of(a.won),
+            lost: Tally::of(a.lost),
+            win_rate: calc::win_rate(a.won.0, a.lost.0),
+            avg_won_amount: calc::average(money::from_minor(a.won.1), a.won.0, 2),
+            avg_cycle_days: calc::average(Decimal::from(a.cycle_secs), a.won.0, 0).map(calc::days),
+        })
+        .collect();
+    out.sort_by(|a, b| b.total.deals.cmp(&a.total.deals).then(a.key.cmp(&b.key)));
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- gross profit
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfitBy {
+    Deal,
+    Product,
+    Owner,
+    Period,
+}
+
+/// Where revenue and cost come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfitSource {
+    /// The products of deals won in the period.
+    Deals,
+    /// The lines of invoices issued (not draft, not canceled) in the period.
+    Invoices,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProfitRow {
+    pub key: String,
+    /// Net of VAT.
+    #[schema(value_type = String)]
+    pub revenue: Decimal,
+    #[schema(value_type = String)]
+    pub cost: Decimal,
+    #[schema(value_type = String)]
+    pub profit: Decimal,
+    /// Profit of revenue, percent.
+    #[schema(value_type = Option<String>)]
+    pub margin: Option<Decimal>,
+}
+
+/// Gross profit (net revenue − cost of the lines) grouped by deal, product,
+/// owner or period.
+pub async fn gross_profit(
+    db: &Db,
+    actor: &Actor,
+    f: &Filter,
+    by: ProfitBy,
+    source: ProfitSource,
+    periods: &[Period],
+) -> Result<Vec<ProfitRow>> {
+    let mut c = db.reader().await?;
+    let owners = scope(&mut c, actor, f).await?;
+    let (from, body, owner_col, when) = match source {
+        ProfitSource::Deals => (
+            "doc_lines l JOIN deals d ON l.doc_kind = 'deal' AND d.id = l.doc_id",
+            "d.status = 'won' AND d.currency = $3 AND d.closed_at >= $1 AND d.closed_at < $2",
+            "d.owner_id",
+            "d.closed_at",
+        ),
+        ProfitSource::Invoices => (
+            "doc_lines l JOIN invoices i ON l.doc_kind = 'invoice' AND i.id = l.doc_id \
+             LEFT JOIN deals d ON d.id = i.deal_id",
+            "i.status IN ('sent', 'partially_paid', 'paid') AND i.currency = $3 \
+             AND i.doc_date >= $1 AND i.doc_date < $2",
+            "i.owner_id",
+            "i.doc_date",
+        ),
+    };
+    let (lo, hi, bounds) = match source {
+        ProfitSource::Deals => (f.from.to_db(), f.to.to_db(), instant_bounds(periods)),
+        ProfitSource::Invoices => (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods)),
+    };
+    let (key, extra) = match by {
+        ProfitBy::Deal => ("COALESCE(d.title, '')".to_owned(), String::new()),
+        ProfitBy::Product => (
+            "COALESCE(p.name, l.name)".to_owned(),
+            " LEFT JOIN products p ON p.id = l.product_id".to_owned(),
+        ),
+        ProfitBy::Owner => (
+            "u.name".to_owned(),
+            format!(" LEFT JOIN users u ON u.id = {owner_col}"),
+        ),
+        ProfitBy::Period => (period_case(when, &bounds), String::new()),
+    };
+    let sql = format!(
+        "SELECT {key} AS k, CAST(SUM(l.net_minor) AS BIGINT) AS net, CAST(SUM(l.cost_minor) AS BIGINT) AS cost \
+         FROM {from}{extra} WHERE {body}{} GROUP BY {key}",
+        owners_sql(owner_col, &owners)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(lo)
+        .bind(hi)
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let key = if by == ProfitBy::Period {
+            let i = col::i(r, "k")?;
+            match usize::try_from(i).ok().and_then(|i| periods.get(i)) {
+                Some(p) => p.label.clone(),
+                None => continue,
+            }
+        } else {
+            col::os(r, "k")?.unwrap_or_default()
+        };
+        let net = col::i(r, "net")?;
+        let cost = col::i(r, "cost")?;
+        out.push(ProfitRow {
+            key,
+            revenue: money::from_minor(net),
+            cost: money::from_minor(cost),
+            profit: money::from_minor(net - cost),
+            margin: calc::percent(net - cost, net),
+        });
+    }
+    if by == ProfitBy::Period {
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+    } else {
+        out.sort_by(|a, b| b.profit.cmp(&a.profit).then(a.key.cmp(&b.key)));
+    }
+    Ok(out)
+}

@@ -1,0 +1,805 @@
+//! Reports against figures computed by hand from a small, deliberately shaped
+//! data set: deals that went backwards, a reopened deal, two pipelines, a
+//! deal outside the period, two managers of one team.
+//!
+//! Default pipeline stages: s0..s3 open, W won, L lost. Amounts in roubles.
+//!
+//! | deal | owner | pipeline | amount  | history (2026, 09:00 UTC)                                  | now  |
+//! |------|-------|----------|---------|------------------------------------------------------------|------|
+//! | A    | m1    | P        | 100 000 | s0 02-01, s1 02-03, s2 02-04, s1 02-06 (went back)         | open |
+//! | B    | m1    | P        | 200 000 | s0 02-10, s1 02-11, s2 02-12, s3 02-13, W 02-15            | won  |
+//! | C    | m2    | P        | 300 000 | s0 03-01, s1 03-04, L 03-09 (reason R1)                    | lost |
+//! | D    | m1    | P        | 400 000 | s0 03-02, s2 03-06, L 03-07, reopened s2 03-20, W 04-01    | won  |
+//! | E    | m2    | P        |  50 000 | s0 04-05                                                   | open |
+//! | F    | m1    | Q        | 500 000 | q0 02-20, W 02-25                                          | won  |
+//! | G    | m2    | P        |  70 000 | s0 2025-06-01, L 2025-07-01 (outside 2026)                 | lost |
+
+use crate::helpers::*;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+async fn sql(app: &TestApp, q: &str, binds: &[&str]) {
+    let mut r = app.db.reader().await.unwrap();
+    let mut query = sqlx::query(q);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    query
+        .execute(voronka_store::db::Conn::conn(&mut r))
+        .await
+        .unwrap();
+}
+
+async fn sql_i(app: &TestApp, q: &str, binds: &[i64]) -> Vec<i64> {
+    use sqlx::Row;
+    let mut r = app.db.reader().await.unwrap();
+    let mut query = sqlx::query(q);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    query
+        .fetch_all(voronka_store::db::Conn::conn(&mut r))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0).unwrap())
+        .collect()
+}
+
+/// Rewrites a deal's stage history instants (in order) and its created and closed stamps.
+async fn backdate(app: &TestApp, deal: i64, at: &[&str], closed: Option<&str>) {
+    let ids = sql_i(
+        app,
+        "SELECT id FROM deal_stage_history WHERE deal_id = $1 ORDER BY id",
+        &[deal],
+    )
+    .await;
+    assert_eq!(ids.len(), at.len(), "deal {deal} history: {ids:?}");
+    for (id, t) in ids.iter().zip(at) {
+        let t = format!("{t}.000000Z");
+        sql(
+            app,
+            &format!("UPDATE deal_stage_history SET at = $1 WHERE id = {id}"),
+            &[&t],
+        )
+        .await;
+    }
+    let created = format!("{}.000000Z", at[0]);
+    sql(
+        app,
+        &format!("UPDATE deals SET created_at = $1 WHERE id = {deal}"),
+        &[&created],
+    )
+    .await;
+    if let Some(c) = closed {
+        let c = format!("{c}.000000Z");
+        sql(
+            app,
+            &format!("UPDATE deals SET closed_at = $1 WHERE id = {deal}"),
+            &[&c],
+        )
+        .await;
+    }
+}
+
+pub struct Shaped {
+    pub app: TestApp,
+    pub m1: Client,
+    pub m2: Client,
+    pub m1_id: i64,
+    pub m2_id: i64,
+    pub team: i64,
+    pub p: i64,
+    pub q: i64,
+    pub deals: Vec<i64>,
+}
+
+async fn deal(app: &TestApp, owner: i64, title: &str, amount: &str, extra: Value) -> i64 {
+    let (_, accounts) = app.get(&app.admin, "/api/v1/accounts?q=Ромашка").await;
+    let account = match accounts["items"].as_array().and_then(|a| a.first()) {
+        Some(a) => a["id"].clone(),
+        None => app
+            .create(
+                &app.admin,
+                "/api/v1/accounts",
+                json!({"name": "ООО «Ромашка»", "industry": "Станки", "territory": "Москва"}),
+            )
+            .await["id"]
+            .clone(),
+    };
+    let mut body =
+        json!({"title": title, "amount": amount, "owner_id": owner, "account_id": account});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    app.create(&app.admin, "/api/v1/deals", body).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn mv(app: &TestApp, deal: i64, stage: &Value, reason: Option<&Value>) {
+    let mut body = json!({"stage_id": stage});
+    if let Some(r) = reason {
+        body["reason_id"] = r.clone();
+    }
+    let (s, v) = app
+        .post(&app.admin, &format!("/api/v1/deals/{deal}/move"), body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+pub async fn shaped() -> Shaped {
+    let app = TestApp::spawn().await;
+    let team = app.team("Продажи", false).await;
+    let (m1, m1_id) = app.user("m1", "manager", Some(team)).await;
+    let (m2, m2_id) = app.user("m2", "manager", Some(team)).await;
+    let st = app.stages().await;
+    let (_, pipes) = app.get(&app.admin, "/api/v1/pipelines").await;
+    let p = pipes[0]["id"].as_i64().unwrap();
+    let qp = app
+        .create(&app.admin, "/api/v1/pipelines", json!({"name": "Тендеры"}))
+        .await;
+    let q = qp["id"].as_i64().unwrap();
+    let qst = qp["stages"].as_array().unwrap().clone();
+    let (_, reasons) = app.get(&app.admin, "/api/v1/loss-reasons").await;
+    let r1 = reasons[0]["id"].clone();
+    let r2 = reasons[1]["id"].clone();
+    let won = st.iter().find(|s| s["kind"] == "won").unwrap().clone();
+    let lost = st.iter().find(|s| s["kind"] == "lost").unwrap().clone();
+
+    let a = deal(
+        &app,
+        m1_id,
+        "A",
+        "100000.00",
+        json!({"probability": 30, "expected_close_date": "2026-05-15"}),
+    )
+    .await;
+    for s in [1, 2, 1] {
+        mv(&app, a, &st[s]["id"], None).await;
+    }
+    backdate(
+        &app,
+        a,
+        &[
+            "2026-02-01T09:00:00",
+            "2026-02-03T09:00:00",
+            "2026-02-04T09:00:00",
+            "2026-02-06T09:00:00",
+        ],
+        None,
+    )
+    .await;
+
+    let b = deal(&app, m1_id, "B", "200000.00", json!({})).await;
+    for s in [1, 2, 3] {
+        mv(&app, b, &st[s]["id"], None).await;
+    }
+    mv(&app, b, &won["id"], None).await;
+    backdate(
+        &app,
+        b,
+        &[
+            "2026-02-10T09:00:00",
+            "2026-02-11T09:00:00",
+            "2026-02-12T09:00:00",
+            "2026-02-13T09:00:00",
+            "2026-02-15T09:00:00",
+        ],
+        Some("2026-02-15T09:00:00"),
+    )
+    .await;
+
+    let c = deal(&app, m2_id, "C", "300000.00", json!({})).await;
+    mv(&app, c, &st[1]["id"], None).await;
+    mv(&app, c, &lost["id"], Some(&r1)).await;
+    backdate(
+        &app,
+        c,
+        &[
+            "2026-03-01T09:00:00",
+            "2026-03-04T09:00:00",
+            "2026-03-09T09:00:00",
+        ],
+        Some("2026-03-09T09:00:00"),
+    )
+    .await;
+
+    let d = deal(&app, m1_id, "D", "400000.00", json!({})).await;
+    mv(&app, d, &st[2]["id"], None).await;
+    mv(&app, d, &lost["id"], Some(&r2)).await;
+    let (s, v) = app
+        .post(&app.admin, &format!("/api/v1/deals/{d}/reopen"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["stage_id"], st[2]["id"],
+        "reopened into its last open stage"
+    );
+    mv(&app, d, &won["id"], None).await;
+    backdate(
+        &app,
+        d,
+        &[
+            "2026-03-02T09:00:00",
+            "2026-03-06T09:00:00",
+            "2026-03-07T09:00:00",
+            "2026-03-20T09:00:00",
+            "2026-04-01T09:00:00",
+        ],
+        Some("2026-04-01T09:00:00"),
+    )
+    .await;
+
+    let e = deal(
+        &app,
+        m2_id,
+        "E",
+        "50000.00",
+        json!({"probability": 50, "expected_close_date": "2026-06-10"}),
+    )
+    .await;
+    backdate(&app, e, &["2026-04-05T09:00:00"], None).await;
+
+    let f = deal(&app, m1_id, "F", "500000.00", json!({"pipeline_id": q})).await;
+    let qwon = qst.iter().find(|s| s["kind"] == "won").unwrap();
+    mv(&app, f, &qwon["id"], None).await;
+    backdate(
+        &app,
+        f,
+        &["2026-02-20T09:00:00", "2026-02-25T09:00:00"],
+        Some("2026-02-25T09:00:00"),
+    )
+    .await;
+
+    let g = deal(&app, m2_id, "G", "70000.00", json!({})).await;
+    mv(&app, g, &lost["id"], Some(&r1)).await;
+    backdate(
+        &app,
+        g,
+        &["2025-06-01T09:00:00", "2025-07-01T09:00:00"],
+        Some("2025-07-01T09:00:00"),
+    )
+    .await;
+
+    // One competitor met in B (won), C (lost) and D (won).
+    let x = app
+        .create(
+            &app.admin,
+            "/api/v1/competitors",
+            json!({"name": "Конкурент Икс"}),
+        )
+        .await["id"]
+        .clone();
+    for id in [b, c, d] {
+        let (s, v) = app
+            .put(
+                &app.admin,
+                &format!("/api/v1/deals/{id}/competitors"),
+                json!([{"competitor_id": x, "status": "active"}]),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    Shaped {
+        app,
+        m1,
+        m2,
+        m1_id,
+        m2_id,
+        team,
+        p,
+        q,
+        deals: vec![a, b, c, d, e, f, g],
+    }
+}
+
+const YEAR: &str = "from=2026-01-01&to=2026-12-31";
+
+/// Deals, amount, conversion to next, conversion to won, average days.
+type StageFigures = (i64, String, Option<String>, Option<String>, Option<String>);
+
+fn stage_figures(f: &Value) -> Vec<StageFigures> {
+    f["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["deals"].as_i64().unwrap(),
+                s["amount"].as_str().unwrap().to_owned(),
+                s["conversion_next"].as_str().map(str::to_owned),
+                s["conversion_won"].as_str().map(str::to_owned),
+                s["avg_days"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn o(s: &str) -> Option<String> {
+    Some(s.to_owned())
+}
+
+#[tokio::test]
+async fn funnel_from_stage_history() {
+    let t = shaped().await;
+    let (s, f) = t
+        .app
+        .get(&t.app.admin, &format!("/api/v1/reports/funnel?{YEAR}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(f["pipeline_id"], t.p);
+    // Cohort: A, B, C, D, E (F is in another pipeline, G was created in 2025).
+    // Reached s0: all five = 1 050 000; s1: A, B (won), C, D (won) = 1 000 000;
+    // s2: A (went back, still counts once), B, D = 700 000; s3: B, D (won) = 600 000.
+    // Conversions: 4/5 = 80, 3/4 = 75, 2/3 = 66.7, won 2 of 2 = 100; to Won: 2/5, 2/4, 2/3, 2/2.
+    // Days in stage (finished stays): s0: A 2, B 1, C 3, D 4 → 2.5; s1: A 1, B 1, C 5 → 2.3;
+    // s2: A 2, B 1, D 1 + 12 (before and after the reopening) → 16/3 = 5.3; s3: B 2.
+    assert_eq!(
+        stage_figures(&f),
+        vec![
+            (5, "1050000.00".into(), o("80.0"), o("40.0"), o("2.5")),
+            (4, "1000000.00".into(), o("75.0"), o("50.0"), o("2.3")),
+            (3, "700000.00".into(), o("66.7"), o("66.7"), o("5.3")),
+            (2, "600000.00".into(), o("100.0"), o("100.0"), o("2.0")),
+        ]
+    );
+    // D was lost, then reopened and won: it counts as won, not lost.
+    assert_eq!(f["won"], json!({"deals": 2, "amount": "600000.00"}));
+    assert_eq!(f["lost"], json!({"deals": 1, "amount": "300000.00"}));
+    assert_eq!(f["total"], json!({"deals": 5, "amount": "1050000.00"}));
+    assert_eq!(f["win_rate"], "66.7");
+
+    // The other pipeline: F alone, straight to won.
+    let (_, fq) = t
+        .app
+        .get(
+            &t.app.admin,
+            &format!("/api/v1/reports/funnel?{YEAR}&pipeline_id={}", t.q),
+        )
+        .await;
+    assert_eq!(fq["won"], json!({"deals": 1, "amount": "500000.00"}));
+    assert_eq!(fq["stages"][0]["deals"], 1);
+
+    // A period that holds only March: C and D.
+    let (_, mar) = t
+        .app
+        .get(
+            &t.app.admin,
+            "/api/v1/reports/funnel?from=2026-03-01&to=2026-03-31",
+        )
+        .await;
+    assert_eq!(mar["total"]["deals"], 2);
+    assert_eq!(mar["stages"][2]["deals"], 1, "only D reached s2");
+}
+
+#[tokio::test]
+async fn managers_count_only_what_they_may_see() {
+    let t = shaped().await;
+    // m1's team does not share records: m1 sees A, B, D.
+    let (_, f) = t
+        .app
+        .get(&t.m1, &format!("/api/v1/reports/funnel?{YEAR}"))
+        .await;
+    assert_eq!(f["total"], json!({"deals": 3, "amount": "700000.00"}));
+    assert_eq!(f["stages"][0]["deals"], 3);
+    assert_eq!(f["lost"]["deals"], 0);
+    assert_eq!(f["win_rate"], "100.0");
+    // Asking for a colleague's figures gives nothing, not the colleague's.
+    let (_, other) = t
+        .app
+        .get(
+            &t.m1,
+            &format!("/api/v1/reports/funnel?{YEAR}&owner_id={}", t.m2_id),
+        )
+        .await;
+    assert_eq!(other["total"]["deals"], 0);
+    let (_, team) = t
+        .app
+        .get(
+            &t.m1,
+            &format!("/api/v1/reports/funnel?{YEAR}&team_id={}", t.team),
+        )
+        .await;
+    assert_eq!(team["total"]["deals"], 3, "a team filter never widens");
+    // The head of sales filters by owner and by team.
+    let (_, m2) = t
+        .app
+        .get(
+            &t.app.admin,
+            &format!("/api/v1/reports/funnel?{YEAR}&owner_id={}", t.m2_id),
+        )
+        .await;
+    assert_eq!(m2["total"], json!({"deals": 2, "amount": "350000.00"}));
+    let (_, all) = t
+        .app
+        .get(
+            &t.app.admin,
+            &format!("/api/v1/reports/funnel?{YEAR}&team_id={}", t.team),
+        )
+        .await;
+    assert_eq!(all["total"]["deals"], 5);
+    // Every report applies the same rule.
+    let (_, dynm) = t
+        .app
+        .get(&t.m2, &format!("/api/v1/reports/dynamics?{YEAR}"))
+        .await;
+    let new: i64 = dynm
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["new"]["deals"].as_i64().unwrap())
+        .sum();
+    assert_eq!(new, 2, "m2 created C and E in 2026: {dynm}");
+    let (_, opp) = t
+        .app
+        .get(
+            &t.m2,
+            &format!("/api/v1/reports/opportunities?{YEAR}&by=owner"),
+        )
+        .await;
+    assert_eq!(opp.as_array().unwrap().len(), 1);
+    let (_, losses) = t
+        .app
+        .get(&t.m1, &format!("/api/v1/reports/losses?{YEAR}"))
+        .await;
+    assert_eq!(losses["reasons"], json!([]), "C is m2's loss");
+    assert_eq!(losses["competitors"][0]["lost"]["deals"], 0);
+}
+
+#[tokio::test]
+async fn pipeline_as_it_stood_on_a_day() {
+    let t = shaped().await;
+    // End of 5 March (Moscow): A in s1 (back since 02-06), C in s1 (since 03-04),
+    // D in s0 (moved on 03-06), B won, G lost (in 2025, and still lost); E did not
+    // exist yet, F is in the other pipeline.
+    let (s, v) = t
+        .app
+        .get(
+            &t.app.admin,
+            "/api/v1/reports/pipeline-as-of?date=2026-03-05",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got: Vec<(i64, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["deals"].as_i64().unwrap(), s["amount"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "400000.00"),
+            (2, "400000.00"),
+            (0, "0.00"),
+            (0, "0.00"),
+            (1, "200000.00"),
+            (1, "70000.00")
+        ]
+    );
+    // End of 7 March: D was lost then (reopened only on 03-20).
+    let (_, v) = t
+        .app
+        .get(
+            &t.app.admin,
+            "/api/v1/reports/pipeline-as-of?date=2026-03-07",
+        )
+        .await;
+    assert_eq!(v[5]["deals"], 2, "G and D");
+    assert_eq!(v[5]["kind"], "lost");
+    assert_eq!(v[0]["deals"], 0);
+}
+
+#[tokio::test]
+async fn forecast_dynamics_losses_opportunities() {
+    let t = shaped().await;
+    let a = &t.app.admin;
+    // Forecast by month, January–June: won B (02-15) and F (02-25) by m1 in February,
+    // D (04-01) in April; open A expected in May at 30 % → 30 000; E in June at 50 % → 25 000.
+    let (s, fc) = t
+        .app
+        .get(
+            a,
+            "/api/v1/reports/forecast?from=2026-01-01&to=2026-06-30&grain=month",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{fc}");
+    let rows: Vec<(String, i64, String, String, i64, String)> = fc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["period"].as_str().unwrap().to_owned(),
+                r["owner_id"].as_i64().unwrap(),
+                r["open"]["amount"].as_str().unwrap().to_owned(),
+                r["weighted"].as_str().unwrap().to_owned(),
+                r["won"]["deals"].as_i64().unwrap(),
+                r["won"]["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "2026-02".into(),
+                t.m1_id,
+                "0.00".into(),
+                "0.00".into(),
+                2,
+                "700000.00".into()
+            ),
+            (
+                "2026-04".into(),
+                t.m1_id,
+                "0.00".into(),
+                "0.00".into(),
+                1,
+                "400000.00".into()
+            ),
+            (
+                "2026-05".into(),
+                t.m1_id,
+                "100000.00".into(),
+                "30000.00".into(),
+                0,
+                "0.00".into()
+            ),
+            (
+                "2026-06".into(),
+                t.m2_id,
+                "50000.00".into(),
+                "25000.00".into(),
+                0,
+                "0.00".into()
+            ),
+        ]
+    );
+    let (_, fq) = t
+        .app
+        .get(
+            a,
+            "/api/v1/reports/forecast?from=2026-01-01&to=2026-12-31&grain=quarter",
+        )
+        .await;
+    assert_eq!(fq[0]["period"], "2026-Q1");
+    assert_eq!(fq[0]["won"]["amount"], "700000.00");
+
+    // Dynamics by month: new Feb A, B, F = 800 000; Mar C, D = 700 000; Apr E = 50 000.
+    // Won Feb B, F; Apr D. Lost Mar C (D's March loss was undone by the reopening).
+    let (_, dy) = t
+        .app
+        .get(
+            a,
+            "/api/v1/reports/dynamics?from=2026-01-01&to=2026-04-30&grain=month",
+        )
+        .await;
+    let d: Vec<(i64, i64, i64)> = dy
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["new"]["deals"].as_i64().unwrap(),
+                r["won"]["deals"].as_i64().unwrap(),
+                r["lost"]["deals"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(d, vec![(0, 0, 0), (3, 2, 0), (2, 0, 1), (1, 1, 0)]);
+    assert_eq!(dy[1]["new"]["amount"], "800000.00");
+    assert_eq!(dy[0]["period"], "2026-01");
+
+    // Losses in 2026: C alone (reason R1); G was lost in 2025.
+    let (_, l) = t
+        .app
+        .get(a, &format!("/api/v1/reports/losses?{YEAR}"))
+        .await;
+    assert_eq!(l["reasons"].as_array().unwrap().len(), 1, "{l}");
+    assert_eq!(
+        l["reasons"][0]["lost"],
+        json!({"deals": 1, "amount": "300000.00"})
+    );
+    assert_eq!(l["reasons"][0]["share"], "100.0");
+    // Against the competitor: won B and D (600 000), lost C (300 000).
+    assert_eq!(l["competitors"][0]["competitor"], "Конкурент Икс");
+    assert_eq!(
+        l["competitors"][0]["won"],
+        json!({"deals": 2, "amount": "600000.00"})
+    );
+    assert_eq!(
+        l["competitors"][0]["lost"],
+        json!({"deals": 1, "amount": "300000.00"})
+    );
+    assert_eq!(l["competitors"][0]["win_rate"], "66.7");
+
+    // Opportunities by owner: m1 created A, B, D, F (1 200 000), won B, D, F;
+    // average won deal (200 000 + 400 000 + 500 000) / 3; cycle (5 + 30 + 5) / 3 = 13.3 days.
+    // m2 created C and E in 2026 (G in 2025): lost C, won none.
+    let (_, op) = t
+        .app
+        .get(a, &format!("/api/v1/reports/opportunities?{YEAR}&by=owner"))
+        .await;
+    assert_eq!(op[0]["key"], "m1");
+    assert_eq!(op[0]["total"], json!({"deals": 4, "amount": "1200000.00"}));
+    assert_eq!(op[0]["won"]["deals"], 3);
+    assert_eq!(op[0]["win_rate"], "100.0");
+    assert_eq!(op[0]["avg_won_amount"], "366666.67");
+    assert_eq!(op[0]["avg_cycle_days"], "13.3");
+    assert_eq!(op[1]["key"], "m2");
+    assert_eq!(op[1]["win_rate"], "0.0");
+    assert_eq!(op[1]["avg_won_amount"], Value::Null);
+    let (_, bp) = t
+        .app
+        .get(
+            a,
+            &format!("/api/v1/reports/opportunities?{YEAR}&by=pipeline"),
+        )
+        .await;
+    assert_eq!(bp.as_array().unwrap().len(), 2);
+    assert_eq!(bp[1]["key"], "Тендеры");
+
+    // Bad parameters are named.
+    let (s, e) = t
+        .app
+        .get(
+            a,
+            "/api/v1/reports/funnel?from=2026-05-01&to=2026-04-01&owner_id=x",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&e), vec!["owner_id", "to"]);
+    let (s, _) = t
+        .app
+        .get(a, "/api/v1/reports/opportunities?by=colour")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn manager_activity_and_gross_profit() {
+    let t = shaped().await;
+    let app = &t.app;
+    let [a, b, _c, d, ..] = t.deals[..] else {
+        panic!()
+    };
+    let act = |body: Value| async move {
+        app.create(&app.admin, "/api/v1/activities", body).await["id"]
+            .as_i64()
+            .unwrap()
+    };
+    // m1: a logged call and a completed task in March, an open task due in January (overdue).
+    let call = act(
+        json!({"kind": "interaction", "channel": "call", "subject": "Звонок",
+        "related_type": "deal", "related_id": a, "owner_id": t.m1_id}),
+    )
+    .await;
+    let done = act(
+        json!({"kind": "task", "subject": "КП", "related_type": "deal", "related_id": a,
+        "due_at": "2026-03-10T10:00:00Z", "status": "completed", "owner_id": t.m1_id}),
+    )
+    .await;
+    act(
+        json!({"kind": "task", "subject": "Перезвонить", "related_type": "deal", "related_id": a,
+        "due_at": "2026-01-10T10:00:00Z", "owner_id": t.m1_id}),
+    )
+    .await;
+    // m2: a meeting held in March; a planned one does not count.
+    let meet = act(
+        json!({"kind": "event", "subject": "Встреча", "related_type": "deal", "related_id": a,
+        "start_at": "2026-03-12T10:00:00Z", "end_at": "2026-03-12T11:00:00Z", "owner_id": t.m2_id}),
+    )
+    .await;
+    act(
+        json!({"kind": "event", "subject": "Ещё встреча", "related_type": "deal", "related_id": a,
+        "start_at": "2026-03-13T10:00:00Z", "end_at": "2026-03-13T11:00:00Z", "owner_id": t.m2_id}),
+    )
+    .await;
+    let (s, v) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/activities/{meet}"),
+            json!({"status": "held"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for id in [call, done] {
+        sql(
+            app,
+            &format!("UPDATE activities SET completed_at = $1, start_at = NULL WHERE id = {id}"),
+            &["2026-03-11T10:00:00.000000Z"],
+        )
+        .await;
+    }
+    let (s, r) = app
+        .get(
+            &app.admin,
+            "/api/v1/reports/activity?from=2026-03-01&to=2026-03-31",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r,
+        json!([
+            {"owner_id": t.m1_id, "owner": "m1", "calls": 1, "meetings": 0, "tasks_done": 1, "tasks_overdue": 1},
+            {"owner_id": t.m2_id, "owner": "m2", "calls": 0, "meetings": 1, "tasks_done": 0, "tasks_overdue": 0}
+        ])
+    );
+    let (_, mine) = app
+        .get(
+            &t.m2,
+            "/api/v1/reports/activity?from=2026-03-01&to=2026-03-31",
+        )
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+
+    // Gross profit from deal products: B sells for 150 000 net at a cost of 90 000,
+    // D for 300 000 at 240 000 (two lines). Profit B 60 000 (40 %), D 60 000 (20 %).
+    for (deal, pos, name, net, cost) in [
+        (b, 1, "Станок", 15_000_000i64, 9_000_000i64),
+        (d, 1, "Монтаж", 10_000_000, 4_000_000),
+        (d, 2, "Станок", 20_000_000, 20_000_000),
+    ] {
+        sql(
+            app,
+            &format!(
+                "INSERT INTO doc_lines (doc_kind, doc_id, position, name, unit_code, quantity_milli, \
+                 unit_price_minor, vat_rate, unit_cost_minor, amount_minor, discount_minor, net_minor, \
+                 vat_minor, total_minor, cost_minor) VALUES ('deal', {deal}, {pos}, $1, '796', 1000, \
+                 {net}, 'none', {cost}, {net}, 0, {net}, 0, {net}, {cost})"
+            ),
+            &[name],
+        )
+        .await;
+    }
+    let (s, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=deal"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{gp}");
+    assert_eq!(
+        gp,
+        json!([
+            {"key": "B", "revenue": "150000.00", "cost": "90000.00", "profit": "60000.00", "margin": "40.0"},
+            {"key": "D", "revenue": "300000.00", "cost": "240000.00", "profit": "60000.00", "margin": "20.0"}
+        ])
+    );
+    // By product: Станок 350 000 − 290 000 = 60 000; Монтаж 100 000 − 40 000 = 60 000.
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=product"),
+        )
+        .await;
+    assert_eq!(gp[0]["key"], "Монтаж");
+    assert_eq!(gp[1]["revenue"], "350000.00");
+    // By month: B in February, D in April.
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=period"),
+        )
+        .await;
+    assert_eq!(gp[0]["key"], "2026-02");
+    assert_eq!(gp[1]["key"], "2026-04");
+    // m2 sees neither deal.
+    let (_, gp) = app
+        .get(
+            &t.m2,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=owner"),
+        )
+        .await;
+    assert_eq!(gp, json!([]));
+    // No invoices yet: the invoice-based report is empty, not an error.
+    let (s, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&source=invoices"),
+        )
+        .await;
+    assert_eq!((s, gp), (StatusCode::OK, json!([])));
+}
