@@ -159,6 +159,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
     let recent = audit::recent_for_owner(&state.db, ui.user.id, 12)
         .await
         .unwrap_or_default();
+    let forecast = super::reports::dashboard_widgets(&state, &ui).await;
     let t = |k: &str| ui.tr.t(k);
     let item = |v: &serde_json::Value, field: &str| {
         let overdue = v[field]
@@ -191,9 +192,10 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
                     }
                 }
                 section.card {
-                    h2 { (t("dashboard-funnel")) }
+                    h2 { a href="/reports/funnel" { (t("dashboard-funnel")) } }
                     (funnel_svg(&ui, &funnel))
                 }
+                (forecast)
             }
             section.card {
                 h2 { (t("dashboard-recent")) }

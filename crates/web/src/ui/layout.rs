@@ -18,6 +18,7 @@ pub enum Nav {
     Orders,
     Invoices,
     Payments,
+    Reports,
     Profile,
     Settings,
     None,
@@ -80,6 +81,7 @@ pub fn render(ui: &Ui, page: Page) -> Markup {
                             (link(Nav::Orders, "/orders", "nav-orders"))
                             (link(Nav::Invoices, "/invoices", "nav-invoices"))
                             (link(Nav::Payments, "/payments", "nav-payments"))
+                            (link(Nav::Reports, "/reports", "nav-reports"))
                             @if ui.actor.is_admin() {
                                 (link(Nav::Settings, "/settings", "nav-settings"))
                             }

@@ -9,14 +9,17 @@
 pub mod assets;
 pub mod board;
 pub mod calendar;
+pub mod charts;
 pub mod dashboard;
 pub mod documents;
+pub mod export;
 pub mod form;
 pub mod i18n;
 pub mod layout;
 pub mod lists;
 pub mod login;
 pub mod record;
+pub mod reports;
 pub mod settings;
 
 use crate::auth::{SESSION_COOKIE, cookie};
@@ -42,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(settings::router())
         .merge(documents::router())
+        .merge(reports::router())
 }
 
 /// A logged-in person using the browser.

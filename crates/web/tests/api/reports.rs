@@ -803,3 +803,114 @@ async fn manager_activity_and_gross_profit() {
         .await;
     assert_eq!((s, gp), (StatusCode::OK, json!([])));
 }
+
+async fn page(t: &Shaped, c: &Client, path: &str) -> String {
+    let r = c.get(t.app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn report_pages_in_both_languages_with_chart_and_table() {
+    let t = shaped().await;
+    let body = page(&t, &t.app.admin, &format!("/reports/funnel?{YEAR}")).await;
+    assert!(body.contains("Воронка продаж") && body.contains("<svg") && body.contains("<table"));
+    // Locale formatting: 1 050 000,00 ₽ with no-break spaces; conversion 66,7.
+    assert!(body.contains("1\u{a0}050\u{a0}000,00\u{a0}₽"), "{body}");
+    assert!(body.contains("66,7"));
+    assert!(
+        body.contains("href=\"/reports\""),
+        "the navigation links the section"
+    );
+    for name in [
+        "as-of?date=2026-03-05",
+        "forecast?from=2026-01-01&to=2026-06-30",
+        "dynamics?from=2026-01-01&to=2026-04-30&grain=week",
+        "losses?from=2026-01-01&to=2026-12-31",
+        "opportunities?from=2026-01-01&to=2026-12-31&by=industry",
+        "gross-profit?from=2026-01-01&to=2026-12-31&by=period",
+        "activity?from=2026-01-01&to=2026-12-31",
+    ] {
+        let body = page(&t, &t.app.admin, &format!("/reports/{name}")).await;
+        assert!(body.contains("<svg") && body.contains("<table"), "{name}");
+    }
+    // A bad filter is shown, not a crash.
+    let body = page(
+        &t,
+        &t.app.admin,
+        "/reports/funnel?from=2026-05-01&to=2026-04-01",
+    )
+    .await;
+    assert!(body.contains("role=\"alert\""));
+    let r = t
+        .app
+        .admin
+        .get(t.app.url("/reports/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // In English, for a manager: their own figures only, English number format.
+    let (s, _) = t
+        .app
+        .patch(&t.m1, "/api/v1/me", json!({"locale": "en"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let body = page(&t, &t.m1, &format!("/reports/funnel?{YEAR}")).await;
+    assert!(
+        body.contains("Sales funnel") && body.contains("To won, %"),
+        "{body}"
+    );
+    assert!(body.contains("₽700,000.00"), "A + B + D only: {body}");
+    assert!(!body.contains("1,050,000"));
+    // The dashboard carries the funnel and the forecast widgets.
+    let body = page(&t, &t.m1, "/").await;
+    assert!(body.contains("/reports/forecast") && body.contains("My forecast by month"));
+}
+
+#[tokio::test]
+async fn exports_read_back() {
+    use calamine::{Data, Reader, Xlsx};
+    let t = shaped().await;
+    let path = format!("/reports/funnel/export?format=xlsx&{YEAR}");
+    let r = t.app.admin.get(t.app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    assert_eq!(sheet, "Воронка продаж");
+    let range = book.worksheet_range(&sheet).unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][0], Data::String("Стадия".into()));
+    // The same figures as the JSON funnel: s0 5 deals, 1 050 000; 80 % onwards.
+    assert_eq!(rows[1][1], Data::Float(5.0));
+    assert_eq!(rows[1][2], Data::Float(1_050_000.0));
+    assert_eq!(rows[1][3], Data::Float(80.0));
+    assert_eq!(rows[3][5], Data::Float(5.3));
+    assert_eq!(rows[5][0], Data::String("Успешные".into()));
+    assert_eq!(rows[5][4], Data::Float(66.7), "win rate");
+    assert_eq!(rows.len(), 7, "header, four stages, won, lost");
+
+    // A manager's export holds only what they see.
+    let r =
+        t.m2.get(t.app.url(&format!(
+            "/reports/opportunities/export?format=csv&{YEAR}&by=owner"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].starts_with("m2,2,350000.00,0,1,0.0,,"), "{text}");
+    let r = t
+        .app
+        .admin
+        .get(t.app.url("/reports/funnel/export?format=pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

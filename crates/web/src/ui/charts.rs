@@ -1,0 +1,178 @@
+//! Charts drawn by the server as SVG: bars, lines, pie. Every mark carries a
+//! `<title>` (the value on hover and for screen readers), values are printed
+//! beside the marks in the user's number format, and series differ by dash
+//! pattern as well as colour, so a black-and-white print still reads.
+//! The funnel is `dashboard::funnel_svg`.
+
+use maud::{Markup, PreEscaped, html};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+/// Series colours (and, for lines, dash patterns) in drawing order.
+const COLOURS: [&str; 4] = ["#3b6fd8", "#2e9d62", "#9aa3b2", "#c0792b"];
+const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
+
+fn esc(s: &str) -> String {
+    html! { (s) }.into_string()
+}
+
+/// Only for placing marks; the figures shown are the exact decimals.
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// Horizontal bars, one per row: label on the left, bar, formatted value.
+pub fn bars(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> String) -> Markup {
+    let row_h = 26.0;
+    let height = row_h * rows.len().max(1) as f64 + 8.0;
+    let max = rows
+        .iter()
+        .map(|r| f(r.1))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let mut s = String::new();
+    for (i, (name, v)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let w = (f(*v) / max * 300.0).max(0.0);
+        let value = fmt(*v);
+        s.push_str(&format!(
+            r##"<g><title>{n}: {val}</title><text x="0" y="{ty:.1}" class="chart-label">{n}</text><rect x="170" y="{y:.1}" width="{w:.1}" height="{bh:.1}" fill="{c}" stroke="#243b6b" stroke-width="0.5"/><text x="{vx:.1}" y="{ty:.1}">{val}</text></g>"##,
+            n = esc(name),
+            val = esc(&value),
+            ty = y + 15.0,
+            bh = row_h - 8.0,
+            c = COLOURS[0],
+            vx = 176.0 + w,
+        ));
+    }
+    svg(label, 620.0, height, s)
+}
+
+/// Lines over periods: one per series, dots with values on hover, a legend.
+pub fn lines(
+    label: &str,
+    periods: &[String],
+    series: &[(String, Vec<Decimal>)],
+    fmt: &dyn Fn(Decimal) -> String,
+) -> Markup {
+    let (left, top, w, h) = (70.0, 26.0, 520.0, 180.0);
+    let max = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|v| f(*v)))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let n = periods.len().max(1);
+    let x = |i: usize| {
+        left + if n == 1 {
+            w / 2.0
+        } else {
+            w * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: f64| top + h - v / max * h;
+    let mut s = String::new();
+    // Axes and the top value.
+    s.push_str(&format!(
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#8a94a6"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#8a94a6"/><text x="{lx}" y="{ty}" text-anchor="end">{maxv}</text><text x="{lx}" y="{b}" text-anchor="end">0</text>"##,
+        b = top + h,
+        r = left + w,
+        lx = left - 4.0,
+        ty = top + 4.0,
+        maxv = esc(&fmt(Decimal::from_f64_retain(max).unwrap_or_default().round_dp(2))),
+    ));
+    let step = (n / 12).max(1);
+    for (i, p) in periods.iter().enumerate() {
+        if i % step == 0 {
+            s.push_str(&format!(
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="chart-axis">{}</text>"#,
+                x(i),
+                top + h + 16.0,
+                esc(p)
+            ));
+        }
+    }
+    for (k, (name, values)) in series.iter().enumerate() {
+        let c = COLOURS[k % COLOURS.len()];
+        let dash = DASHES[k % DASHES.len()];
+        let pts: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(f(*v))))
+            .collect();
+        s.push_str(&format!(
+            r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}"/>"#,
+            pts.join(" ")
+        ));
+        for (i, v) in values.iter().enumerate() {
+            let p = periods.get(i).map(String::as_str).unwrap_or_default();
+            s.push_str(&format!(
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{c}"><title>{} · {}: {}</title></circle>"#,
+                x(i),
+                y(f(*v)),
+                esc(name),
+                esc(p),
+                esc(&fmt(*v))
+            ));
+        }
+        let lx = left + 140.0 * k as f64;
+        s.push_str(&format!(
+            r#"<line x1="{lx}" y1="10" x2="{:.1}" y2="10" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{:.1}" y="14">{}</text>"#,
+            lx + 24.0,
+            lx + 28.0,
+            esc(name)
+        ));
+    }
+    svg(label, 620.0, top + h + 26.0, s)
+}
+
+/// A pie of shares with a legend that prints each share's value and percent.
+pub fn pie(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> String) -> Markup {
+    let total: f64 = rows.iter().map(|r| f(r.1).max(0.0)).sum();
+    let (cx, cy, r) = (100.0, 100.0, 90.0);
+    let mut s = String::new();
+    let mut angle = -std::f64::consts::FRAC_PI_2;
+    for (i, (name, v)) in rows.iter().enumerate() {
+        let share = if total > 0.0 {
+            f(*v).max(0.0) / total
+        } else {
+            0.0
+        };
+        let c = COLOURS[i % COLOURS.len()];
+        let pct = format!("{:.1}%", share * 100.0);
+        let title = format!("{}: {} ({pct})", esc(name), esc(&fmt(*v)));
+        if share >= 0.9999 {
+            s.push_str(&format!(
+                r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="{c}" stroke="#fff"><title>{title}</title></circle>"##
+            ));
+        } else if share > 0.0 {
+            let end = angle + share * std::f64::consts::TAU;
+            let large = if share > 0.5 { 1 } else { 0 };
+            s.push_str(&format!(
+                r##"<path d="M{cx},{cy} L{:.2},{:.2} A{r},{r} 0 {large} 1 {:.2},{:.2} Z" fill="{c}" stroke="#fff"><title>{title}</title></path>"##,
+                cx + r * angle.cos(),
+                cy + r * angle.sin(),
+                cx + r * end.cos(),
+                cy + r * end.sin(),
+            ));
+            angle = end;
+        }
+        s.push_str(&format!(
+            r##"<rect x="215" y="{:.1}" width="12" height="12" fill="{c}" stroke="#243b6b" stroke-width="0.5"/><text x="233" y="{:.1}">{} — {} ({pct})</text>"##,
+            10.0 + 20.0 * i as f64,
+            20.0 + 20.0 * i as f64,
+            esc(name),
+            esc(&fmt(*v))
+        ));
+    }
+    let height = (20.0 * rows.len() as f64 + 20.0).max(200.0);
+    svg(label, 620.0, height, s)
+}
+
+fn svg(label: &str, w: f64, h: f64, body: String) -> Markup {
+    html! {
+        svg.chart role="img" aria-label=(label) viewBox=(format!("0 0 {w} {h:.0}")) width="100%" {
+            title { (label) }
+            (PreEscaped(body))
+        }
+    }
+}
