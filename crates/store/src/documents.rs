@@ -139,7 +139,7 @@ pub(crate) fn discount_columns(d: Option<Discount>) -> Result<(SqValue, SqValue)
 pub(crate) fn discount_from(r: &AnyRow, kind: &str, value: &str) -> Result<Option<Discount>> {
     let v = col::oi(r, value)?.map(money::from_minor);
     Ok(match (col::os(r, kind)?.as_deref(), v) {
-        (Some("percent"), Some(v)) => Some(Discount::Percent(v)),
+        (Some("percent"), Some(v)) => Some(Discount::Percent(v.normalize())),
         (Some("amount"), Some(v)) => Some(Discount::Amount(v)),
         _ => None,
     })
@@ -288,6 +288,16 @@ pub(crate) async fn load(c: &mut impl Conn, kind: DocKind, id: Id) -> Result<Opt
     let mut doc = doc_from_row(kind, &row)?;
     doc.lines = load_lines(c, kind, id).await?;
     Ok(Some(doc))
+}
+
+/// Takes the row's lock before it is read, so concurrent actions on one
+/// document (two payments, a payment and a cancel, two wins) queue instead
+/// of both acting on what they read. An UPDATE that changes nothing does it
+/// on both backends; SQLite has a single writer anyway.
+pub(crate) async fn lock(tx: &mut Tx, table: &str, id: Id) -> Result<()> {
+    let sql = format!("UPDATE {table} SET updated_at = updated_at WHERE id = $1");
+    sqlx::query(&sql).bind(id).execute(tx.conn()).await?;
+    Ok(())
 }
 
 /// The document if the actor may see it (its owner is visible), else `NotFound`.
@@ -864,6 +874,17 @@ pub(crate) async fn create_in(
         &audit::creation(&table::to_json(&doc)),
     )
     .await?;
+    let number = doc.number.as_deref();
+    trace(
+        tx,
+        actor,
+        doc.deal_id,
+        kind,
+        id,
+        number,
+        doc.status.as_str(),
+    )
+    .await?;
     Ok(doc)
 }
 
@@ -890,6 +911,7 @@ pub async fn update(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, spec(kind)?.table, id).await?;
             let old = get_in(tx, &actor, kind, id).await?;
             if !old.status.editable() {
                 return Err(read_only(&old));
@@ -923,6 +945,36 @@ pub async fn update(
     .await
 }
 
+/// Leaves a trace of a document's step on its deal's timeline (created,
+/// activated, won, issued, paid, delivered…).
+pub(crate) async fn trace(
+    tx: &mut Tx,
+    actor: &Actor,
+    deal_id: Option<Id>,
+    kind: DocKind,
+    id: Id,
+    number: Option<&str>,
+    status: &str,
+) -> Result<()> {
+    let Some(deal_id) = deal_id else {
+        return Ok(());
+    };
+    let change = Change {
+        field: kind.as_str().to_owned(),
+        old: Value::Null,
+        new: json!({"id": id, "number": number, "status": status}),
+    };
+    audit::record(
+        tx,
+        EntityKind::Deal,
+        deal_id,
+        "document",
+        actor.user_id,
+        &[change],
+    )
+    .await
+}
+
 async fn record_change(
     tx: &mut Tx,
     actor: &Actor,
@@ -940,6 +992,19 @@ async fn record_change(
             action,
             actor.user_id,
             &changes,
+        )
+        .await?;
+    }
+    if old.status != new.status {
+        let number = new.number.as_deref();
+        trace(
+            tx,
+            actor,
+            new.deal_id,
+            new.kind,
+            new.id,
+            number,
+            new.status.as_str(),
         )
         .await?;
     }
@@ -1068,6 +1133,7 @@ async fn quote_action_in(
     id: Id,
     action: QuoteAction,
 ) -> Result<QuoteOutcome> {
+    lock(tx, "quotes", id).await?;
     let old = get_in(tx, actor, DocKind::Quote, id).await?;
     let DocStatus::Quote(from) = old.status else {
         return Err(StoreError::NotFound);
@@ -1169,6 +1235,7 @@ pub async fn order_action(db: &Db, actor: &Actor, id: Id, action: OrderAction) -
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, "sales_orders", id).await?;
             let old = get_in(tx, &actor, DocKind::Order, id).await?;
             let DocStatus::Order(from) = old.status else {
                 return Err(StoreError::NotFound);
@@ -1191,6 +1258,7 @@ pub async fn invoice_action(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, "invoices", id).await?;
             let old = get_in(tx, &actor, DocKind::Invoice, id).await?;
             let DocStatus::Invoice(from) = old.status else {
                 return Err(StoreError::NotFound);
@@ -1212,7 +1280,7 @@ pub async fn invoice_action(
                 let seq = next_number(tx, "invoice", year).await?;
                 let number = ctx.invoice_format.render(year, seq);
                 let payer = payer_details(tx, &old).await?;
-                let seller = seller_details(tx).await?;
+                let seller = seller_details_in(tx).await?;
                 extra.extend([
                     ("number", number.clone().into()),
                     ("year", i64::from(year).into()),
@@ -1252,10 +1320,18 @@ async fn payer_details(tx: &mut Tx, doc: &Document) -> Result<Value> {
     Ok(Value::Null)
 }
 
+/// Our company's details as they are now (legal name, INN, KPP, bank,
+/// director …), for documents that carry no frozen copy, such as a quote's
+/// printed form. `Null` while the company has not been set up.
+pub async fn seller_details(db: &Db) -> Result<Value> {
+    let mut r = db.reader().await?;
+    seller_details_in(&mut r).await
+}
+
 /// Our company's details as they are now, frozen into the invoice.
-async fn seller_details(tx: &mut Tx) -> Result<Value> {
+async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
     let Some(r) = sqlx::query("SELECT * FROM company WHERE id = 1")
-        .fetch_optional(tx.conn())
+        .fetch_optional(c.conn())
         .await?
     else {
         return Ok(Value::Null);
@@ -1387,9 +1463,6 @@ pub async fn create_from(
             if merged.doc_date.is_none() {
                 merged.doc_date = Some(tx.now().day());
             }
-            let owner = owner
-                .or(Some(actor.user_id.unwrap_or_default()))
-                .filter(|o| *o != 0);
             create_in(tx, &actor, kind, merged, owner, links).await
         })
     })

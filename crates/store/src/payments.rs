@@ -163,7 +163,11 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<Payment> {
                 ],
             )
             .await?;
-            for (i, a) in data.allocations.iter().enumerate() {
+            // Invoices are locked in id order, so two payments sharing invoices cannot deadlock.
+            let mut order: Vec<(usize, &AllocationData)> =
+                data.allocations.iter().enumerate().collect();
+            order.sort_by_key(|(_, a)| a.invoice_id);
+            for (i, a) in order {
                 allocate_in(tx, &actor, id, a, &format!("allocations[{i}]")).await?;
             }
             let p = load_payment(tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -209,6 +213,8 @@ async fn allocate_in(
     req: &AllocationData,
     field: &str,
 ) -> Result<()> {
+    documents::lock(tx, "payments", payment_id).await?;
+    documents::lock(tx, "invoices", req.invoice_id).await?;
     let payment = load_payment(tx, payment_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -335,6 +341,16 @@ async fn refresh_invoice(tx: &mut Tx, actor: &Actor, invoice_id: Id) -> Result<(
         .execute(tx.conn())
         .await?;
     if new_status != status {
+        documents::trace(
+            tx,
+            actor,
+            old.deal_id,
+            DocKind::Invoice,
+            invoice_id,
+            old.number.as_deref(),
+            new_status.as_str(),
+        )
+        .await?;
         let changes = audit::diff(
             &serde_json::json!({"status": status.as_str(), "paid": old.paid}),
             &serde_json::json!({"status": new_status.as_str(), "paid": paid}),
@@ -542,6 +558,7 @@ pub async fn deliver(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            documents::lock(tx, "invoices", invoice_id).await?;
             let invoice = get_in(tx, &actor, DocKind::Invoice, invoice_id).await?;
             if matches!(
                 invoice.status,
@@ -663,6 +680,8 @@ pub async fn deliver(
             .await?;
             write_delivery_lines(tx, kind, id, &rows).await?;
             let d = load_delivery(tx, kind, id).await?.ok_or(StoreError::NotFound)?;
+            let number = Some(d.number.as_str());
+            documents::trace(tx, &actor, invoice.deal_id, kind, id, number, "created").await?;
             let entity = if kind == DocKind::Act { EntityKind::Act } else { EntityKind::Shipment };
             audit::record(
                 tx,

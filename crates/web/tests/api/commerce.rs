@@ -372,6 +372,44 @@ async fn deal_to_quote_to_order_to_invoice_payments_act_and_shipment() {
         .await;
     assert_eq!(s, StatusCode::OK, "{deal}");
     assert_eq!(deal["status"], "won");
+
+    // Every step left a trace on the deal's timeline.
+    let (_, timeline) = app
+        .get(a, &format!("/api/v1/deals/{deal_id}/timeline"))
+        .await;
+    let steps: Vec<String> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "document")
+        .map(|e| {
+            let c = &e["changes"][0];
+            format!(
+                "{} {}",
+                c["field"].as_str().unwrap(),
+                c["new"]["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for step in [
+        "quote draft",
+        "quote active",
+        "quote revised",
+        "quote won",
+        "order created",
+        "order approved",
+        "invoice draft",
+        "invoice sent",
+        "invoice partially_paid",
+        "invoice paid",
+        "act created",
+        "shipment created",
+    ] {
+        assert!(
+            steps.iter().any(|s| s == step),
+            "{step} missing from {steps:?}"
+        );
+    }
 }
 
 #[tokio::test]
