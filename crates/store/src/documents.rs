@@ -1533,7 +1533,8 @@ pub struct SetDealProducts {
     pub lines: Vec<LineData>,
     #[serde(default)]
     pub tax_mode: Option<TaxMode>,
-    /// Set the deal's amount to the products' total (default true).
+    /// Set the deal's amount to the products' total. Default: yes on the
+    /// first save, then as before (an amount typed on the deal turns it off).
     #[serde(default)]
     pub amount_from_lines: Option<bool>,
 }
@@ -1609,7 +1610,18 @@ pub async fn set_deal_products(
             let old_lines = load_lines(tx, DocKind::Deal, deal_id).await?;
             write_lines(tx, DocKind::Deal, deal_id, &lines, &totals).await?;
             let cost = cost_of(&lines);
-            let from_lines = req.amount_from_lines.unwrap_or(true);
+            // Unless told, the amount follows the products from their first
+            // save until someone types an amount on the deal by hand.
+            let following: bool = {
+                let r = sqlx::query("SELECT amount_from_lines FROM deals WHERE id = $1")
+                    .bind(deal_id)
+                    .fetch_one(tx.conn())
+                    .await?;
+                col::b(&r, "amount_from_lines")?
+            };
+            let from_lines = req
+                .amount_from_lines
+                .unwrap_or(following || old_lines.is_empty());
             let extra: Columns = vec![
                 ("amount_from_lines", from_lines.into()),
                 ("lines_net_minor", minor(totals.net, "net")?.into()),
