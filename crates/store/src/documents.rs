@@ -619,6 +619,60 @@ fn cost_of(lines: &[Resolved]) -> Decimal {
         .sum()
 }
 
+/// A stored line's money figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Figures {
+    pub amount: Decimal,
+    /// The line's discount and its share of the document's.
+    pub discount: Decimal,
+    pub net: Decimal,
+    pub vat: Decimal,
+    pub total: Decimal,
+    pub cost: Decimal,
+}
+
+/// Writes one line of any document.
+pub(crate) async fn insert_line(
+    tx: &mut Tx,
+    kind: DocKind,
+    doc_id: Id,
+    position: usize,
+    l: &Resolved,
+    t: &Figures,
+) -> Result<()> {
+    let f = |name: &str| format!("lines[{position}].{name}");
+    let (dk, dv) = discount_columns(l.discount)?;
+    let cols: Columns = vec![
+        ("doc_kind", kind.as_str().to_owned().into()),
+        ("doc_id", doc_id.into()),
+        ("position", (position as i64).into()),
+        ("product_id", table::opt_id(l.product_id)),
+        ("source_line_id", table::opt_id(l.source_line_id)),
+        ("name", l.name.clone().into()),
+        ("unit_code", l.unit_code.clone().into()),
+        ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
+        (
+            "unit_price_minor",
+            minor(l.unit_price, &f("unit_price"))?.into(),
+        ),
+        ("discount_kind", dk),
+        ("discount_value", dv),
+        ("vat_rate", l.vat_rate.code().into()),
+        (
+            "unit_cost_minor",
+            minor(l.unit_cost, &f("unit_cost"))?.into(),
+        ),
+        ("amount_minor", minor(t.amount, &f("amount"))?.into()),
+        ("discount_minor", minor(t.discount, &f("discount"))?.into()),
+        ("net_minor", minor(t.net, &f("net"))?.into()),
+        ("vat_minor", minor(t.vat, &f("vat"))?.into()),
+        ("total_minor", minor(t.total, &f("total"))?.into()),
+        ("cost_minor", minor(t.cost, &f("unit_cost"))?.into()),
+    ];
+    table::insert_row(tx, "doc_lines", cols).await?;
+    Ok(())
+}
+
 /// Replaces the lines of a document.
 pub(crate) async fn write_lines(
     tx: &mut Tx,
@@ -633,46 +687,15 @@ pub(crate) async fn write_lines(
         .execute(tx.conn())
         .await?;
     for (i, (l, t)) in lines.iter().zip(&totals.lines).enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
-        let (dk, dv) = discount_columns(l.discount)?;
-        table::insert_row(
-            tx,
-            "doc_lines",
-            vec![
-                ("doc_kind", kind.as_str().to_owned().into()),
-                ("doc_id", doc_id.into()),
-                ("position", (i as i64).into()),
-                ("product_id", table::opt_id(l.product_id)),
-                ("source_line_id", table::opt_id(l.source_line_id)),
-                ("name", l.name.clone().into()),
-                ("unit_code", l.unit_code.clone().into()),
-                ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
-                (
-                    "unit_price_minor",
-                    minor(l.unit_price, &f("unit_price"))?.into(),
-                ),
-                ("discount_kind", dk),
-                ("discount_value", dv),
-                ("vat_rate", l.vat_rate.code().into()),
-                (
-                    "unit_cost_minor",
-                    minor(l.unit_cost, &f("unit_cost"))?.into(),
-                ),
-                ("amount_minor", minor(t.amount, &f("amount"))?.into()),
-                (
-                    "discount_minor",
-                    minor(t.discount + t.doc_discount, &f("discount"))?.into(),
-                ),
-                ("net_minor", minor(t.net, &f("net"))?.into()),
-                ("vat_minor", minor(t.vat, &f("vat"))?.into()),
-                ("total_minor", minor(t.total, &f("total"))?.into()),
-                (
-                    "cost_minor",
-                    minor(pricing::line_cost(l.quantity, l.unit_cost), &f("unit_cost"))?.into(),
-                ),
-            ],
-        )
-        .await?;
+        let figures = Figures {
+            amount: t.amount,
+            discount: t.discount + t.doc_discount,
+            net: t.net,
+            vat: t.vat,
+            total: t.total,
+            cost: pricing::line_cost(l.quantity, l.unit_cost),
+        };
+        insert_line(tx, kind, doc_id, i, l, &figures).await?;
     }
     Ok(())
 }
@@ -1400,18 +1423,11 @@ pub async fn create_from(
                         deal_id: Some(deal.id),
                         account_id: deal.data.account_id,
                         contact_id: deal.data.contact_id,
-                        doc_date: None,
-                        valid_until: None,
-                        due_date: None,
-                        currency: Some(deal.data.currency.clone()),
-                        price_book_id: None,
-                        tax_mode,
-                        group_vat: None,
-                        discount: None,
-                        shipping: Decimal::ZERO,
-                        shipping_vat: None,
-                        terms: None,
-                        lines: lines.iter().map(Line::to_data).collect(),
+                        ..DocumentData::of_lines(
+                            deal.data.currency.clone(),
+                            tax_mode,
+                            lines.iter().map(Line::to_data).collect(),
+                        )
                     }
                 }
                 Source::Quote(id) | Source::Order(id) => {
@@ -1585,24 +1601,11 @@ pub async fn set_deal_products(
     db.write(move |tx| {
         boxed(async move {
             let deal = table::get::<Deal>(tx, &actor, deal_id).await?;
-            let mut data = DocumentData {
-                title: None,
-                deal_id: None,
-                account_id: None,
-                contact_id: None,
-                doc_date: None,
-                valid_until: None,
-                due_date: None,
-                currency: Some(deal.data.currency.clone()),
-                price_book_id: None,
-                tax_mode: req.tax_mode.unwrap_or(TaxMode::Individual),
-                group_vat: None,
-                discount: None,
-                shipping: Decimal::ZERO,
-                shipping_vat: None,
-                terms: None,
-                lines: req.lines,
-            }
+            let mut data = DocumentData::of_lines(
+                deal.data.currency.clone(),
+                req.tax_mode.unwrap_or(TaxMode::Individual),
+                req.lines,
+            )
             .validate()?;
             let ctx = context(tx).await?;
             let today = tx.now().day();
