@@ -139,7 +139,7 @@ pub(crate) fn discount_columns(d: Option<Discount>) -> Result<(SqValue, SqValue)
 pub(crate) fn discount_from(r: &AnyRow, kind: &str, value: &str) -> Result<Option<Discount>> {
     let v = col::oi(r, value)?.map(money::from_minor);
     Ok(match (col::os(r, kind)?.as_deref(), v) {
-        (Some("percent"), Some(v)) => Some(Discount::Percent(v)),
+        (Some("percent"), Some(v)) => Some(Discount::Percent(v.normalize())),
         (Some("amount"), Some(v)) => Some(Discount::Amount(v)),
         _ => None,
     })
@@ -288,6 +288,16 @@ pub(crate) async fn load(c: &mut impl Conn, kind: DocKind, id: Id) -> Result<Opt
     let mut doc = doc_from_row(kind, &row)?;
     doc.lines = load_lines(c, kind, id).await?;
     Ok(Some(doc))
+}
+
+/// Takes the row's lock before it is read, so concurrent actions on one
+/// document (two payments, a payment and a cancel, two wins) queue instead
+/// of both acting on what they read. An UPDATE that changes nothing does it
+/// on both backends; SQLite has a single writer anyway.
+pub(crate) async fn lock(tx: &mut Tx, table: &str, id: Id) -> Result<()> {
+    let sql = format!("UPDATE {table} SET updated_at = updated_at WHERE id = $1");
+    sqlx::query(&sql).bind(id).execute(tx.conn()).await?;
+    Ok(())
 }
 
 /// The document if the actor may see it (its owner is visible), else `NotFound`.
@@ -609,6 +619,60 @@ fn cost_of(lines: &[Resolved]) -> Decimal {
         .sum()
 }
 
+/// A stored line's money figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Figures {
+    pub amount: Decimal,
+    /// The line's discount and its share of the document's.
+    pub discount: Decimal,
+    pub net: Decimal,
+    pub vat: Decimal,
+    pub total: Decimal,
+    pub cost: Decimal,
+}
+
+/// Writes one line of any document.
+pub(crate) async fn insert_line(
+    tx: &mut Tx,
+    kind: DocKind,
+    doc_id: Id,
+    position: usize,
+    l: &Resolved,
+    t: &Figures,
+) -> Result<()> {
+    let f = |name: &str| format!("lines[{position}].{name}");
+    let (dk, dv) = discount_columns(l.discount)?;
+    let cols: Columns = vec![
+        ("doc_kind", kind.as_str().to_owned().into()),
+        ("doc_id", doc_id.into()),
+        ("position", (position as i64).into()),
+        ("product_id", table::opt_id(l.product_id)),
+        ("source_line_id", table::opt_id(l.source_line_id)),
+        ("name", l.name.clone().into()),
+        ("unit_code", l.unit_code.clone().into()),
+        ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
+        (
+            "unit_price_minor",
+            minor(l.unit_price, &f("unit_price"))?.into(),
+        ),
+        ("discount_kind", dk),
+        ("discount_value", dv),
+        ("vat_rate", l.vat_rate.code().into()),
+        (
+            "unit_cost_minor",
+            minor(l.unit_cost, &f("unit_cost"))?.into(),
+        ),
+        ("amount_minor", minor(t.amount, &f("amount"))?.into()),
+        ("discount_minor", minor(t.discount, &f("discount"))?.into()),
+        ("net_minor", minor(t.net, &f("net"))?.into()),
+        ("vat_minor", minor(t.vat, &f("vat"))?.into()),
+        ("total_minor", minor(t.total, &f("total"))?.into()),
+        ("cost_minor", minor(t.cost, &f("unit_cost"))?.into()),
+    ];
+    table::insert_row(tx, "doc_lines", cols).await?;
+    Ok(())
+}
+
 /// Replaces the lines of a document.
 pub(crate) async fn write_lines(
     tx: &mut Tx,
@@ -623,46 +687,15 @@ pub(crate) async fn write_lines(
         .execute(tx.conn())
         .await?;
     for (i, (l, t)) in lines.iter().zip(&totals.lines).enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
-        let (dk, dv) = discount_columns(l.discount)?;
-        table::insert_row(
-            tx,
-            "doc_lines",
-            vec![
-                ("doc_kind", kind.as_str().to_owned().into()),
-                ("doc_id", doc_id.into()),
-                ("position", (i as i64).into()),
-                ("product_id", table::opt_id(l.product_id)),
-                ("source_line_id", table::opt_id(l.source_line_id)),
-                ("name", l.name.clone().into()),
-                ("unit_code", l.unit_code.clone().into()),
-                ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
-                (
-                    "unit_price_minor",
-                    minor(l.unit_price, &f("unit_price"))?.into(),
-                ),
-                ("discount_kind", dk),
-                ("discount_value", dv),
-                ("vat_rate", l.vat_rate.code().into()),
-                (
-                    "unit_cost_minor",
-                    minor(l.unit_cost, &f("unit_cost"))?.into(),
-                ),
-                ("amount_minor", minor(t.amount, &f("amount"))?.into()),
-                (
-                    "discount_minor",
-                    minor(t.discount + t.doc_discount, &f("discount"))?.into(),
-                ),
-                ("net_minor", minor(t.net, &f("net"))?.into()),
-                ("vat_minor", minor(t.vat, &f("vat"))?.into()),
-                ("total_minor", minor(t.total, &f("total"))?.into()),
-                (
-                    "cost_minor",
-                    minor(pricing::line_cost(l.quantity, l.unit_cost), &f("unit_cost"))?.into(),
-                ),
-            ],
-        )
-        .await?;
+        let figures = Figures {
+            amount: t.amount,
+            discount: t.discount + t.doc_discount,
+            net: t.net,
+            vat: t.vat,
+            total: t.total,
+            cost: pricing::line_cost(l.quantity, l.unit_cost),
+        };
+        insert_line(tx, kind, doc_id, i, l, &figures).await?;
     }
     Ok(())
 }
@@ -864,6 +897,17 @@ pub(crate) async fn create_in(
         &audit::creation(&table::to_json(&doc)),
     )
     .await?;
+    let number = doc.number.as_deref();
+    trace(
+        tx,
+        actor,
+        doc.deal_id,
+        kind,
+        id,
+        number,
+        doc.status.as_str(),
+    )
+    .await?;
     Ok(doc)
 }
 
@@ -890,6 +934,7 @@ pub async fn update(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, spec(kind)?.table, id).await?;
             let old = get_in(tx, &actor, kind, id).await?;
             if !old.status.editable() {
                 return Err(read_only(&old));
@@ -923,6 +968,36 @@ pub async fn update(
     .await
 }
 
+/// Leaves a trace of a document's step on its deal's timeline (created,
+/// activated, won, issued, paid, delivered…).
+pub(crate) async fn trace(
+    tx: &mut Tx,
+    actor: &Actor,
+    deal_id: Option<Id>,
+    kind: DocKind,
+    id: Id,
+    number: Option<&str>,
+    status: &str,
+) -> Result<()> {
+    let Some(deal_id) = deal_id else {
+        return Ok(());
+    };
+    let change = Change {
+        field: kind.as_str().to_owned(),
+        old: Value::Null,
+        new: json!({"id": id, "number": number, "status": status}),
+    };
+    audit::record(
+        tx,
+        EntityKind::Deal,
+        deal_id,
+        "document",
+        actor.user_id,
+        &[change],
+    )
+    .await
+}
+
 async fn record_change(
     tx: &mut Tx,
     actor: &Actor,
@@ -940,6 +1015,19 @@ async fn record_change(
             action,
             actor.user_id,
             &changes,
+        )
+        .await?;
+    }
+    if old.status != new.status {
+        let number = new.number.as_deref();
+        trace(
+            tx,
+            actor,
+            new.deal_id,
+            new.kind,
+            new.id,
+            number,
+            new.status.as_str(),
         )
         .await?;
     }
@@ -1068,6 +1156,7 @@ async fn quote_action_in(
     id: Id,
     action: QuoteAction,
 ) -> Result<QuoteOutcome> {
+    lock(tx, "quotes", id).await?;
     let old = get_in(tx, actor, DocKind::Quote, id).await?;
     let DocStatus::Quote(from) = old.status else {
         return Err(StoreError::NotFound);
@@ -1169,6 +1258,7 @@ pub async fn order_action(db: &Db, actor: &Actor, id: Id, action: OrderAction) -
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, "sales_orders", id).await?;
             let old = get_in(tx, &actor, DocKind::Order, id).await?;
             let DocStatus::Order(from) = old.status else {
                 return Err(StoreError::NotFound);
@@ -1191,6 +1281,7 @@ pub async fn invoice_action(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            lock(tx, "invoices", id).await?;
             let old = get_in(tx, &actor, DocKind::Invoice, id).await?;
             let DocStatus::Invoice(from) = old.status else {
                 return Err(StoreError::NotFound);
@@ -1212,7 +1303,7 @@ pub async fn invoice_action(
                 let seq = next_number(tx, "invoice", year).await?;
                 let number = ctx.invoice_format.render(year, seq);
                 let payer = payer_details(tx, &old).await?;
-                let seller = seller_details(tx).await?;
+                let seller = seller_details_in(tx).await?;
                 extra.extend([
                     ("number", number.clone().into()),
                     ("year", i64::from(year).into()),
@@ -1252,10 +1343,18 @@ async fn payer_details(tx: &mut Tx, doc: &Document) -> Result<Value> {
     Ok(Value::Null)
 }
 
+/// Our company's details as they are now (legal name, INN, KPP, bank,
+/// director …), for documents that carry no frozen copy, such as a quote's
+/// printed form. `Null` while the company has not been set up.
+pub async fn seller_details(db: &Db) -> Result<Value> {
+    let mut r = db.reader().await?;
+    seller_details_in(&mut r).await
+}
+
 /// Our company's details as they are now, frozen into the invoice.
-async fn seller_details(tx: &mut Tx) -> Result<Value> {
+async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
     let Some(r) = sqlx::query("SELECT * FROM company WHERE id = 1")
-        .fetch_optional(tx.conn())
+        .fetch_optional(c.conn())
         .await?
     else {
         return Ok(Value::Null);
@@ -1324,18 +1423,11 @@ pub async fn create_from(
                         deal_id: Some(deal.id),
                         account_id: deal.data.account_id,
                         contact_id: deal.data.contact_id,
-                        doc_date: None,
-                        valid_until: None,
-                        due_date: None,
-                        currency: Some(deal.data.currency.clone()),
-                        price_book_id: None,
-                        tax_mode,
-                        group_vat: None,
-                        discount: None,
-                        shipping: Decimal::ZERO,
-                        shipping_vat: None,
-                        terms: None,
-                        lines: lines.iter().map(Line::to_data).collect(),
+                        ..DocumentData::of_lines(
+                            deal.data.currency.clone(),
+                            tax_mode,
+                            lines.iter().map(Line::to_data).collect(),
+                        )
                     }
                 }
                 Source::Quote(id) | Source::Order(id) => {
@@ -1387,9 +1479,6 @@ pub async fn create_from(
             if merged.doc_date.is_none() {
                 merged.doc_date = Some(tx.now().day());
             }
-            let owner = owner
-                .or(Some(actor.user_id.unwrap_or_default()))
-                .filter(|o| *o != 0);
             create_in(tx, &actor, kind, merged, owner, links).await
         })
     })
@@ -1460,7 +1549,8 @@ pub struct SetDealProducts {
     pub lines: Vec<LineData>,
     #[serde(default)]
     pub tax_mode: Option<TaxMode>,
-    /// Set the deal's amount to the products' total (default true).
+    /// Set the deal's amount to the products' total. Default: yes on the
+    /// first save, then as before (an amount typed on the deal turns it off).
     #[serde(default)]
     pub amount_from_lines: Option<bool>,
 }
@@ -1511,24 +1601,11 @@ pub async fn set_deal_products(
     db.write(move |tx| {
         boxed(async move {
             let deal = table::get::<Deal>(tx, &actor, deal_id).await?;
-            let mut data = DocumentData {
-                title: None,
-                deal_id: None,
-                account_id: None,
-                contact_id: None,
-                doc_date: None,
-                valid_until: None,
-                due_date: None,
-                currency: Some(deal.data.currency.clone()),
-                price_book_id: None,
-                tax_mode: req.tax_mode.unwrap_or(TaxMode::Individual),
-                group_vat: None,
-                discount: None,
-                shipping: Decimal::ZERO,
-                shipping_vat: None,
-                terms: None,
-                lines: req.lines,
-            }
+            let mut data = DocumentData::of_lines(
+                deal.data.currency.clone(),
+                req.tax_mode.unwrap_or(TaxMode::Individual),
+                req.lines,
+            )
             .validate()?;
             let ctx = context(tx).await?;
             let today = tx.now().day();
@@ -1536,7 +1613,18 @@ pub async fn set_deal_products(
             let old_lines = load_lines(tx, DocKind::Deal, deal_id).await?;
             write_lines(tx, DocKind::Deal, deal_id, &lines, &totals).await?;
             let cost = cost_of(&lines);
-            let from_lines = req.amount_from_lines.unwrap_or(true);
+            // Unless told, the amount follows the products from their first
+            // save until someone types an amount on the deal by hand.
+            let following: bool = {
+                let r = sqlx::query("SELECT amount_from_lines FROM deals WHERE id = $1")
+                    .bind(deal_id)
+                    .fetch_one(tx.conn())
+                    .await?;
+                col::b(&r, "amount_from_lines")?
+            };
+            let from_lines = req
+                .amount_from_lines
+                .unwrap_or(following || old_lines.is_empty());
             let extra: Columns = vec![
                 ("amount_from_lines", from_lines.into()),
                 ("lines_net_minor", minor(totals.net, "net")?.into()),

@@ -8,10 +8,10 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::db::{Conn, Db, Tx, boxed, col};
-use crate::documents::{self, Resolved, from_milli, get_in, load, load_lines, milli};
+use crate::documents::{self, Figures, Resolved, from_milli, get_in, load, load_lines, milli};
 use crate::error::{Result, StoreError};
 use crate::list::{FieldType::*, ListSpec, Page, field, fold, money_field};
-use crate::table::{self, Columns};
+use crate::table;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -163,7 +163,11 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<Payment> {
                 ],
             )
             .await?;
-            for (i, a) in data.allocations.iter().enumerate() {
+            // Invoices are locked in id order, so two payments sharing invoices cannot deadlock.
+            let mut order: Vec<(usize, &AllocationData)> =
+                data.allocations.iter().enumerate().collect();
+            order.sort_by_key(|(_, a)| a.invoice_id);
+            for (i, a) in order {
                 allocate_in(tx, &actor, id, a, &format!("allocations[{i}]")).await?;
             }
             let p = load_payment(tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -209,6 +213,8 @@ async fn allocate_in(
     req: &AllocationData,
     field: &str,
 ) -> Result<()> {
+    documents::lock(tx, "payments", payment_id).await?;
+    documents::lock(tx, "invoices", req.invoice_id).await?;
     let payment = load_payment(tx, payment_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -335,6 +341,16 @@ async fn refresh_invoice(tx: &mut Tx, actor: &Actor, invoice_id: Id) -> Result<(
         .execute(tx.conn())
         .await?;
     if new_status != status {
+        documents::trace(
+            tx,
+            actor,
+            old.deal_id,
+            DocKind::Invoice,
+            invoice_id,
+            old.number.as_deref(),
+            new_status.as_str(),
+        )
+        .await?;
         let changes = audit::diff(
             &serde_json::json!({"status": status.as_str(), "paid": old.paid}),
             &serde_json::json!({"status": new_status.as_str(), "paid": paid}),
@@ -542,6 +558,7 @@ pub async fn deliver(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            documents::lock(tx, "invoices", invoice_id).await?;
             let invoice = get_in(tx, &actor, DocKind::Invoice, invoice_id).await?;
             if matches!(
                 invoice.status,
@@ -567,15 +584,15 @@ pub async fn deliver(
                 }
             };
             let mut errors = FieldErrors::new();
-            let mut rows: Vec<(Resolved, [Decimal; 4])> = Vec::new();
+            let mut rows: Vec<(Resolved, Figures)> = Vec::new();
             for (i, (line_id, qty)) in wanted.into_iter().enumerate() {
                 let field = format!("lines[{i}].quantity");
                 let Some(line) = invoice.lines.iter().find(|l| l.id == line_id) else {
                     errors.add(format!("lines[{i}].line_id"), "is not a line of this invoice");
                     continue;
                 };
-                let done = delivered(tx, kind, line.id).await?;
-                let left = line.quantity - done.0;
+                let (done_quantity, done) = delivered(tx, kind, line.id).await?;
+                let left = line.quantity - done_quantity;
                 let q = qty.unwrap_or(left);
                 if qty.is_none() && left <= Decimal::ZERO {
                     continue;
@@ -593,27 +610,31 @@ pub async fn deliver(
                         &field,
                         format_args!(
                             "is more than is left to deliver of «{}»: {} of {} (already {})",
-                            line.name, left, line.quantity, done.0
+                            line.name, left, line.quantity, done_quantity
                         ),
                     );
                     continue;
                 }
                 // Proportional figures; the last delivery takes the remainder exactly.
                 let figures = if q == left {
-                    [
-                        line.net - done.1,
-                        line.vat - done.2,
-                        line.total - done.3,
-                        pricing::line_cost(q, line.unit_cost),
-                    ]
+                    Figures {
+                        amount: line.amount - done.amount,
+                        discount: line.discount_amount - done.discount,
+                        net: line.net - done.net,
+                        vat: line.vat - done.vat,
+                        total: line.total - done.total,
+                        cost: line.cost - done.cost,
+                    }
                 } else {
                     let share = |v: Decimal| pricing::round_money(v * q / line.quantity);
-                    [
-                        share(line.net),
-                        share(line.vat),
-                        share(line.total),
-                        pricing::line_cost(q, line.unit_cost),
-                    ]
+                    Figures {
+                        amount: share(line.amount),
+                        discount: share(line.discount_amount),
+                        net: share(line.net),
+                        vat: share(line.vat),
+                        total: share(line.total),
+                        cost: share(line.cost),
+                    }
                 };
                 rows.push((
                     Resolved {
@@ -643,7 +664,7 @@ pub async fn deliver(
             let number = voronka_core::documents::NumberFormat::parse("{year}-{seq:04}")
                 .map_err(|e| StoreError::corrupt(e.to_string()))?
                 .render(year, seq);
-            let sum = |k: usize| rows.iter().map(|r| r.1[k]).sum::<Decimal>();
+            let sum = |f: fn(&Figures) -> Decimal| rows.iter().map(|r| f(&r.1)).sum::<Decimal>();
             let id = table::insert_row(
                 tx,
                 table_name,
@@ -652,17 +673,21 @@ pub async fn deliver(
                     ("invoice_id", invoice.id.into()),
                     ("doc_date", on.to_db().into()),
                     ("currency", invoice.currency.as_str().to_owned().into()),
-                    ("net_minor", minor(sum(0), "net")?.into()),
-                    ("vat_minor", minor(sum(1), "vat")?.into()),
-                    ("total_minor", minor(sum(2), "total")?.into()),
+                    ("net_minor", minor(sum(|f| f.net), "net")?.into()),
+                    ("vat_minor", minor(sum(|f| f.vat), "vat")?.into()),
+                    ("total_minor", minor(sum(|f| f.total), "total")?.into()),
                     ("owner_id", invoice.meta.owner_id.into()),
                     ("created_at", tx.now().to_db().into()),
                     ("created_by", actor.user_id.into()),
                 ],
             )
             .await?;
-            write_delivery_lines(tx, kind, id, &rows).await?;
+            for (i, (line, figures)) in rows.iter().enumerate() {
+                documents::insert_line(tx, kind, id, i, line, figures).await?;
+            }
             let d = load_delivery(tx, kind, id).await?.ok_or(StoreError::NotFound)?;
+            let number = Some(d.number.as_str());
+            documents::trace(tx, &actor, invoice.deal_id, kind, id, number, "created").await?;
             let entity = if kind == DocKind::Act { EntityKind::Act } else { EntityKind::Shipment };
             audit::record(
                 tx,
@@ -693,75 +718,33 @@ async fn is_goods(tx: &mut Tx, product_id: Option<Id>) -> Result<bool> {
     })
 }
 
-/// How much of an invoice line earlier acts (or shipments) delivered:
-/// quantity, net, VAT, total.
-async fn delivered(
-    tx: &mut Tx,
-    kind: DocKind,
-    line_id: Id,
-) -> Result<(Decimal, Decimal, Decimal, Decimal)> {
+/// How much of an invoice line earlier acts (or shipments) delivered: the
+/// quantity and the figures.
+async fn delivered(tx: &mut Tx, kind: DocKind, line_id: Id) -> Result<(Decimal, Figures)> {
     let r = sqlx::query(
         "SELECT CAST(COALESCE(SUM(quantity_milli), 0) AS BIGINT) AS q, \
+         CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS a, \
+         CAST(COALESCE(SUM(discount_minor), 0) AS BIGINT) AS d, \
          CAST(COALESCE(SUM(net_minor), 0) AS BIGINT) AS n, \
          CAST(COALESCE(SUM(vat_minor), 0) AS BIGINT) AS v, \
-         CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS t \
+         CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS t, \
+         CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) AS c \
          FROM doc_lines WHERE doc_kind = $1 AND source_line_id = $2",
     )
     .bind(kind.as_str())
     .bind(line_id)
     .fetch_one(tx.conn())
     .await?;
+    let m = |c: &str| col::i(&r, c).map(money::from_minor);
     Ok((
         from_milli(col::i(&r, "q")?),
-        money::from_minor(col::i(&r, "n")?),
-        money::from_minor(col::i(&r, "v")?),
-        money::from_minor(col::i(&r, "t")?),
+        Figures {
+            amount: m("a")?,
+            discount: m("d")?,
+            net: m("n")?,
+            vat: m("v")?,
+            total: m("t")?,
+            cost: m("c")?,
+        },
     ))
-}
-
-async fn write_delivery_lines(
-    tx: &mut Tx,
-    kind: DocKind,
-    doc_id: Id,
-    rows: &[(Resolved, [Decimal; 4])],
-) -> Result<()> {
-    for (i, (l, [net, vat, total, cost])) in rows.iter().enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
-        let amount = pricing::round_money(l.quantity * l.unit_price);
-        let (dk, dv) = documents::discount_columns(l.discount)?;
-        let cols: Columns = vec![
-            ("doc_kind", kind.as_str().to_owned().into()),
-            ("doc_id", doc_id.into()),
-            ("position", (i as i64).into()),
-            ("product_id", table::opt_id(l.product_id)),
-            ("source_line_id", table::opt_id(l.source_line_id)),
-            ("name", l.name.clone().into()),
-            ("unit_code", l.unit_code.clone().into()),
-            ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
-            (
-                "unit_price_minor",
-                minor(l.unit_price, &f("unit_price"))?.into(),
-            ),
-            ("discount_kind", dk),
-            ("discount_value", dv),
-            ("vat_rate", l.vat_rate.code().into()),
-            (
-                "unit_cost_minor",
-                minor(l.unit_cost, &f("unit_cost"))?.into(),
-            ),
-            ("amount_minor", minor(amount, &f("amount"))?.into()),
-            // Whatever separates the amount from the net (discounts, or VAT
-            // inside an inclusive price) is carried as the line's discount.
-            (
-                "discount_minor",
-                minor((amount - *total).max(Decimal::ZERO), &f("discount"))?.into(),
-            ),
-            ("net_minor", minor(*net, &f("net"))?.into()),
-            ("vat_minor", minor(*vat, &f("vat"))?.into()),
-            ("total_minor", minor(*total, &f("total"))?.into()),
-            ("cost_minor", minor(*cost, &f("cost"))?.into()),
-        ];
-        table::insert_row(tx, "doc_lines", cols).await?;
-    }
-    Ok(())
 }

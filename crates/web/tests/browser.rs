@@ -700,3 +700,96 @@ async fn another_teams_manager_does_not_see_the_deal() {
     })
     .await;
 }
+
+/// Types into the field and leaves it with Tab, as a person does: the
+/// `change` event that follows is what updates the live totals.
+async fn type_and_leave(c: &Client, css: &str, text: &str) {
+    fill(c, css, text).await;
+    let input = c.find(Locator::Css(css)).await.unwrap();
+    input.send_keys("\u{e004}").await.unwrap();
+}
+
+async fn totals_show(c: &Client, text: &str, what: &str) {
+    wait_js(
+        c,
+        &format!(
+            "document.querySelector('#totals') && document.querySelector('#totals').innerText.includes({})",
+            json!(text)
+        ),
+        what,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_manager_prices_a_deal_and_issues_a_quote_with_live_totals() {
+    run("quote", |c| async move {
+        let app = TestApp::spawn().await;
+        let acc = app
+            .create(&app.admin, "/api/v1/accounts", json!({"name": "ООО Ромашка"}))
+            .await;
+        let deal = app
+            .create(
+                &app.admin,
+                "/api/v1/deals",
+                json!({"title": "Монтаж серверной", "account_id": acc["id"]}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        log_in(&c, &app, "admin").await;
+
+        // The deal's products: 2 × 1 000 at 22 % show 2 440 before anything is saved.
+        c.goto(&app.url(&format!("/deals/{deal}"))).await.unwrap();
+        let row = "#products tbody tr:first-child";
+        type_and_leave(&c, &format!("{row} input[name=line_name]"), "Монтаж").await;
+        type_and_leave(&c, &format!("{row} input[name=line_qty]"), "2").await;
+        type_and_leave(&c, &format!("{row} input[name=line_price]"), "1000").await;
+        totals_show(&c, "2\u{a0}440,00", "the live total of the products").await;
+        click(&c, "#products button.primary").await;
+        wait_js(
+            &c,
+            "document.querySelector('.flash') && location.pathname.startsWith('/deals/')",
+            "the saved deal",
+        )
+        .await;
+        assert_eq!(deal_amount(&app, deal).await, "2440.00");
+
+        // A quote from them: the editor carries the line; a third unit is priced live.
+        let new_quote = "form[action$='/new-quote']:not(:has(input[name=kind])) button";
+        click(&c, new_quote).await;
+        path_is(&c, "\\/quotes\\/\\d+", "the new quote").await;
+        let line = "form[action$='/save'] tbody tr:first-child";
+        wait_js(
+            &c,
+            &format!("document.querySelector(\"{line} input[name=line_name]\").value === 'Монтаж'"),
+            "the copied line",
+        )
+        .await;
+        type_and_leave(&c, &format!("{line} input[name=line_qty]"), "3").await;
+        totals_show(&c, "3\u{a0}660,00", "the live total of the quote").await;
+        screenshot(&c, "quote-editor").await;
+        click(&c, "form[action$='/save'] button.primary").await;
+        wait_js(&c, "document.querySelector('.flash')", "the saved quote").await;
+
+        // Activated, it is read-only.
+        click(&c, "form[action$='/do/activate'] button").await;
+        wait_js(
+            &c,
+            "document.querySelector('.badge') && document.querySelector('.badge').innerText.includes('Активно')",
+            "the active quote",
+        )
+        .await;
+        assert!(c.find(Locator::Css("form[action$='/save']")).await.is_err());
+        assert!(content_text(&c).await.contains("3\u{a0}660,00"));
+        screenshot(&c, "quote").await;
+    })
+    .await;
+}
+
+async fn deal_amount(app: &TestApp, id: i64) -> String {
+    deal(app, id).await["amount"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

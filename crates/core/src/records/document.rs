@@ -251,6 +251,29 @@ impl RecordData for DocumentData {
 pub const MAX_LINES: usize = 500;
 
 impl DocumentData {
+    /// Just lines in a currency: a deal's products, or the start of a
+    /// document made from them.
+    pub fn of_lines(currency: Currency, tax_mode: TaxMode, lines: Vec<LineData>) -> DocumentData {
+        DocumentData {
+            title: None,
+            deal_id: None,
+            account_id: None,
+            contact_id: None,
+            doc_date: None,
+            valid_until: None,
+            due_date: None,
+            currency: Some(currency),
+            price_book_id: None,
+            tax_mode,
+            group_vat: None,
+            discount: None,
+            shipping: Decimal::ZERO,
+            shipping_vat: None,
+            terms: None,
+            lines,
+        }
+    }
+
     /// Refuses the fields that do not belong to `kind` (a due date on a quote).
     pub fn check_kind(&self, kind: DocKind) -> Result<(), Invalid> {
         let mut errors = FieldErrors::new();

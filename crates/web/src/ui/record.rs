@@ -546,6 +546,27 @@ fn change_text(ui: &Ui, field: &str, value: &Value, choices: &Choices) -> String
     }
 }
 
+/// A quote, order, invoice, act or shipment step on the deal's timeline.
+fn document_step(ui: &Ui, ch: &voronka_store::audit::Change) -> Markup {
+    let kind = ch.field.as_str();
+    let id = ch.new["id"].as_i64().unwrap_or_default();
+    let number = ch.new["number"].as_str().unwrap_or("—");
+    let status = ch.new["status"].as_str().unwrap_or_default();
+    let (href, prefix) = match kind {
+        "quote" => (format!("/quotes/{id}"), Some("quote-status")),
+        "order" => (format!("/orders/{id}"), Some("order-status")),
+        "invoice" => (format!("/invoices/{id}"), Some("invoice-status")),
+        _ => (format!("/{kind}s/{id}/print"), None),
+    };
+    html! {
+        (ui.tr.t(&format!("doc-{kind}"))) " " a href=(href) { "№ " (number) } ": "
+        @match prefix {
+            Some(p) => span.badge { (ui.tr.label(p, status)) },
+            None => (ui.tr.t("timeline-created")),
+        }
+    }
+}
+
 fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Markup {
     let who = |id: Option<Id>| {
         id.map(|i| choices.user_name(i))
@@ -562,6 +583,7 @@ fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Mar
                             strong { (who(c.user_id)) } " "
                             @match c.action.as_str() {
                                 "create" => (ui.tr.t("timeline-created")),
+                                "document" => { @for ch in c.changes.iter().take(1) { (document_step(ui, ch)) } }
                                 "converted_from_lead" | "convert" => (ui.tr.t("timeline-converted")),
                                 "deal_lost" => {
                                     (ui.tr.t("timeline-deal-lost")) ": "

@@ -372,6 +372,44 @@ async fn deal_to_quote_to_order_to_invoice_payments_act_and_shipment() {
         .await;
     assert_eq!(s, StatusCode::OK, "{deal}");
     assert_eq!(deal["status"], "won");
+
+    // Every step left a trace on the deal's timeline.
+    let (_, timeline) = app
+        .get(a, &format!("/api/v1/deals/{deal_id}/timeline"))
+        .await;
+    let steps: Vec<String> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "document")
+        .map(|e| {
+            let c = &e["changes"][0];
+            format!(
+                "{} {}",
+                c["field"].as_str().unwrap(),
+                c["new"]["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for step in [
+        "quote draft",
+        "quote active",
+        "quote revised",
+        "quote won",
+        "order created",
+        "order approved",
+        "invoice draft",
+        "invoice sent",
+        "invoice partially_paid",
+        "invoice paid",
+        "act created",
+        "shipment created",
+    ] {
+        assert!(
+            steps.iter().any(|s| s == step),
+            "{step} missing from {steps:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -530,4 +568,51 @@ async fn a_manager_sees_only_documents_of_records_they_may_see() {
         .post(&m, &format!("/api/v1/deals/{deal_id}/quotes"), json!({}))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another's deal is invisible");
+}
+
+#[tokio::test]
+async fn a_deal_amount_follows_its_products_until_typed_by_hand() {
+    let app = TestApp::spawn().await;
+    let a = &app.admin;
+    let (_, deal_id) = customer_and_deal(&app).await;
+    let url = format!("/api/v1/deals/{deal_id}/products");
+    // 3 × 1 000.00 at 22 %: 3 660.00.
+    let (s, p) = app
+        .put(
+            a,
+            &url,
+            json!({"lines": [{"name": "Лицензия", "quantity": "3", "unit_price": "1000"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["amount_from_lines"], true);
+    let (_, deal) = app.get(a, &format!("/api/v1/deals/{deal_id}")).await;
+    assert_eq!(deal["amount"], "3660.00");
+
+    // Typed by hand: the products no longer drive it.
+    app.patch(
+        a,
+        &format!("/api/v1/deals/{deal_id}"),
+        json!({"amount": "5000"}),
+    )
+    .await;
+    let (_, p) = app
+        .put(
+            a,
+            &url,
+            json!({"lines": [{"name": "Лицензия", "quantity": "4", "unit_price": "1000"}]}),
+        )
+        .await;
+    assert_eq!(p["amount_from_lines"], false);
+    assert_eq!(p["total"], "4880.00");
+    let (_, deal) = app.get(a, &format!("/api/v1/deals/{deal_id}")).await;
+    assert_eq!(deal["amount"], "5000.00");
+
+    // Asked for explicitly, they drive it again.
+    let (_, p) = app
+        .put(a, &url, json!({"amount_from_lines": true, "lines": [{"name": "Лицензия", "quantity": "4", "unit_price": "1000"}]}))
+        .await;
+    assert_eq!(p["amount_from_lines"], true);
+    let (_, deal) = app.get(a, &format!("/api/v1/deals/{deal_id}")).await;
+    assert_eq!(deal["amount"], "4880.00");
 }
