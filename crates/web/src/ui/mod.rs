@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lists;
 pub mod login;
+pub mod print;
 pub mod record;
 pub mod settings;
 
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(settings::router())
         .merge(documents::router())
+        .merge(print::router())
 }
 
 /// A logged-in person using the browser.
