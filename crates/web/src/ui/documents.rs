@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/quotes", get(list_quotes))
         .route("/orders", get(list_orders))
         .route("/invoices", get(list_invoices))
-        .route("/payments", get(list_payments))
+        .route("/payments", get(list_payments).post(new_payment))
         .route("/quotes/{id}", get(view_quote))
         .route("/orders/{id}", get(view_order))
         .route("/invoices/{id}", get(view_invoice))
@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/deals/{id}/products", post(save_deal_products))
         .route("/deals/{id}/products/preview", post(preview_deal_products))
         .route("/invoices/{id}/payment", post(record_payment))
+        .route("/invoices/{id}/apply/{payment}", post(apply_credit))
         .route("/invoices/{id}/deliver/{what}", post(deliver))
 }
 
@@ -219,6 +220,7 @@ async fn doc_list(
         }
     }
     let body = html! {
+        (flash(&ui, get("msg")))
         form.filters method="get" action=(format!("/{path}")) {
             label.sr-only for="flt-q" { (t("search-placeholder")) }
             input #flt-q type="search" name="q" value=(get("q").unwrap_or_default()) placeholder=(t("search-placeholder"));
@@ -270,6 +272,58 @@ async fn list_payments(
     ui: Ui,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    payments_page(&state, &ui, &q, None).await
+}
+
+/// Records a payment from the payments page: incoming from a customer (its
+/// credit until allocated) or outgoing to a vendor.
+async fn new_payment(State(state): State<AppState>, Post { ui, form }: Post) -> Response {
+    let text = |k: &str| form.get(k).map(str::trim).filter(|v| !v.is_empty());
+    let account = text("account_id")
+        .and_then(|v| v.rsplit('#').next())
+        .and_then(|v| v.trim().parse::<Id>().ok());
+    let mut errors = BTreeMap::new();
+    let amount = text("amount").and_then(parse_decimal);
+    if amount.is_none() {
+        errors.insert("amount".to_owned(), ui.tr.t("error-not-a-number"));
+    }
+    let result = if errors.is_empty() {
+        let body = json!({
+            "direction": text("direction").unwrap_or("incoming"),
+            "account_id": account,
+            "amount": amount.map(|a| a.to_string()),
+            "currency": text("currency"),
+            "paid_on": text("paid_on"),
+            "method": text("method").unwrap_or("bank_transfer"),
+            "reference": text("reference"),
+            "description": text("description"),
+        });
+        payments::create(&state.db, &ui.actor, body)
+            .await
+            .map(|_| ())
+    } else {
+        Err(StoreError::Invalid(voronka_core::Invalid(to_field_errors(
+            errors,
+        ))))
+    };
+    match result {
+        Ok(()) => Redirect::to("/payments?msg=saved").into_response(),
+        Err(StoreError::Invalid(inv)) => {
+            let mut r =
+                payments_page(&state, &ui, &[], Some(readable(inv.0.into_map(), &ui))).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => failure(&ui, e),
+    }
+}
+
+async fn payments_page(
+    state: &AppState,
+    ui: &Ui,
+    q: &[(String, String)],
+    errors: Option<BTreeMap<String, String>>,
+) -> Response {
     let mut params: Vec<(String, String)> = q
         .iter()
         .filter(|(k, v)| ["cursor", "direction"].contains(&k.as_str()) && !v.is_empty())
@@ -279,7 +333,7 @@ async fn list_payments(
     params.push(("sort".into(), "-paid_on".into()));
     let list = match payments::list(&state.db, &ui.actor, &params).await {
         Ok(p) => p,
-        Err(e) => return failure(&ui, e),
+        Err(e) => return failure(ui, e),
     };
     let t = |k: &str| ui.tr.t(k);
     let mut names = BTreeMap::new();
@@ -290,7 +344,34 @@ async fn list_payments(
             names.insert(p.id, (a.data.name, format!("/accounts/{id}")));
         }
     }
+    let msg = q.iter().find(|(k, _)| k == "msg").map(|(_, v)| v.as_str());
     let body = html! {
+        (flash(ui, msg))
+        details.card open[errors.is_some()] {
+            summary { (t("action-new-payment")) }
+            @if let Some(errors) = &errors {
+                div.flash.error role="alert" { ul { @for (k, v) in errors { li { (k) ": " (v) } } } }
+            }
+            form method="post" action="/payments" {
+                (csrf(ui))
+                div.grid2 {
+                    div.field { label for="p-direction" { (t("field-direction")) }
+                        select #p-direction name="direction" { @for d in ["incoming", "outgoing"] { option value=(d) { (ui.tr.label("payment-direction", d)) } } } }
+                    div.field { label for="p-account" { (t("field-account_id")) }
+                        input #p-account name="account_id" list="dl-p-account" autocomplete="off" required
+                            hx-get="/options/accounts" hx-trigger="input changed delay:200ms" hx-target="#dl-p-account" hx-swap="innerHTML";
+                        datalist #dl-p-account {} }
+                    div.field { label for="p-amount" { (t("field-amount")) } input #p-amount name="amount" inputmode="decimal" required; }
+                    div.field { label for="p-currency" { (t("field-currency")) } input #p-currency name="currency" value="RUB" size="4" maxlength="3"; }
+                    div.field { label for="p-date" { (t("field-paid_on")) } input #p-date type="date" name="paid_on"; }
+                    div.field { label for="p-method" { (t("field-method")) }
+                        select #p-method name="method" { @for m in ["bank_transfer", "cash", "card", "other"] { option value=(m) { (ui.tr.label("payment-method", m)) } } } }
+                    div.field { label for="p-ref" { (t("field-reference")) } input #p-ref name="reference"; }
+                    div.field { label for="p-desc" { (t("field-description")) } input #p-desc name="description"; }
+                }
+                div.formactions { button.primary type="submit" { (t("action-record-payment")) } }
+            }
+        }
         @if list.items.is_empty() {
             div.card.muted { (t("list-empty")) }
         } @else {
@@ -310,15 +391,15 @@ async fn list_payments(
                             td { (ui.tr.label("payment-direction", p.direction.as_str())) }
                             td { @if let Some((n, link)) = names.get(&p.id) { a href=(link) { (n) } } }
                             td.optional { (p.reference.clone().unwrap_or_default()) }
-                            td.num { (money(&ui, p.amount, p.currency.as_str())) }
-                            td.num.optional { (money(&ui, p.unallocated, p.currency.as_str())) }
+                            td.num { (money(ui, p.amount, p.currency.as_str())) }
+                            td.num.optional { (money(ui, p.unallocated, p.currency.as_str())) }
                         }
                     }
                 }
             }
         }
     };
-    page(&ui, t("nav-payments"), Nav::Payments, None, body)
+    page(ui, t("nav-payments"), Nav::Payments, None, body)
 }
 
 // ---------------------------------------------------------------- the document page
@@ -405,6 +486,13 @@ async fn render_doc(
     let t = |k: &str| ui.tr.t(k);
     let url = format!("/{}/{}", path_of(doc.kind), doc.id);
     let customer = customer_name(state, ui, doc).await;
+    let products = if doc.status.editable() {
+        documents::product_choices(&state.db)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let deal = match doc.deal_id {
         Some(d) => rules::get::<Deal>(&state.db, &ui.actor, d).await.ok(),
         None => None,
@@ -419,6 +507,9 @@ async fn render_doc(
         }
         @if matches!(doc.status.as_str(), "active" | "won" | "approved" | "shipped" | "created") && doc.kind != DocKind::Invoice {
             form method="post" action=(format!("{url}/new-invoice")) { (csrf(ui)) button type="submit" { (t("action-new-invoice")) } }
+        }
+        @if doc.kind == DocKind::Quote || (doc.kind == DocKind::Invoice && doc.number.is_some()) {
+            a.btn href=(format!("{url}/print")) target="_blank" rel="noopener" { (t("action-print")) }
         }
         @if doc.status.editable() && doc.number.is_none() || doc.status.as_str() == "draft" {
             form method="post" action=(format!("{url}/remove")) data-confirm=(ui.tr.t1("confirm-delete", "name", doc_name(ui, doc))) {
@@ -444,7 +535,7 @@ async fn render_doc(
             @if let Some(pid) = doc.previous_id { " · " a href=(format!("/quotes/{pid}")) { (t("doc-previous-revision")) } }
         }
         @if doc.status.editable() {
-            (editor(ui, doc, &url, form_errors.unwrap_or_default()))
+            (editor(ui, doc, &url, form_errors.unwrap_or_default(), &products))
         } @else {
             section.card {
                 p.muted { (t("doc-read-only")) }
@@ -567,7 +658,13 @@ fn plain(ui: &Ui, d: Decimal) -> String {
 }
 
 /// The line editor of a draft: header fields, lines, live totals.
-fn editor(ui: &Ui, doc: &Document, url: &str, errors: BTreeMap<String, String>) -> Markup {
+fn editor(
+    ui: &Ui,
+    doc: &Document,
+    url: &str,
+    errors: BTreeMap<String, String>,
+    products: &ProductChoices,
+) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     let cur = doc.currency.as_str();
     html! {
@@ -591,7 +688,7 @@ fn editor(ui: &Ui, doc: &Document, url: &str, errors: BTreeMap<String, String>) 
                 div.field { label for="d-discount" { (t("field-discount")) } input #d-discount name="discount" value=(discount_text(ui, doc.discount)) placeholder="10% / 500"; }
                 div.field { label for="d-shipping" { (t("field-shipping")) } input #d-shipping name="shipping" inputmode="decimal" value=(if doc.shipping.is_zero() { String::new() } else { plain(ui, doc.shipping) }); }
             }
-            (line_rows(ui, &doc.lines))
+            (line_rows(ui, &doc.lines, products))
             div.field { label for="d-terms" { (t("field-terms")) } textarea #d-terms name="terms" { (doc.terms.clone().unwrap_or_default()) } }
             (totals_view(ui, doc.net, doc.vat, doc.total, Some((doc.cost, doc.gross_profit)), cur))
             div.formactions { button.primary type="submit" { (t("action-save")) } }
@@ -599,10 +696,20 @@ fn editor(ui: &Ui, doc: &Document, url: &str, errors: BTreeMap<String, String>) 
     }
 }
 
-/// Line inputs: the existing lines and a few blank rows.
-fn line_rows(ui: &Ui, lines: &[Line]) -> Markup {
+/// Active products a line can name, offered as "Name #id" while typing.
+type ProductChoices = Vec<(Id, String, String, Decimal, voronka_core::money::Currency)>;
+
+/// Line inputs: the existing lines and a few blank rows. The product field
+/// takes free text (a line of its own) or a catalog product picked from the
+/// list ("Name #id"), whose name, unit, price and VAT rate then apply.
+fn line_rows(ui: &Ui, lines: &[Line], products: &ProductChoices) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     html! {
+        datalist #dl-products {
+            @for (id, name, _, price, cur) in products {
+                option value=(format!("{name} #{id}")) { (money(ui, *price, cur.as_str())) }
+            }
+        }
         table.list.lines {
             thead { tr {
                 th scope="col" { (t("col-product")) }
@@ -618,7 +725,7 @@ fn line_rows(ui: &Ui, lines: &[Line]) -> Markup {
                     tr {
                         td {
                             input type="hidden" name="line_product" value=(l.and_then(|l| l.product_id).map(|p| p.to_string()).unwrap_or_default());
-                            input name="line_name" value=(l.map(|l| l.name.clone()).unwrap_or_default()) aria-label=(format!("{} {}", t("col-product"), i + 1));
+                            input name="line_name" list="dl-products" autocomplete="off" value=(l.map(|l| l.name.clone()).unwrap_or_default()) aria-label=(format!("{} {}", t("col-product"), i + 1));
                         }
                         td { input name="line_qty" inputmode="decimal" size="6" value=(l.map(|l| plain(ui, l.quantity)).unwrap_or_default()) aria-label=(format!("{} {}", t("col-quantity"), i + 1)); }
                         td.optional { input name="line_unit" size="4" value=(l.map(|l| l.unit_code.clone()).unwrap_or_default()) aria-label=(format!("{} {}", t("col-unit"), i + 1)) title=(t("unit-okei-hint")); }
@@ -723,8 +830,13 @@ fn document_json<'a>(
     let mut lines = Vec::new();
     for i in 0..names.len() {
         let at = |v: &[&'a str]| -> &'a str { v.get(i).map_or("", |s| s.trim()) };
-        let product = at(&products).parse::<Id>().ok();
-        let name = at(&names);
+        // "Name #id" is a product picked from the list; other text names the line.
+        let typed = at(&names);
+        let picked = typed
+            .rsplit_once(" #")
+            .and_then(|(_, id)| id.trim().parse::<Id>().ok());
+        let product = picked.or_else(|| at(&products).parse::<Id>().ok());
+        let name = if picked.is_some() { "" } else { typed };
         let price = at(&prices);
         if product.is_none() && name.is_empty() && price.is_empty() {
             continue;
@@ -793,17 +905,39 @@ fn readable(errors: BTreeMap<String, String>, ui: &Ui) -> BTreeMap<String, Strin
         .into_iter()
         .map(|(k, v)| {
             let label = match k.strip_prefix("lines[").and_then(|r| r.split_once(']')) {
-                Some((n, rest)) => format!(
-                    "{} {}{}",
-                    ui.tr.t("col-line"),
-                    n.parse::<usize>().map(|n| n + 1).unwrap_or(0),
-                    rest.replace('.', " · ")
-                ),
-                None => ui.tr.t(&format!("field-{k}")),
+                Some((n, rest)) => {
+                    let line = format!(
+                        "{} {}",
+                        ui.tr.t("col-line"),
+                        n.parse::<usize>().map(|n| n + 1).unwrap_or(0)
+                    );
+                    match rest.strip_prefix('.') {
+                        Some(field) => format!("{line} · {}", line_field(ui, field)),
+                        None => line,
+                    }
+                }
+                // A field without a message of its own keeps its name rather
+                // than showing the message id.
+                None if ui.tr.has(&format!("field-{k}")) => ui.tr.t(&format!("field-{k}")),
+                None => k,
             };
             (label, v)
         })
         .collect()
+}
+
+/// The column a line's field is typed in, as the editor labels it.
+fn line_field(ui: &Ui, field: &str) -> String {
+    let key = match field {
+        "name" | "product_id" => "col-product",
+        "quantity" => "col-quantity",
+        "unit_code" => "col-unit",
+        "unit_price" => "col-price",
+        "discount" => "col-discount",
+        "vat" | "vat_rate" => "col-vat",
+        other => return other.to_owned(),
+    };
+    ui.tr.t(key)
 }
 
 async fn save(
@@ -1033,6 +1167,25 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
         .await
         .unwrap_or_default();
     let issued = matches!(doc.status.as_str(), "sent" | "partially_paid" | "paid");
+    // The customer's payments with something left: applied to this invoice in one click.
+    let credit: Vec<voronka_core::records::Payment> = match doc.account_id {
+        Some(account) if issued => {
+            let params = vec![
+                ("account_id".to_owned(), account.to_string()),
+                ("direction".to_owned(), "incoming".to_owned()),
+                ("currency".to_owned(), cur.to_owned()),
+                ("limit".to_owned(), "100".to_owned()),
+            ];
+            payments::list(&state.db, &ui.actor, &params)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| p.unallocated > Decimal::ZERO)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     html! {
         @if issued {
             section.card {
@@ -1040,6 +1193,13 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
                 p { (t("field-paid")) ": " strong { (money(ui, doc.paid.unwrap_or_default(), cur)) } " · "
                     (t("field-balance")) ": " strong { (money(ui, doc.balance(), cur)) } }
                 @if doc.balance() > Decimal::ZERO {
+                    @for p in &credit {
+                        form.inline method="post" action=(format!("{url}/apply/{}", p.id)) {
+                            (csrf(ui))
+                            span.muted { (t("field-credit")) ": " (ui.tr.day(p.paid_on)) " · " (money(ui, p.unallocated, cur)) " " }
+                            button type="submit" { (t("action-apply-credit")) }
+                        }
+                    }
                     form.filters method="post" action=(format!("{url}/payment")) {
                         (csrf(ui))
                         label for="pay-amount" { (t("field-amount")) }
@@ -1054,10 +1214,11 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
             }
             section.card {
                 h2 { (t("section-deliveries")) }
-                @for (label, list) in [("doc-act", &acts), ("doc-shipment", &shipments)] {
+                @for (label, path, list) in [("doc-act", "acts", &acts), ("doc-shipment", "shipments", &shipments)] {
                     @for d in list {
                         p { (t(label)) " № " (d.number) " · " (ui.tr.day(d.doc_date)) " · " (money(ui, d.total, cur))
-                            " · " span.muted { (d.lines.iter().map(|l| format!("{} × {}", l.name, ui.tr.number(l.quantity, l.quantity.scale()))).collect::<Vec<_>>().join(", ")) } }
+                            " · " span.muted { (d.lines.iter().map(|l| format!("{} × {}", l.name, ui.tr.number(l.quantity, l.quantity.scale()))).collect::<Vec<_>>().join(", ")) }
+                            " · " a href=(format!("/{path}/{}/print", d.id)) target="_blank" rel="noopener" { (t("action-print")) } }
                     }
                 }
                 div.formactions {
@@ -1123,6 +1284,9 @@ pub async fn deal_section(state: &AppState, ui: &Ui, deal_id: Id) -> Markup {
     let Ok(products) = documents::deal_products(&state.db, &ui.actor, deal_id).await else {
         return html! {};
     };
+    let choices = documents::product_choices(&state.db)
+        .await
+        .unwrap_or_default();
     let cur = products.currency.as_str().to_owned();
     let mut docs = Vec::new();
     for kind in [DocKind::Quote, DocKind::Order, DocKind::Invoice] {
@@ -1141,7 +1305,7 @@ pub async fn deal_section(state: &AppState, ui: &Ui, deal_id: Id) -> Markup {
             form method="post" action=(url) hx-post=(format!("{url}/preview")) hx-trigger="change" hx-target="#totals" hx-swap="outerHTML" {
                 (csrf(ui))
                 input type="hidden" name="tax_mode" value=(products.tax_mode.as_str());
-                (line_rows(ui, &products.lines))
+                (line_rows(ui, &products.lines, &choices))
                 (totals_view(ui, products.net, products.vat, products.total, Some((products.cost, products.gross_profit)), &cur))
                 div.formactions { button.primary type="submit" { (t("action-save")) } }
             }
@@ -1248,4 +1412,20 @@ pub async fn account_section(state: &AppState, ui: &Ui, account_id: Id) -> Marku
             }
         }
     }
+}
+
+/// Applies what is left of one of the customer's payments to the invoice.
+async fn apply_credit(
+    State(state): State<AppState>,
+    Path((id, payment)): Path<(Id, Id)>,
+    Post { ui, .. }: Post,
+) -> Response {
+    let req = voronka_core::records::AllocationData {
+        invoice_id: id,
+        amount: None,
+    };
+    let result = payments::allocate(&state.db, &ui.actor, payment, req)
+        .await
+        .map(|_| ());
+    after(&state, &ui, DocKind::Invoice, id, result).await
 }

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lists;
 pub mod login;
+pub mod print;
 pub mod record;
 pub mod reports;
 pub mod settings;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(documents::router())
         .merge(reports::router())
+        .merge(print::router())
 }
 
 /// A logged-in person using the browser.
