@@ -8,6 +8,7 @@
 
 mod account;
 mod activity;
+mod catalog;
 mod contact;
 mod deal;
 mod lead;
@@ -17,6 +18,7 @@ mod user;
 
 pub use account::*;
 pub use activity::*;
+pub use catalog::*;
 pub use contact::*;
 pub use deal::*;
 pub use lead::*;
