@@ -6,6 +6,7 @@
 mod admin;
 mod auth;
 mod calendar;
+mod catalog;
 mod helpers;
 mod lists;
 mod pages;
