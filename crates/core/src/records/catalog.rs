@@ -227,7 +227,8 @@ impl RecordData for ProductData {
         let mut c = Check::new();
         c.errors
             .check("price", money::to_minor_non_negative(self.price));
-        c.errors.check("cost", money::to_minor_non_negative(self.cost));
+        c.errors
+            .check("cost", money::to_minor_non_negative(self.cost));
         let vat_rate = c
             .errors
             .check("vat_rate", normalize_vat_code(&self.vat_rate))
