@@ -11,6 +11,7 @@ pub enum Nav {
     Deals,
     Board,
     Accounts,
+    Products,
     Contacts,
     Activities,
     Calendar,
@@ -71,6 +72,7 @@ pub fn render(ui: &Ui, page: Page) -> Markup {
                             (link(Nav::Accounts, "/accounts", "nav-accounts"))
                             (link(Nav::Contacts, "/contacts", "nav-contacts"))
                             (link(Nav::Activities, "/activities", "nav-activities"))
+                            (link(Nav::Products, "/products", "nav-products"))
                             (link(Nav::Calendar, "/calendar", "nav-calendar"))
                             @if ui.actor.is_admin() {
                                 (link(Nav::Settings, "/settings", "nav-settings"))

@@ -9,6 +9,8 @@
 pub mod assets;
 pub mod board;
 pub mod calendar;
+pub mod catalog;
+pub mod catalog_settings;
 pub mod dashboard;
 pub mod form;
 pub mod i18n;
@@ -40,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .merge(board::router())
         .merge(calendar::router())
         .merge(settings::router())
+        .merge(catalog::router())
+        .merge(catalog_settings::router())
 }
 
 /// A logged-in person using the browser.

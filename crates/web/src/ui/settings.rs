@@ -83,6 +83,27 @@ const SECTIONS: &[(&str, &str, &str)] = &[
         "settings-tokens",
         "settings-tokens-hint",
     ),
+    // The catalog and our company (ui/catalog_settings.rs).
+    (
+        "/settings/company",
+        "settings-company",
+        "settings-company-hint",
+    ),
+    (
+        "/settings/price-books",
+        "settings-price-books",
+        "settings-price-books-hint",
+    ),
+    (
+        "/settings/currencies",
+        "settings-currencies",
+        "settings-currencies-hint",
+    ),
+    (
+        "/settings/vat-rates",
+        "settings-vat-rates",
+        "settings-vat-rates-hint",
+    ),
 ];
 
 // A few layout rules of the settings lists, inline because app.css is shared.
@@ -154,7 +175,7 @@ fn failure(ui: &Ui, e: StoreError) -> Response {
     }
 }
 
-fn subnav(ui: &Ui, current: &str) -> Markup {
+pub(crate) fn subnav(ui: &Ui, current: &str) -> Markup {
     html! {
         nav.chips aria-label=(ui.tr.t("nav-settings")) {
             @for (href, title, _) in SECTIONS {
