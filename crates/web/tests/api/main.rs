@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod calendar;
 mod catalog;
+mod catalog_pages;
 mod helpers;
 mod lists;
 mod pages;
