@@ -280,6 +280,32 @@ impl Rules for Product {
     }
 }
 
+/// Two products saved with one SKU at the same instant (PostgreSQL): the
+/// unique index refuses the second; say so like the check in `prepare`.
+fn sku_taken(e: StoreError) -> StoreError {
+    if e.is_unique_violation() {
+        Invalid::field("sku", "is already used by another product").into()
+    } else {
+        e
+    }
+}
+
+/// [`rules::create`](crate::rules::create) for products, with a SKU race reported on the field.
+pub async fn create_product(db: &Db, actor: &Actor, body: Value) -> Result<Product> {
+    require_catalog_writer(actor)?;
+    crate::rules::create::<Product>(db, actor, body)
+        .await
+        .map_err(sku_taken)
+}
+
+/// [`rules::update`](crate::rules::update) for products, with a SKU race reported on the field.
+pub async fn update_product(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Product> {
+    require_catalog_writer(actor)?;
+    crate::rules::update::<Product>(db, actor, id, body)
+        .await
+        .map_err(sku_taken)
+}
+
 // ---------------------------------------------------------------- VAT rates
 
 fn vat_from_row(r: &AnyRow) -> Result<VatRate> {

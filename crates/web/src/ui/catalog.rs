@@ -454,7 +454,7 @@ async fn create(State(state): State<AppState>, Post { ui, form }: Post) -> Respo
         return failure(&ui, e);
     }
     let errors = match body_from(&ui, &form) {
-        Ok(body) => match rules::create::<Product>(&state.db, &ui.actor, body).await {
+        Ok(body) => match catalog::create_product(&state.db, &ui.actor, body).await {
             Ok(p) => {
                 return Redirect::to(&format!("/products/{}?msg=saved", p.id)).into_response();
             }
@@ -579,7 +579,7 @@ async fn update(
         return failure(&ui, e);
     }
     let errors = match body_from(&ui, &form) {
-        Ok(body) => match rules::update::<Product>(&state.db, &ui.actor, id, body).await {
+        Ok(body) => match catalog::update_product(&state.db, &ui.actor, id, body).await {
             Ok(_) => return Redirect::to(&format!("/products/{id}?msg=saved")).into_response(),
             Err(StoreError::Invalid(inv)) => inv.0.into_map(),
             Err(e) => return failure(&ui, e),
