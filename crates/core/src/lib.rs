@@ -6,13 +6,17 @@
 
 pub mod activity;
 pub mod datetime;
+pub mod documents;
 pub mod email;
 pub mod error;
 pub mod legal;
 pub mod money;
 pub mod phone;
+pub mod pricing;
 pub mod records;
 pub mod text;
+pub mod vat;
+pub mod words;
 
 pub use datetime::{Day, Timestamp};
 pub use error::{FieldErrors, Invalid};

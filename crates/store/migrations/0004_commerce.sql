@@ -112,6 +112,7 @@ ALTER TABLE pipelines ADD COLUMN quote_won_stage_id BIGINT;
 ALTER TABLE deals ADD COLUMN amount_from_lines {bool} NOT NULL DEFAULT FALSE;
 ALTER TABLE deals ADD COLUMN lines_net_minor BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE deals ADD COLUMN lines_cost_minor BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE deals ADD COLUMN lines_tax_mode TEXT NOT NULL DEFAULT 'individual';
 
 -- Every priced document (deal products, quote, order, invoice, act) has the
 -- same header fields for its pricing and the same kind of lines.

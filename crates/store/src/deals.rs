@@ -143,6 +143,21 @@ async fn stage_columns(
     data.stage_id = Some(stage.id);
     let kind = stage.data.kind;
     let was = old.map(|o| o.status);
+    if kind == StageKind::Won
+        && was != Some(StageKind::Won)
+        && pipeline.data.won_requires_paid_and_shipped
+    {
+        let missing = match old {
+            Some(o) => crate::documents::won_blockers(tx, o.id).await?,
+            None => vec!["it has no invoice yet".to_owned()],
+        };
+        if !missing.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "the deal can be won only when it is fully paid and shipped: {}",
+                missing.join("; ")
+            )));
+        }
+    }
     let now = tx.now();
     let closed_at: Option<Timestamp> = match (kind, old) {
         (StageKind::Open, _) => None,
@@ -233,7 +248,12 @@ impl Rules for Deal {
     ) -> BoxFuture<'a, Result<Columns>> {
         Box::pin(async move {
             check_refs(tx, actor, data, old.map(|o| &o.data)).await?;
-            stage_columns(tx, data, old, None).await
+            let mut cols = stage_columns(tx, data, old, None).await?;
+            // An amount typed by hand wins over the products' sum from now on.
+            if old.is_some_and(|o| o.data.amount != data.amount) {
+                cols.push(("amount_from_lines", false.into()));
+            }
+            Ok(cols)
         })
     }
 
@@ -290,21 +310,8 @@ async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>
     if newly
         && deal.status == StageKind::Won
         && let Some(account_id) = deal.data.account_id
-        && let Some(account) = table::load::<Account>(tx, account_id).await?
-        && account.data.kind == AccountKind::Prospect
     {
-        let mut data = account.data.clone();
-        data.kind = AccountKind::Customer;
-        table::update::<Account>(
-            tx,
-            actor,
-            &account,
-            &data,
-            None,
-            Vec::new(),
-            "became_customer",
-        )
-        .await?;
+        make_customer(tx, actor, account_id).await?;
     }
     if newly && deal.status == StageKind::Lost {
         let changes = [
@@ -341,6 +348,51 @@ async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>
     Ok(())
 }
 
+/// A prospect becomes a customer at its first sale (a won deal or a paid invoice).
+pub(crate) async fn make_customer(tx: &mut Tx, actor: &Actor, account_id: Id) -> Result<()> {
+    if let Some(account) = table::load::<Account>(tx, account_id).await?
+        && account.data.kind == AccountKind::Prospect
+    {
+        let mut data = account.data.clone();
+        data.kind = AccountKind::Customer;
+        table::update::<Account>(
+            tx,
+            actor,
+            &account,
+            &data,
+            None,
+            Vec::new(),
+            "became_customer",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets the amount a deal's products add up to, keeping the board's totals in step.
+pub(crate) async fn set_amount_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    old: &Deal,
+    amount: rust_decimal::Decimal,
+    extra: Columns,
+) -> Result<Deal> {
+    let mut data = old.data.clone();
+    data.amount = amount;
+    let (deal, _) = table::update::<Deal>(
+        tx,
+        actor,
+        old,
+        &data,
+        Some(old.meta.owner_id),
+        extra,
+        "products",
+    )
+    .await?;
+    adjust_totals(tx, Some(old), Some(&deal)).await?;
+    Ok(deal)
+}
+
 /// Moves a deal to a stage; a lost stage needs a reason.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -360,7 +412,7 @@ pub struct ReopenDeal {
     pub stage_id: Option<Id>,
 }
 
-async fn move_in(
+pub(crate) async fn move_in(
     tx: &mut Tx,
     actor: &Actor,
     old: &Deal,

@@ -42,6 +42,8 @@ fn pipeline_from_row(r: &AnyRow, stages: Vec<Stage>) -> Result<Pipeline> {
             name: col::s(r, "name")?,
             position: col::i(r, "position")?,
             is_default: col::b(r, "is_default")?,
+            won_requires_paid_and_shipped: col::b(r, "won_requires_paid_and_shipped")?,
+            quote_won_stage_id: col::oi(r, "quote_won_stage_id")?,
         },
         stages,
     })
@@ -50,7 +52,8 @@ fn pipeline_from_row(r: &AnyRow, stages: Vec<Stage>) -> Result<Pipeline> {
 /// A pipeline with its stages in one statement: deal writes load one each,
 /// inside SQLite's single writer, where every round trip counts.
 const PIPELINE_WITH_STAGES: &str = "SELECT p.id AS p_id, p.name AS p_name, p.position AS p_position, \
-     p.is_default AS p_is_default, s.id, s.pipeline_id, s.name, s.probability, s.kind, s.position \
+     p.is_default AS p_is_default, \
+     p.won_requires_paid_and_shipped AS p_won_requires, p.quote_won_stage_id AS p_quote_won_stage_id, s.id, s.pipeline_id, s.name, s.probability, s.kind, s.position \
      FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id AND s.archived = $2 \
      WHERE p.id = {which} AND p.archived = $2 ORDER BY s.position, s.id";
 
@@ -74,6 +77,8 @@ async fn load_joined(c: &mut impl Conn, which: &str, id: Id) -> Result<Option<Pi
             name: col::s(first, "p_name")?,
             position: col::i(first, "p_position")?,
             is_default: col::b(first, "p_is_default")?,
+            won_requires_paid_and_shipped: col::b(first, "p_won_requires")?,
+            quote_won_stage_id: col::oi(first, "p_quote_won_stage_id")?,
         },
         stages,
     }))
@@ -144,6 +149,13 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
     let mut body = object(body)?;
     let stages_json = body.remove("stages");
     let data = parse::<PipelineData>(Value::Object(body))?.validate()?;
+    if data.quote_won_stage_id.is_some() {
+        return Err(Invalid::field(
+            "quote_won_stage_id",
+            "can be set once the pipeline and its stages exist",
+        )
+        .into());
+    }
     let stages: Vec<StageData> = match stages_json {
         Some(v) => {
             let list: Vec<StageData> = parse(v).map_err(|e| prefix("stages", e))?;
@@ -219,6 +231,10 @@ pub(crate) async fn create_in(
             ("name", data.name.clone().into()),
             ("position", data.position.into()),
             ("is_default", is_default.into()),
+            (
+                "won_requires_paid_and_shipped",
+                data.won_requires_paid_and_shipped.into(),
+            ),
         ],
     )
     .await?;
@@ -275,12 +291,24 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Pipel
                 )
                 .into());
             }
+            if let Some(stage) = data.quote_won_stage_id
+                && old.stage(stage).is_none()
+            {
+                return Err(Invalid::field(
+                    "quote_won_stage_id",
+                    "is not a stage of this pipeline",
+                )
+                .into());
+            }
             sqlx::query(
-                "UPDATE pipelines SET name = $1, position = $2, is_default = $3 WHERE id = $4",
+                "UPDATE pipelines SET name = $1, position = $2, is_default = $3, \
+                 won_requires_paid_and_shipped = $4, quote_won_stage_id = $5 WHERE id = $6",
             )
             .bind(&data.name)
             .bind(data.position)
             .bind(data.is_default)
+            .bind(data.won_requires_paid_and_shipped)
+            .bind(data.quote_won_stage_id)
             .bind(id)
             .execute(tx.conn())
             .await?;
@@ -499,6 +527,8 @@ pub async fn seed(db: &Db, locale: &str) -> Result<()> {
                     name,
                     position: 0,
                     is_default: true,
+                    won_requires_paid_and_shipped: false,
+                    quote_won_stage_id: None,
                 };
                 create_in(tx, &Actor::system(), data, stages).await?;
             }

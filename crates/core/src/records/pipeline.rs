@@ -14,6 +14,13 @@ pub struct PipelineData {
     /// The pipeline new deals and conversions land in when none is named.
     #[serde(default)]
     pub is_default: bool,
+    /// 1C's rule: a deal of this pipeline is won only once its invoices are
+    /// fully paid and its goods fully shipped.
+    #[serde(default)]
+    pub won_requires_paid_and_shipped: bool,
+    /// Where a deal moves when one of its quotes is won (a stage of this pipeline).
+    #[serde(default)]
+    pub quote_won_stage_id: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,6 +53,8 @@ impl RecordData for PipelineData {
             name: c.required("name", Some(self.name), 200),
             position: self.position,
             is_default: self.is_default,
+            won_requires_paid_and_shipped: self.won_requires_paid_and_shipped,
+            quote_won_stage_id: self.quote_won_stage_id,
         };
         c.finish(out)
     }

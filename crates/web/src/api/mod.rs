@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod commerce;
 pub mod records;
 
 use crate::error::ReadErrors;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(admin::router())
         .merge(catalog::router())
+        .merge(commerce::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -15,6 +15,10 @@ pub enum Nav {
     Contacts,
     Activities,
     Calendar,
+    Quotes,
+    Orders,
+    Invoices,
+    Payments,
     Profile,
     Settings,
     None,
@@ -74,6 +78,10 @@ pub fn render(ui: &Ui, page: Page) -> Markup {
                             (link(Nav::Activities, "/activities", "nav-activities"))
                             (link(Nav::Products, "/products", "nav-products"))
                             (link(Nav::Calendar, "/calendar", "nav-calendar"))
+                            (link(Nav::Quotes, "/quotes", "nav-quotes"))
+                            (link(Nav::Orders, "/orders", "nav-orders"))
+                            (link(Nav::Invoices, "/invoices", "nav-invoices"))
+                            (link(Nav::Payments, "/payments", "nav-payments"))
                             @if ui.actor.is_admin() {
                                 (link(Nav::Settings, "/settings", "nav-settings"))
                             }

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod catalog_settings;
 pub mod dashboard;
+pub mod documents;
 pub mod form;
 pub mod i18n;
 pub mod layout;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(catalog::router())
         .merge(catalog_settings::router())
+        .merge(documents::router())
 }
 
 /// A logged-in person using the browser.

@@ -546,6 +546,27 @@ fn change_text(ui: &Ui, field: &str, value: &Value, choices: &Choices) -> String
     }
 }
 
+/// A quote, order, invoice, act or shipment step on the deal's timeline.
+fn document_step(ui: &Ui, ch: &voronka_store::audit::Change) -> Markup {
+    let kind = ch.field.as_str();
+    let id = ch.new["id"].as_i64().unwrap_or_default();
+    let number = ch.new["number"].as_str().unwrap_or("—");
+    let status = ch.new["status"].as_str().unwrap_or_default();
+    let (href, prefix) = match kind {
+        "quote" => (format!("/quotes/{id}"), Some("quote-status")),
+        "order" => (format!("/orders/{id}"), Some("order-status")),
+        "invoice" => (format!("/invoices/{id}"), Some("invoice-status")),
+        _ => (format!("/{kind}s/{id}/print"), None),
+    };
+    html! {
+        (ui.tr.t(&format!("doc-{kind}"))) " " a href=(href) { "№ " (number) } ": "
+        @match prefix {
+            Some(p) => span.badge { (ui.tr.label(p, status)) },
+            None => (ui.tr.t("timeline-created")),
+        }
+    }
+}
+
 fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Markup {
     let who = |id: Option<Id>| {
         id.map(|i| choices.user_name(i))
@@ -562,6 +583,7 @@ fn timeline_markup(ui: &Ui, entries: &[TimelineEntry], choices: &Choices) -> Mar
                             strong { (who(c.user_id)) } " "
                             @match c.action.as_str() {
                                 "create" => (ui.tr.t("timeline-created")),
+                                "document" => { @for ch in c.changes.iter().take(1) { (document_step(ui, ch)) } }
                                 "converted_from_lead" | "convert" => (ui.tr.t("timeline-converted")),
                                 "deal_lost" => {
                                     (ui.tr.t("timeline-deal-lost")) ": "
@@ -721,6 +743,10 @@ async fn view(
     }
     if e.kind == EntityKind::Deal {
         sections.push(deal_sections(&state, &ui, id, &choices).await);
+        sections.push(super::documents::deal_section(&state, &ui, id).await);
+    }
+    if e.kind == EntityKind::Account {
+        sections.push(super::documents::account_section(&state, &ui, id).await);
     }
     let status = v["status"].as_str().unwrap_or_default();
     let badge = match e.kind {
@@ -756,6 +782,9 @@ async fn view(
     let lose = query_get(&q, "lose").is_some() && e.kind == EntityKind::Deal;
     let body = html! {
         (flash(&ui, query_get(&q, "msg")))
+        @if let Some(err) = query_get(&q, "error").filter(|e| ["products", "document"].contains(e)) {
+            div.flash.error role="alert" { (t(&format!("error-{err}-not-saved"))) }
+        }
         p { (badge) " " span.muted { (t("field-owner_id")) ": " (choices.user_name(v["owner_id"].as_i64().unwrap_or_default())) } }
         @if lose {
             form #lose .card method="post" action=(format!("{url}/close")) style="margin-bottom: 16px" {

@@ -8,6 +8,7 @@ mod auth;
 mod calendar;
 mod catalog;
 mod catalog_pages;
+mod commerce;
 mod helpers;
 mod lists;
 mod pages;
