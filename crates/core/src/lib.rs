@@ -9,11 +9,13 @@ pub mod datetime;
 pub mod email;
 pub mod error;
 pub mod legal;
+pub mod messages;
 pub mod money;
 pub mod phone;
 pub mod records;
 pub mod text;
 
 pub use datetime::{Day, Timestamp};
-pub use error::{FieldErrors, Invalid};
+pub use error::{FieldErrors, IntoMessage, Invalid, Message};
+pub use messages as msg;
 pub use money::Money;
