@@ -240,7 +240,7 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
                 match raw.parse::<i64>() {
                     Ok(n) => json!(n),
                     Err(_) => {
-                        errors.insert(d.name.to_owned(), "must be a whole number".to_owned());
+                        errors.insert(d.name.to_owned(), ui.tr.t("err-whole-number"));
                         continue;
                     }
                 }
@@ -248,17 +248,14 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
             Kind::Ref(_) => match parse_ref(raw) {
                 Some(n) => json!(n),
                 None => {
-                    errors.insert(
-                        d.name.to_owned(),
-                        "choose a record from the suggestions".to_owned(),
-                    );
+                    errors.insert(d.name.to_owned(), ui.tr.t("err-choose-suggestion"));
                     continue;
                 }
             },
             Kind::DateTime => match ui.tr.parse_input_datetime(raw) {
                 Some(t) => json!(t.to_string()),
                 None => {
-                    errors.insert(d.name.to_owned(), "is not a date and time".to_owned());
+                    errors.insert(d.name.to_owned(), ui.tr.t("err-not-datetime"));
                     continue;
                 }
             },

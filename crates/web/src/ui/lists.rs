@@ -582,9 +582,10 @@ pub async fn list_page(
         Ok(p) => p,
         Err(voronka_store::StoreError::Invalid(inv)) => {
             // A hand-edited URL with a bad filter: show the list unfiltered, with the message.
-            let msg = inv
-                .0
-                .iter()
+            let msg = ui
+                .tr
+                .errors(&inv.0)
+                .into_iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
                 .join("; ");

@@ -229,10 +229,10 @@ fn back_of(hidden: &[(&str, String)]) -> Option<String> {
     Some(format!("/{}/{id}", entity_path(kind)))
 }
 
-fn store_errors(e: StoreError) -> Result<BTreeMap<String, String>, StoreError> {
+fn store_errors(ui: &Ui, e: StoreError) -> Result<BTreeMap<String, String>, StoreError> {
     match e {
-        StoreError::Invalid(inv) => Ok(inv.0.into_map()),
-        StoreError::Conflict(m) => Ok([("_".to_owned(), m)].into()),
+        StoreError::Invalid(inv) => Ok(ui.tr.errors(&inv.0)),
+        StoreError::Conflict(m) => Ok([("_".to_owned(), ui.tr.conflict(&m))].into()),
         StoreError::Duplicates(c) => Ok([(
             "_".to_owned(),
             c.iter()
@@ -295,7 +295,7 @@ async fn create(
         if body["related_id"].is_null() {
             let errors = [(
                 RELATED_DEAL.name.to_owned(),
-                "choose a record from the suggestions".to_owned(),
+                ui.tr.t("err-choose-suggestion"),
             )]
             .into();
             return form_page(
@@ -317,7 +317,7 @@ async fn create(
             let target = back_of(&hidden).unwrap_or_else(|| format!("/{}/{}", e.path, v["id"]));
             Redirect::to(&format!("{target}?msg=saved")).into_response()
         }
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => form_page(
                 &ui,
                 e,
@@ -424,7 +424,7 @@ async fn update(
     };
     match lists::update(&state, &ui, e.kind, id, body).await {
         Ok(_) => Redirect::to(&format!("{url}?msg=saved")).into_response(),
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => form_page(
                 &ui,
                 e,
@@ -452,7 +452,7 @@ async fn delete(
     match lists::delete(&state, &ui, e.kind, id).await {
         Ok(()) => Redirect::to(&format!("/{}?msg=deleted", e.path)).into_response(),
         Err(StoreError::Conflict(m)) => {
-            let body = html! { div.flash.error role="alert" { (ui.tr.t1("error-conflict", "message", m)) } a.btn href=(format!("/{}/{id}", e.path)) { "←" } };
+            let body = html! { div.flash.error role="alert" { (ui.tr.t1("error-conflict", "message", ui.tr.conflict(&m))) } a.btn href=(format!("/{}/{id}", e.path)) { "←" } };
             (
                 StatusCode::CONFLICT,
                 Html(
@@ -954,9 +954,9 @@ fn deal_action_result(ui: &Ui, id: Id, result: voronka_store::Result<Deal>) -> R
         Ok(_) => Redirect::to(&format!("/deals/{id}?msg=saved")).into_response(),
         Err(StoreError::Invalid(inv)) if ui.htmx => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            inv.0
-                .iter()
-                .map(|(_, v)| v.clone())
+            ui.tr
+                .errors(&inv.0)
+                .into_values()
                 .collect::<Vec<_>>()
                 .join("; "),
         )
@@ -964,7 +964,7 @@ fn deal_action_result(ui: &Ui, id: Id, result: voronka_store::Result<Deal>) -> R
         Err(StoreError::Invalid(_)) => {
             Redirect::to(&format!("/deals/{id}?lose=1#lose")).into_response()
         }
-        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m).into_response(),
+        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, ui.tr.conflict(&m)).into_response(),
         Err(e) => failure(ui, e),
     }
 }
@@ -1153,7 +1153,7 @@ async fn convert(
                 &lead,
                 &choices,
                 &fields,
-                Some(errors_box(&ui, inv.0.into_map())),
+                Some(errors_box(&ui, ui.tr.errors(&inv.0))),
             );
         }
     };
@@ -1180,7 +1180,7 @@ async fn convert(
             };
             convert_form(&ui, &lead, &choices, &fields, Some(problem))
         }
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => {
                 convert_form(&ui, &lead, &choices, &fields, Some(errors_box(&ui, errors)))
             }

@@ -647,6 +647,114 @@ async fn a_bad_form_comes_back_with_the_message_beside_the_field_and_the_values_
     assert_eq!(lead["last_name"], "Орлов");
 }
 
+/// The text of the error beside the form field `name`.
+fn field_error(html: &str, name: &str) -> String {
+    let f = field_html(html, name);
+    attr_text(f, "<div class=\"error\" role=\"alert\">")
+        .unwrap_or_else(|| panic!("no error beside {name}: {f}"))
+}
+
+#[tokio::test]
+async fn validation_messages_from_core_and_store_speak_the_users_language() {
+    let app = TestApp::spawn().await;
+    let ru = signed_in(&app, "admin").await;
+    let token = csrf(&app, &ru).await;
+    let bad_lead = |token: &str| {
+        vec![
+            ("_csrf", token.to_owned()),
+            ("last_name", "Сидоров".to_owned()),
+            ("phones", "12".to_owned()),
+            ("emails", "not-an-email".to_owned()),
+            ("title", "д".repeat(300)),
+        ]
+    };
+    let form = bad_lead(&token);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = submit(&app, &ru, "/leads/new", &pairs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(field_error(&body, "phones"), "в номере слишком мало цифр");
+    assert_eq!(
+        field_error(&body, "emails"),
+        "это не адрес электронной почты"
+    );
+    assert_eq!(field_error(&body, "title"), "не длиннее 200 символов");
+    let account = [
+        ("_csrf", token.as_str()),
+        ("name", "ООО «Тест»"),
+        ("inn", "123"),
+    ];
+    let body = submit(&app, &ru, "/accounts/new", &account)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        field_error(&body, "inn"),
+        "нужно цифр: 10 или 12, а введено 3"
+    );
+    // A deal that is closed: the store's conflict, in Russian, on the page.
+    let (_, deal) = account_and_deal(&app, &ru, "ООО «Итог»", "1000").await;
+    let r = submit(
+        &app,
+        &ru,
+        &format!("/deals/{deal}/close"),
+        &[("_csrf", &token), ("outcome", "won")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = submit(
+        &app,
+        &ru,
+        &format!("/deals/{deal}/close"),
+        &[("_csrf", &token), ("outcome", "won")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "сделка уже закрыта (Выиграна); сначала откройте её снова"
+    );
+
+    // The same form for an English-speaking user: the API's English words.
+    let (en, _) = app.user("smith", "manager", None).await;
+    let (s, _) = app.patch(&en, "/api/v1/me", json!({"locale": "en"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let token = csrf(&app, &en).await;
+    let form = bad_lead(&token);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = submit(&app, &en, "/leads/new", &pairs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(field_error(&body, "phones"), "has too few digits");
+    assert_eq!(
+        field_error(&body, "title"),
+        "must be at most 200 characters"
+    );
+    let account = [
+        ("_csrf", token.as_str()),
+        ("name", "Test Ltd"),
+        ("inn", "123"),
+    ];
+    let body = submit(&app, &en, "/accounts/new", &account)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(field_error(&body, "inn"), "must be 10 or 12 digits, got 3");
+
+    // The API keeps its English contract whatever the user's language.
+    let (s, v) = app
+        .post(
+            &app.admin,
+            "/api/v1/leads",
+            json!({"last_name": "Сидоров", "phones": ["12"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["fields"]["phones[0]"], "has too few digits");
+}
+
 #[tokio::test]
 async fn qualifying_a_lead_through_the_form_lands_on_its_deal() {
     let app = TestApp::spawn().await;
