@@ -403,3 +403,4 @@ err-choose-user = choose a user from the list
 err-whole-percent = must be a whole number from 0 to 100
 err-not-current-password = is not your current password
 word-or = or
+date-pattern = YYYY-MM-DD

@@ -447,3 +447,4 @@ err-choose-user = выберите пользователя из списка
 err-whole-percent = целое число от 0 до 100
 err-not-current-password = это не ваш текущий пароль
 word-or = или
+date-pattern = ДД.ММ.ГГГГ

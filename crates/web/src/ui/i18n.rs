@@ -183,6 +183,35 @@ impl Tr {
         }
     }
 
+    /// How a date is typed in the user's language (`ДД.ММ.ГГГГ`, `YYYY-MM-DD`).
+    pub fn day_pattern(&self) -> String {
+        self.t("date-pattern")
+    }
+
+    /// A typed date: the user's own format (`23.11.2026` in Russian,
+    /// `11/23/2026` in English) or ISO `2026-11-23` in either.
+    pub fn parse_day(&self, s: &str) -> Option<Day> {
+        let s = s.trim();
+        if let Ok(d) = Day::parse(s) {
+            return Some(d);
+        }
+        let (sep, order) = match self.locale {
+            Locale::Ru => ('.', [0, 1]),
+            Locale::En => ('/', [1, 0]),
+        };
+        let parts: Vec<&str> = s.split(sep).collect();
+        let [a, b, year] = parts.as_slice() else {
+            return None;
+        };
+        let short = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+        if !(short(a) && short(b) && year.len() == 4 && year.bytes().all(|c| c.is_ascii_digit())) {
+            return None;
+        }
+        let ab: [u8; 2] = [a.parse().ok()?, b.parse().ok()?];
+        let (day, month) = (ab[order[0]], ab[order[1]]);
+        Day::parse(&format!("{year}-{month:02}-{day:02}")).ok()
+    }
+
     /// The instant in the user's time zone.
     pub fn zoned(&self, t: Timestamp) -> Option<jiff::Zoned> {
         let ts = jiff::Timestamp::from_second(t.inner().unix_timestamp()).ok()?;
@@ -378,6 +407,37 @@ mod tests {
         );
         // Text the registry does not know stays as it came.
         assert_eq!(ru.conflict("something new"), "something new");
+    }
+
+    #[test]
+    fn dates_are_typed_in_the_users_format_or_iso() {
+        let ru = Tr::new(Locale::Ru, "Europe/Moscow");
+        let day = Day::parse("2026-11-23").unwrap();
+        assert_eq!(ru.parse_day("23.11.2026"), Some(day));
+        assert_eq!(ru.parse_day(" 3.1.2026 "), Day::parse("2026-01-03").ok());
+        assert_eq!(ru.parse_day("2026-11-23"), Some(day));
+        assert_eq!(ru.parse_day(&ru.day(day)), Some(day));
+        for bad in [
+            "31.02.2026",
+            "23.11.26",
+            "23/11/2026",
+            "завтра",
+            "",
+            "1.2.3.2026",
+        ] {
+            assert_eq!(ru.parse_day(bad), None, "{bad}");
+        }
+        assert_eq!(ru.day_pattern(), "ДД.ММ.ГГГГ");
+        let en = Tr::new(Locale::En, "UTC");
+        assert_eq!(en.parse_day("11/23/2026"), Some(day));
+        assert_eq!(en.parse_day("2026-11-23"), Some(day));
+        assert_eq!(en.parse_day(&en.day(day)), Some(day));
+        assert_eq!(en.parse_day("23.11.2026"), None);
+        assert_eq!(en.day_pattern(), "YYYY-MM-DD");
+        assert_eq!(
+            ru.t1("err-date-format", "pattern", ru.day_pattern()),
+            "это не дата: введите в виде ДД.ММ.ГГГГ"
+        );
     }
 
     #[test]

@@ -756,6 +756,108 @@ async fn validation_messages_from_core_and_store_speak_the_users_language() {
 }
 
 #[tokio::test]
+async fn dates_are_typed_in_the_users_format_not_the_browsers() {
+    let app = TestApp::spawn().await;
+    let ru = signed_in(&app, "admin").await;
+    let token = csrf(&app, &ru).await;
+    // The input is text with the Russian pattern, not the browser's date picker.
+    let form = ok_page(&app, &ru, "/contacts/new").await;
+    let birthday = field_html(&form, "birthday");
+    assert!(birthday.contains("type=\"text\""), "{birthday}");
+    assert!(
+        birthday.contains("placeholder=\"ДД.ММ.ГГГГ\""),
+        "{birthday}"
+    );
+    assert!(!form.contains("type=\"date\""));
+    // A bad date comes back beside the field, the typed text kept.
+    let r = submit(
+        &app,
+        &ru,
+        "/contacts/new",
+        &[
+            ("_csrf", &token),
+            ("last_name", "Дата"),
+            ("birthday", "31.02.1990"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&body, "birthday"),
+        "это не дата: введите в виде ДД.ММ.ГГГГ"
+    );
+    assert!(field_html(&body, "birthday").contains("value=\"31.02.1990\""));
+    // The Russian format and ISO are both read.
+    for (typed, stored) in [("7.3.1990", "1990-03-07"), ("1991-04-08", "1991-04-08")] {
+        let r = submit(
+            &app,
+            &ru,
+            "/contacts/new",
+            &[
+                ("_csrf", &token),
+                ("last_name", "Дата"),
+                ("birthday", typed),
+            ],
+        )
+        .await;
+        let id = id_in(&see_other(&r), "/contacts/");
+        let (_, v) = app.get(&app.admin, &format!("/api/v1/contacts/{id}")).await;
+        assert_eq!(v["birthday"], stored);
+        if stored == "1990-03-07" {
+            let edit = ok_page(&app, &ru, &format!("/contacts/{id}/edit")).await;
+            assert!(field_html(&edit, "birthday").contains("value=\"07.03.1990\""));
+        }
+    }
+    // List filters: typed as the user writes dates, kept as typed, read as ISO.
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=01.01.2020").await;
+    assert!(
+        list.contains("name=\"created_at__gte\" value=\"01.01.2020\""),
+        "{list}"
+    );
+    assert!(list.contains("placeholder=\"ДД.ММ.ГГГГ\""));
+    assert!(list.contains("Дата"));
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=2020-01-01").await;
+    assert!(
+        list.contains("value=\"01.01.2020\""),
+        "ISO shown in the user's format"
+    );
+    let list = ok_page(&app, &ru, "/contacts?created_at__lte=01.01.2020").await;
+    assert!(!list.contains(">Дата"), "filtered out");
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=вчера").await;
+    assert!(
+        list.contains("это не дата: введите в виде ДД.ММ.ГГГГ"),
+        "{list}"
+    );
+    assert!(list.contains("value=\"вчера\""));
+
+    // An English user sees and types the English pattern.
+    let (en, _) = app.user("smith", "manager", None).await;
+    let (s, _) = app.patch(&en, "/api/v1/me", json!({"locale": "en"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let form = ok_page(&app, &en, "/contacts/new").await;
+    assert!(field_html(&form, "birthday").contains("placeholder=\"YYYY-MM-DD\""));
+    let token = csrf(&app, &en).await;
+    let r = submit(
+        &app,
+        &en,
+        "/contacts/new",
+        &[
+            ("_csrf", &token),
+            ("last_name", "Date"),
+            ("birthday", "23.11.1990"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&body, "birthday"),
+        "is not a date: type it as YYYY-MM-DD"
+    );
+}
+
+#[tokio::test]
 async fn qualifying_a_lead_through_the_form_lands_on_its_deal() {
     let app = TestApp::spawn().await;
     let lead = app
