@@ -109,6 +109,10 @@ pub fn parse<D: DeserializeOwned>(value: Value) -> Result<D, Invalid> {
         let message = Message::from_text(text);
         let message = match message.id() {
             Some(_) => message,
+            // A required value sent as null (an emptied form field).
+            None if text.starts_with("invalid type: null") => {
+                Message::detailed(msg::REQUIRED, text)
+            }
             None => Message::detailed(msg::INVALID_VALUE, text),
         };
         Invalid::field(&field, message)

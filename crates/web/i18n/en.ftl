@@ -404,3 +404,4 @@ err-whole-percent = must be a whole number from 0 to 100
 err-not-current-password = is not your current password
 word-or = or
 date-pattern = YYYY-MM-DD
+action-edit-field = Edit: { $field }

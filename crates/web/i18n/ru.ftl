@@ -448,3 +448,4 @@ err-whole-percent = целое число от 0 до 100
 err-not-current-password = это не ваш текущий пароль
 word-or = или
 date-pattern = ДД.ММ.ГГГГ
+action-edit-field = Изменить: { $field }

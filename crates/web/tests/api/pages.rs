@@ -857,6 +857,148 @@ async fn dates_are_typed_in_the_users_format_not_the_browsers() {
     );
 }
 
+/// An htmx request (what the record page's per-field links and forms send).
+async fn hx(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+) -> (StatusCode, String) {
+    let r = match form {
+        Some(f) => c.post(app.url(path)).form(f),
+        None => c.get(app.url(path)),
+    };
+    let r = r.header("HX-Request", "true").send().await.unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn record_fields_are_edited_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let token = csrf(&app, &c).await;
+    let (_, deal) = account_and_deal(&app, &c, "ООО «Поле»", "150000").await;
+    let url = format!("/deals/{deal}");
+
+    // The page: every field has its own edit link, a plain link to the whole
+    // form without JavaScript; the whole-form edit is still there.
+    let page = ok_page(&app, &c, &url).await;
+    assert!(page.contains("id=\"fv-description\""), "{page}");
+    assert!(page.contains(&format!("hx-get=\"{url}/field/description\"")));
+    assert!(page.contains(&format!("href=\"{url}/edit#f-description\"")));
+    assert!(page.contains("aria-label=\"Изменить: "));
+    assert!(page.contains(&format!("href=\"{url}/edit\"")));
+
+    // Opening one field: a fragment with just its input, the CSRF token and
+    // a cancel that brings the value back.
+    let (s, frag) = hx(&app, &c, &format!("{url}/field/description"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!frag.contains("<html"), "a fragment: {frag}");
+    assert!(frag.contains("id=\"fv-description\""));
+    assert!(frag.contains("id=\"f-description\""));
+    assert!(!frag.contains("id=\"f-title\""), "only that field");
+    assert!(frag.contains(&format!("hx-post=\"{url}/field/description\"")));
+    assert!(frag.contains(&format!("value=\"{token}\"")));
+    assert!(frag.contains(&format!("hx-get=\"{url}/field/description/view\"")));
+    let (s, view) = hx(&app, &c, &format!("{url}/field/description/view"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(view.contains("id=\"fv-description\"") && !view.contains("<form"));
+
+    // Saving sends only that field: the others stay as they were.
+    let (_, before) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    let (s, saved) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/description"),
+        Some(&[("_csrf", &token), ("description", "Позвонить в среду")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    assert!(saved.contains("Позвонить в среду") && saved.contains("id=\"fv-description\""));
+    assert!(!saved.contains("<form"), "back to the value: {saved}");
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["description"], "Позвонить в среду");
+    for k in [
+        "title",
+        "amount",
+        "currency",
+        "stage_id",
+        "account_id",
+        "expected_close_date",
+    ] {
+        assert_eq!(v[k], before[k], "{k}");
+    }
+
+    // An error comes back beside that field, in Russian; nothing is saved.
+    let (s, bad) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        Some(&[("_csrf", &token), ("title", "")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_error(&bad, "title"), "обязательное поле");
+    assert!(bad.contains("id=\"fv-title\""));
+    let (s, bad) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/expected_close_date"),
+        Some(&[("_csrf", &token), ("expected_close_date", "30.02.2026")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&bad, "expected_close_date"),
+        "это не дата: введите в виде ДД.ММ.ГГГГ"
+    );
+    let (s, ok) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/expected_close_date"),
+        Some(&[("_csrf", &token), ("expected_close_date", "01.04.2026")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ok.contains("01.04.2026"));
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["title"], "Сделка ООО «Поле»");
+    assert_eq!(v["expected_close_date"], "2026-04-01");
+
+    // Without the token nothing changes; an unknown field is not found.
+    let (s, _) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        Some(&[("title", "Взлом")]),
+    )
+    .await;
+    assert!(s.is_client_error());
+    let (s, _) = hx(&app, &c, &format!("{url}/field/nonsense"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Without JavaScript the same form posts and lands back on the record.
+    let r = submit(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        &[("_csrf", &token), ("title", "Поставка полей")],
+    )
+    .await;
+    assert_eq!(see_other(&r), format!("{url}?msg=saved"));
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["title"], "Поставка полей");
+    assert_eq!(v["description"], "Позвонить в среду");
+
+    // Another team's manager cannot open a field of this deal.
+    let (other, _) = app
+        .user("stranger", "manager", Some(app.team("Чужие", true).await))
+        .await;
+    let (s, _) = hx(&app, &other, &format!("{url}/field/title"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn qualifying_a_lead_through_the_form_lands_on_its_deal() {
     let app = TestApp::spawn().await;
