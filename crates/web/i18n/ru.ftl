@@ -450,3 +450,155 @@ unit-876 = усл. ед
 error-not-a-number = не число
 error-products-not-saved = Продукты не сохранены: проверьте количество, цены, скидки и ставки НДС.
 error-document-not-saved = Документ не создан: у сделки должен быть клиент, а у продуктов — верные цены.
+## Validation messages from core and store (ids: voronka_core::messages)
+err-required = обязательное поле
+err-too-long = не длиннее { $max } { $max ->
+    [one] символа
+   *[other] символов
+ }
+err-too-short = не короче { $min } { $min ->
+    [one] символа
+   *[other] символов
+ }
+err-not-url = это не адрес сайта
+err-percent = число от 0 до 100
+err-invalid-value = недопустимое значение
+err-unknown-field = неизвестное поле
+err-not-id = нужен номер записи (целое число)
+err-not-bool = нужно «да» или «нет» (true или false)
+err-not-object = нужен объект JSON
+err-too-large-text = слишком длинно
+err-listed-twice = указан дважды
+err-related-type = нужна запись: лид, компания, контакт или сделка
+err-record-missing = такой записи нет
+err-name-required = обязательное поле, не длиннее 100 символов
+err-not-timestamp = это не дата и время
+err-not-day = это не дата
+err-phone-invalid = это не номер телефона
+err-phone-too-few-digits = в номере слишком мало цифр
+err-phone-too-many-digits = в номере слишком много цифр
+err-email-invalid = это не адрес электронной почты
+err-money-scale = не больше двух знаков после запятой
+err-money-too-large = слишком большая сумма
+err-money-negative = не может быть отрицательным
+err-currency = трёхбуквенный код валюты ISO 4217, например RUB
+err-legal-wrong-length = нужно цифр: { $expected }, а введено { $got }
+err-legal-not-digits = только цифры
+err-legal-check-digit = не сходится контрольное число — проверьте, нет ли опечатки
+err-legal-format = неверный формат
+err-bic-for-accounts = нужен, чтобы проверить банковские счета
+err-lead-needs-name = укажите имя человека или компанию
+err-lead-disqualify-reason = укажите причину дисквалификации
+err-lead-converted-status = статус квалифицированного лида не меняется
+err-lead-convert-only = лид становится квалифицированным только при квалификации
+err-lead-nothing-to-convert = у лида нет ни компании, ни человека — квалифицировать не во что
+err-lead-already-converted = лид уже квалифицирован
+err-lead-disqualified = дисквалифицированный лид нельзя квалифицировать; сначала верните его в работу
+err-contact-needs-name = укажите имя или фамилию
+err-account-has-deals = у компании { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала удалите или перенесите их
+err-account-has-contacts = у компании { $n } { $n ->
+    [one] контакт
+    [few] контакта
+   *[many] контактов
+ }; сначала удалите или перенесите их
+err-contact-has-deals = у контакта { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала удалите или перенесите их
+err-still-referenced = на эту запись ссылаются другие записи
+err-deal-needs-customer = у сделки должен быть клиент: компания или контакт
+err-deal-stage-for-pipeline = укажите этап, если сделка переходит в другую воронку
+err-deal-lost-reason = укажите причину проигрыша
+err-deal-reason-only-lost = причина проигрыша бывает только у проигранной сделки
+err-deal-move-lost-reason = укажите причину, чтобы перенести сделку на этап проигрыша
+err-deal-contact-account = контакт работает в другой компании, чем указана в сделке
+err-deal-already-closed = сделка уже закрыта ({ $status }); сначала откройте её снова
+err-deal-already-open = сделка уже в работе
+err-deal-open-stage = нужен открытый этап воронки этой сделки
+err-pipeline-missing = такой воронки нет
+err-no-default-pipeline = обязательное поле: нет воронки по умолчанию
+err-not-stage-of-pipeline = это не этап воронки этой сделки
+err-pipeline-no-open-stage = в воронке нет открытого этапа
+err-pipeline-no-stage-of-kind = в воронке нет этапа «{ $kind }»
+err-competitor-missing = такого конкурента нет
+err-competitor-on-deals = конкурент указан в { $n } { $n ->
+    [one] сделке
+   *[other] сделках
+ }; сначала уберите его оттуда
+err-stage-won-probability = у этапа «успех» вероятность 100
+err-stage-lost-probability = у этапа проигрыша вероятность 0
+err-pipeline-needs-open-stage = в воронке нужен хотя бы один открытый этап
+err-pipeline-default-elsewhere = сделайте воронкой по умолчанию другую
+err-pipeline-stages-once = нужно перечислить каждый этап воронки ровно один раз
+err-pipeline-default-delete = воронку по умолчанию удалить нельзя; сначала сделайте основной другую
+err-pipeline-has-deals = в воронке { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала перенесите их в другую воронку
+err-stage-kind-has-deals = на этапе { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; тип этапа нельзя менять, пока они там
+err-stage-has-deals = на этапе { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала перенесите их на другой этап
+err-last-open-stage = последний открытый этап воронки удалить нельзя
+err-activity-status-of-kind = статус «{ $status }» не подходит для типа «{ $kind }»
+err-event-needs = обязательно для встречи
+err-end-before-start = не может быть раньше начала
+err-interaction-channel = укажите канал: звонок, письмо, сообщение или встреча
+err-activity-kind-fixed = тип дела не меняется; создайте новое дело
+err-activity-transition = нельзя перейти из «{ $from }» в «{ $to }» для типа «{ $kind }»
+err-notes-per-record = заметки показываются по записи: укажите related_type и related_id
+err-note-cannot-move = заметку нельзя перенести к другой записи
+err-login-format = буквы, цифры и . _ - @, не длиннее 64 символов
+err-time-zone = часовой пояс IANA, например Europe/Moscow
+err-login-taken = уже занят
+err-admin-only = это может изменить только администратор
+err-not-yourself = нельзя понизить или отключить самого себя
+err-team-missing = такой команды нет
+err-user-missing = такого пользователя нет
+err-user-inactive = это не действующий пользователь
+err-owner-not-visible = ответственным может быть только вы или участник вашей команды
+err-team-has-members = в команде { $n } { $n ->
+    [one] участник
+    [few] участника
+   *[many] участников
+ }; сначала переведите их в другую команду
+err-lookup-inactive = это значение больше не используется
+err-lookup-missing = такого значения нет
+err-lookup-in-use = значение используется в { $n } { $n ->
+    [one] записи
+   *[other] записях
+ }; отключите его вместо удаления
+err-list-sort = нельзя сортировать по полю { $name }
+err-list-limit = число от 1 до 500
+err-list-cursor = это не курсор этого сервера
+err-list-total = true, false или capped
+err-list-q = поиск в этом списке не поддерживается
+err-list-filter-field = по этому полю нельзя фильтровать
+err-list-cursor-sort = курсор выдан для другой сортировки
+err-list-cursor-mismatch = не подходит к порядку сортировки
+err-list-needs-value = нужно значение
+err-list-operator = не поддерживает оператор { $op }
+## Messages of the web forms
+err-whole-number = нужно целое число
+err-choose-suggestion = выберите запись из подсказок
+err-not-datetime = это не дата и время
+err-date-format = это не дата: введите в виде { $pattern }
+err-choose-team = выберите команду из списка
+err-choose-user = выберите пользователя из списка
+err-whole-percent = целое число от 0 до 100
+err-not-current-password = это не ваш текущий пароль
+word-or = или
+date-pattern = ДД.ММ.ГГГГ
+action-edit-field = Изменить: { $field }
