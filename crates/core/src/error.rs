@@ -30,7 +30,7 @@ impl Message {
         Message {
             def: Some(def),
             args: Vec::new(),
-            english: def.english().to_owned(),
+            english: def.text(),
         }
     }
 

@@ -26,7 +26,7 @@ use voronka_core::records::{
     PriceInput, Product, ProductData, ProductPrice, RateInput, RecordData, Role, Unit, VatRate,
     VatRateData,
 };
-use voronka_core::{Day, FieldErrors, Invalid};
+use voronka_core::{Day, FieldErrors, Invalid, msg};
 
 // ---------------------------------------------------------------- permissions
 
@@ -200,8 +200,8 @@ async fn check_currency(
         .await?;
     match row.map(|r| col::b(&r, "active")).transpose()? {
         Some(true) => {}
-        Some(false) => errors.add(field, "is a currency that is no longer in use"),
-        None => errors.add(field, "is not a currency of the catalog"),
+        Some(false) => errors.add(field, msg::CURRENCY_INACTIVE),
+        None => errors.add(field, msg::CURRENCY_UNKNOWN),
     }
     Ok(())
 }
@@ -222,7 +222,7 @@ impl Rules for Product {
             if old.is_none_or(|o| o.data.unit_code != data.unit_code)
                 && !unit_exists(tx, &data.unit_code).await?
             {
-                errors.add("unit_code", "is not a unit of measure of the catalog");
+                errors.add("unit_code", msg::UNIT_UNKNOWN);
             }
             let changed = old.is_none_or(|o| o.data.currency != data.currency);
             check_currency(tx, &data.currency, changed, "currency", &mut errors).await?;
@@ -235,11 +235,9 @@ impl Rules for Product {
                 if let Some(r) = row {
                     errors.add(
                         "sku",
-                        format_args!(
-                            "is already used by product #{} «{}»",
-                            col::i(&r, "id")?,
-                            col::s(&r, "name")?
-                        ),
+                        msg::SKU_USED_BY
+                            .with("id", col::i(&r, "id")?)
+                            .with("name", col::s(&r, "name")?),
                     );
                 }
             }
@@ -268,7 +266,7 @@ impl Rules for Product {
                 tx,
                 "SELECT COUNT(*) FROM doc_lines WHERE product_id = $1",
                 r.id,
-                "the product is on {n} document line(s); deactivate it instead (active: false)",
+                msg::PRODUCT_ON_LINES.english(),
             )
             .await?;
             sqlx::query("DELETE FROM price_book_entries WHERE product_id = $1")
@@ -284,7 +282,7 @@ impl Rules for Product {
 /// unique index refuses the second; say so like the check in `prepare`.
 fn sku_taken(e: StoreError) -> StoreError {
     if e.is_unique_violation() {
-        Invalid::field("sku", "is already used by another product").into()
+        Invalid::field("sku", msg::SKU_TAKEN).into()
     } else {
         e
     }
@@ -491,7 +489,7 @@ pub async fn create_currency(db: &Db, actor: &Actor, body: Value) -> Result<Curr
             .await?
                 > 0
             {
-                return Err(Invalid::field("code", "is already in the list").into());
+                return Err(Invalid::field("code", msg::ALREADY_IN_LIST).into());
             }
             sqlx::query("INSERT INTO currencies (code, name, active) VALUES ($1, $2, $3)")
                 .bind(data.code.as_str())
@@ -521,14 +519,10 @@ pub async fn update_currency(
             let old = load_currency(tx, &code).await?;
             let data = merge(&old, object(body)?)?.validate()?;
             if data.code != old.code {
-                return Err(Invalid::field("code", "cannot be changed").into());
+                return Err(Invalid::field("code", msg::CANNOT_CHANGE).into());
             }
             if !data.active && crate::company::current(tx).await?.data.base_currency == code {
-                return Err(Invalid::field(
-                    "active",
-                    "the base currency of our company cannot be deactivated",
-                )
-                .into());
+                return Err(Invalid::field("active", msg::BASE_CURRENCY_ACTIVE).into());
             }
             sqlx::query("UPDATE currencies SET name = $1, active = $2 WHERE code = $3")
                 .bind(&data.name)
@@ -586,11 +580,7 @@ pub async fn put_rate(db: &Db, actor: &Actor, code: &str, body: Value) -> Result
         boxed(async move {
             load_currency(tx, &code).await?;
             if crate::company::current(tx).await?.data.base_currency == code {
-                return Err(Invalid::field(
-                    "currency",
-                    "is the base currency: its rate is always 1",
-                )
-                .into());
+                return Err(Invalid::field("currency", msg::BASE_CURRENCY_RATE).into());
             }
             let day = input.day.to_db();
             let old =
@@ -772,10 +762,7 @@ pub async fn update_price_book(db: &Db, actor: &Actor, id: Id, body: Value) -> R
                 .await?
                     > 0
             {
-                errors.add(
-                    "currency",
-                    "cannot change while the book has prices; remove them first",
-                );
+                errors.add("currency", msg::BOOK_CURRENCY_FIXED);
             }
             errors.finish()?;
             table::update_row(
@@ -830,9 +817,9 @@ pub async fn delete_price_book(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 .await?;
             }
             if uses > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "{uses} document(s) use this price book; deactivate it instead (active: false)"
-                )));
+                return Err(StoreError::Conflict(
+                    msg::BOOK_IN_USE.with("n", uses).into_english(),
+                ));
             }
             sqlx::query("DELETE FROM price_book_entries WHERE price_book_id = $1")
                 .bind(id)

@@ -9,9 +9,9 @@ use crate::error::{Result, StoreError};
 use crate::pipelines::require_admin;
 use crate::table::{self, merge, object, parse, to_json};
 use serde_json::Value;
-use voronka_core::FieldErrors;
 use voronka_core::money::Currency;
 use voronka_core::records::{Company, CompanyData, EntityKind, RecordData};
+use voronka_core::{FieldErrors, msg};
 
 /// Our company's details, or the defaults when they were never saved.
 pub async fn current(c: &mut impl Conn) -> Result<Company> {
@@ -98,8 +98,8 @@ async fn check_base_currency(tx: &mut Tx, code: &Currency) -> Result<()> {
     let mut errors = FieldErrors::new();
     match row.map(|r| col::b(&r, "active")).transpose()? {
         Some(true) => {}
-        Some(false) => errors.add("base_currency", "is a currency that is no longer in use"),
-        None => errors.add("base_currency", "is not a currency of the catalog"),
+        Some(false) => errors.add("base_currency", msg::CURRENCY_INACTIVE),
+        None => errors.add("base_currency", msg::CURRENCY_UNKNOWN),
     }
     Ok(errors.finish()?)
 }

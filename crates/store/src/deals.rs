@@ -150,13 +150,15 @@ async fn stage_columns(
     {
         let missing = match old {
             Some(o) => crate::documents::won_blockers(tx, o.id).await?,
-            None => vec!["it has no invoice yet".to_owned()],
+            None => vec![msg::DEAL_NO_INVOICE.msg()],
         };
         if !missing.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "the deal can be won only when it is fully paid and shipped: {}",
-                missing.join("; ")
-            )));
+            let missing: Vec<&str> = missing.iter().map(|m| m.english()).collect();
+            return Err(StoreError::Conflict(
+                msg::DEAL_WON_NEEDS_PAID
+                    .with("missing", missing.join("; "))
+                    .into_english(),
+            ));
         }
     }
     let now = tx.now();

@@ -30,7 +30,7 @@ use voronka_core::records::{
     LineData, RecordData, StageKind,
 };
 use voronka_core::vat::{self, TaxRegime, VatRate, VatRule};
-use voronka_core::{Day as Date, FieldErrors, Invalid};
+use voronka_core::{Day as Date, FieldErrors, Invalid, Message, msg};
 
 const QUOTES: ListSpec = ListSpec {
     table: "quotes",
@@ -155,7 +155,7 @@ pub(crate) fn milli(q: Decimal, field: &str) -> Result<i64> {
         .normalize()
         .to_i64()
         .filter(|m| Decimal::from(*m) == q * Decimal::ONE_THOUSAND)
-        .ok_or_else(|| Invalid::field(field, "must have at most 3 digits after the point").into())
+        .ok_or_else(|| Invalid::field(field, msg::QUANTITY_DIGITS).into())
 }
 
 pub(crate) fn from_milli(m: i64) -> Decimal {
@@ -443,7 +443,7 @@ async fn price_book(c: &mut impl Conn, id: Option<Id>) -> Result<Option<(Id, Cur
                 .fetch_optional(c.conn())
                 .await?;
             if r.is_none() {
-                return Err(Invalid::field("price_book_id", "refers to a price book that does not exist").into());
+                return Err(Invalid::field("price_book_id", msg::PRICE_BOOK_MISSING).into());
             }
             r
         }
@@ -513,10 +513,7 @@ pub(crate) async fn price_data(
             .fetch_optional(tx.conn())
             .await?;
             let Some(p) = row else {
-                errors.add(
-                    format!("lines[{i}].product_id"),
-                    "refers to a product that does not exist",
-                );
+                errors.add(format!("lines[{i}].product_id"), msg::PRODUCT_MISSING);
                 continue;
             };
             if l.name.is_none() {
@@ -537,9 +534,9 @@ pub(crate) async fn price_data(
                     }
                     None => errors.add(
                         format!("lines[{i}].unit_price"),
-                        format_args!(
-                            "is required: the product is priced in {product_currency}, the document is in {currency}"
-                        ),
+                        msg::PRICE_CURRENCY
+                            .with("product", &product_currency)
+                            .with("document", &currency),
                     ),
                 }
             }
@@ -775,10 +772,7 @@ async fn resolve_refs(
     )
     .await?;
     if data.account_id.is_none() && data.contact_id.is_none() {
-        errors.add(
-            "account_id",
-            "a document needs a customer: an account, a contact or a deal that has one",
-        );
+        errors.add("account_id", msg::DOCUMENT_NEEDS_CUSTOMER);
     }
     errors.finish()?;
     Ok(deal.map(|d| d.data.currency))
@@ -888,16 +882,18 @@ pub(crate) async fn create_in(
     Ok(doc)
 }
 
+/// A conflict in the registry's English (the interface reads its id back).
+pub(crate) fn conflict(m: Message) -> StoreError {
+    StoreError::Conflict(m.into_english())
+}
+
 fn read_only(doc: &Document) -> StoreError {
-    let what = match doc.status {
-        DocStatus::Quote(_) => "quote; revise it to change it",
-        DocStatus::Order(_) => "order",
-        DocStatus::Invoice(_) => "invoice",
+    let message = match doc.status {
+        DocStatus::Quote(_) => msg::QUOTE_READ_ONLY,
+        DocStatus::Order(_) => msg::ORDER_READ_ONLY,
+        DocStatus::Invoice(_) => msg::INVOICE_READ_ONLY,
     };
-    StoreError::Conflict(format!(
-        "the document is {}: it can no longer be edited as a {what}",
-        doc.status.as_str()
-    ))
+    conflict(message.with("status", doc.status.as_str()))
 }
 
 pub async fn update(
@@ -1024,42 +1020,39 @@ pub async fn delete(db: &Db, actor: &Actor, kind: DocKind, id: Id) -> Result<()>
                 DocStatus::Invoice(s) => s == InvoiceStatus::Draft,
             };
             if !deletable {
-                return Err(StoreError::Conflict(format!(
-                    "only drafts can be deleted; this one is {} (cancel it instead)",
-                    doc.status.as_str()
-                )));
+                return Err(conflict(
+                    msg::ONLY_DRAFTS_DELETED.with("status", doc.status.as_str()),
+                ));
             }
-            let dependants: &[(&str, &str)] = match kind {
+            let dependants: &[(&str, msg::MessageDef)] = match kind {
                 DocKind::Quote => &[
                     (
                         "SELECT COUNT(*) FROM invoices WHERE quote_id = $1",
-                        "invoice",
+                        msg::INVOICES_MADE,
                     ),
                     (
                         "SELECT COUNT(*) FROM sales_orders WHERE quote_id = $1",
-                        "order",
+                        msg::ORDERS_MADE,
                     ),
                     (
                         "SELECT COUNT(*) FROM quotes WHERE previous_id = $1",
-                        "revision",
+                        msg::REVISIONS_MADE,
                     ),
                 ],
                 DocKind::Order => &[(
                     "SELECT COUNT(*) FROM invoices WHERE order_id = $1",
-                    "invoice",
+                    msg::INVOICES_MADE,
                 )],
                 _ => &[],
             };
-            for (sql, what) in dependants {
+            for (sql, made) in dependants {
                 let n: i64 = sqlx::query(sql)
                     .bind(id)
                     .fetch_one(tx.conn())
                     .await?
                     .try_get(0)?;
                 if n > 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "{n} {what}(s) were made from this document; it cannot be deleted"
-                    )));
+                    return Err(conflict(made.with("n", n)));
                 }
             }
             sqlx::query("DELETE FROM doc_lines WHERE doc_kind = $1 AND doc_id = $2")
@@ -1140,9 +1133,7 @@ async fn quote_action_in(
     };
     let to = from.apply(action).map_err(transition)?;
     if action == QuoteAction::Activate && old.lines.is_empty() {
-        return Err(
-            Invalid::field("lines", "a quote needs at least one line to be activated").into(),
-        );
+        return Err(Invalid::field("lines", msg::QUOTE_NEEDS_LINE).into());
     }
     let mut quote = set_status(tx, actor, &old, to.as_str(), Vec::new()).await?;
     record_change(tx, actor, &old, &quote, action_name(action)).await?;
@@ -1269,11 +1260,7 @@ pub async fn invoice_action(
             let mut extra = Columns::new();
             if action == InvoiceAction::Send {
                 if old.lines.is_empty() {
-                    return Err(Invalid::field(
-                        "lines",
-                        "an invoice needs at least one line to be issued",
-                    )
-                    .into());
+                    return Err(Invalid::field("lines", msg::INVOICE_NEEDS_LINE).into());
                 }
                 let ctx = context(tx).await?;
                 let year = old.doc_date.inner().year();
@@ -1425,9 +1412,7 @@ pub async fn create_from(
                         (DocKind::Quote, DocStatus::Quote(s))
                             if kind == DocKind::Order && s != QuoteStatus::Won =>
                         {
-                            return Err(StoreError::Conflict(
-                                "an order is made from a won quote; win the quote first".into(),
-                            ));
+                            return Err(StoreError::Conflict(msg::ORDER_FROM_WON_QUOTE.into()));
                         }
                         (DocKind::Quote, DocStatus::Quote(s))
                             if matches!(
@@ -1435,13 +1420,12 @@ pub async fn create_from(
                                 QuoteStatus::Draft | QuoteStatus::Revised | QuoteStatus::Lost
                             ) =>
                         {
-                            return Err(StoreError::Conflict(format!(
-                                "the quote is {}: only an active or won quote is invoiced",
-                                s.as_str()
-                            )));
+                            return Err(conflict(
+                                msg::QUOTE_NOT_INVOICED.with("status", s.as_str()),
+                            ));
                         }
                         (DocKind::Order, DocStatus::Order(OrderStatus::Canceled)) => {
-                            return Err(StoreError::Conflict("the order is canceled".into()));
+                            return Err(StoreError::Conflict(msg::ORDER_CANCELED.into()));
                         }
                         _ => {}
                     }
@@ -1649,7 +1633,7 @@ pub async fn set_deal_products(
 
 /// What keeps a deal from being won under "won only when paid and shipped":
 /// unpaid invoices and goods not yet shipped, in words. Empty when nothing does.
-pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>> {
+pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<Message>> {
     let rows = sqlx::query(
         "SELECT id, number, status, total_minor, paid_minor, currency FROM invoices \
          WHERE deal_id = $1 AND status <> $2 AND status <> $3 ORDER BY id",
@@ -1660,7 +1644,7 @@ pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>
     .fetch_all(tx.conn())
     .await?;
     if rows.is_empty() {
-        return Ok(vec!["it has no issued invoice yet".into()]);
+        return Ok(vec![msg::DEAL_NO_ISSUED_INVOICE.msg()]);
     }
     let mut missing = Vec::new();
     for r in &rows {
@@ -1668,14 +1652,22 @@ pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>
         let total = money::from_minor(col::i(r, "total_minor")?);
         let paid = money::from_minor(col::i(r, "paid_minor")?);
         if paid < total {
-            missing.push(format!(
-                "invoice {number} is paid {paid} of {total} {}",
-                col::s(r, "currency")?
-            ));
+            missing.push(
+                msg::INVOICE_NOT_PAID
+                    .with("number", &number)
+                    .with("paid", paid)
+                    .with("total", total)
+                    .with("currency", col::s(r, "currency")?),
+            );
         }
         let id = col::i(r, "id")?;
         for (name, left) in undelivered(tx, id, DocKind::Shipment, true).await? {
-            missing.push(format!("invoice {number}: {left} of «{name}» not shipped"));
+            missing.push(
+                msg::INVOICE_NOT_SHIPPED
+                    .with("number", &number)
+                    .with("left", left)
+                    .with("name", name),
+            );
         }
     }
     Ok(missing)

@@ -149,11 +149,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
     let stages_json = body.remove("stages");
     let data = parse::<PipelineData>(Value::Object(body))?.validate()?;
     if data.quote_won_stage_id.is_some() {
-        return Err(Invalid::field(
-            "quote_won_stage_id",
-            "can be set once the pipeline and its stages exist",
-        )
-        .into());
+        return Err(Invalid::field("quote_won_stage_id", msg::QUOTE_WON_STAGE_LATER).into());
     }
     let stages: Vec<StageData> = match stages_json {
         Some(v) => {
@@ -286,11 +282,9 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Pipel
             if let Some(stage) = data.quote_won_stage_id
                 && old.stage(stage).is_none()
             {
-                return Err(Invalid::field(
-                    "quote_won_stage_id",
-                    "is not a stage of this pipeline",
-                )
-                .into());
+                return Err(
+                    Invalid::field("quote_won_stage_id", msg::NOT_STAGE_OF_THIS_PIPELINE).into(),
+                );
             }
             sqlx::query(
                 "UPDATE pipelines SET name = $1, position = $2, is_default = $3, \

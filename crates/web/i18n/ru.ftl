@@ -590,6 +590,117 @@ err-list-cursor-sort = курсор выдан для другой сортир�
 err-list-cursor-mismatch = не подходит к порядку сортировки
 err-list-needs-value = нужно значение
 err-list-operator = не поддерживает оператор { $op }
+err-positive = должно быть больше нуля
+err-quantity-scale = не больше 3 знаков после запятой
+err-quantity-digits = не больше 3 знаков после запятой
+err-line-amount-too-large = сумма строки получается слишком большой
+err-document-sum-too-large = в сумме больше, чем может быть в одном документе
+err-not-priced = не удалось рассчитать
+err-discount-over-hundred = не больше 100 процентов
+err-discount-over-line = не больше суммы строки ({ $amount })
+err-discount-over-subtotal = не больше суммы документа ({ $amount })
+err-lines-max = не больше { $max } { $max ->
+    [one] строки
+   *[other] строк
+ }
+err-line-name-required = обязательно, если не выбран продукт
+err-quotes-only = бывает только у коммерческого предложения
+err-invoices-only = бывает только у счёта
+err-vat-rate = это не ставка НДС: нужен процент от 0 до 99 или «без НДС»
+err-tax-regime = это не система налогообложения: нужна ОСН, УСН с НДС 5 %, УСН с НДС 7 % или освобождение от НДС
+err-vat-not-in-force = ставка { $rate } не действует на { $on } для режима «{ $regime }»; можно: { $allowed }
+err-number-no-seq = должен содержать {"{"}seq{"}"} — порядковый номер
+err-number-seq-twice = {"{"}seq{"}"} должен встречаться только один раз
+err-number-placeholder = неизвестная подстановка {"{"}{ $name }{"}"}; можно {"{"}seq{"}"}, {"{"}seq:05{"}"} или {"{"}year{"}"}
+err-number-width = неверная ширина в {"{"}{ $name }{"}"}; пишите 0 и число цифр, например {"{"}seq:05{"}"}
+err-number-unclosed = есть {"{"} без закрывающей {"}"}
+err-number-stray-close = есть {"}"} без открывающей {"{"}
+err-invoice-cancel-paid = счёт в статусе «{ $status }» нельзя отменить: по нему оплачено { $paid }; оплаченный или частично оплаченный счёт не отменяется — сначала удалите платежи
+err-quote-transition = коммерческое предложение в статусе «{ $status }» нельзя { $action }
+err-order-transition = заказ в статусе «{ $status }» нельзя { $action }
+err-invoice-transition = счёт в статусе «{ $status }» нельзя { $action }
+err-price-book-missing = такого прайс-листа нет
+err-product-missing = такого продукта нет
+err-price-currency = обязательно: цена продукта в { $product }, а документ в { $document }
+err-document-needs-customer = у документа должен быть клиент: компания, контакт или сделка с клиентом
+err-quote-read-only = документ в статусе «{ $status }» и больше не редактируется; чтобы изменить КП, создайте новую версию
+err-order-read-only = заказ в статусе «{ $status }» больше не редактируется
+err-invoice-read-only = счёт в статусе «{ $status }» больше не редактируется
+err-only-drafts-deleted = удалить можно только черновик, а этот документ в статусе «{ $status }» (отмените его)
+err-invoices-made = по документу { $n ->
+    [one] выставлен { $n } счёт
+    [few] выставлено { $n } счёта
+   *[many] выставлено { $n } счетов
+ }; удалить его нельзя
+err-orders-made = по документу { $n ->
+    [one] создан { $n } заказ
+    [few] создано { $n } заказа
+   *[many] создано { $n } заказов
+ }; удалить его нельзя
+err-revisions-made = у документа { $n ->
+    [one] есть { $n } новая версия
+    [few] есть { $n } новые версии
+   *[many] есть { $n } новых версий
+ }; удалить его нельзя
+err-quote-needs-line = чтобы отправить коммерческое предложение, добавьте хотя бы одну строку
+err-invoice-needs-line = чтобы выставить счёт, добавьте хотя бы одну строку
+err-order-from-won-quote = заказ создаётся из выигранного коммерческого предложения; сначала отметьте его выигранным
+err-quote-not-invoiced = коммерческое предложение в статусе «{ $status }»: счёт выставляется только по активному или выигранному
+err-order-canceled = заказ отменён
+err-deal-won-needs-paid = сделку можно выиграть только после полной оплаты и отгрузки: { $missing }
+err-deal-no-invoice = счёта по ней ещё нет
+err-deal-no-issued-invoice = выставленного счёта по ней ещё нет
+err-invoice-not-paid = счёт { $number } оплачен на { $paid } из { $total } { $currency }
+err-invoice-not-shipped = счёт { $number }: не отгружено { $left } «{ $name }»
+err-payment-needs-party = у платежа должен быть плательщик или получатель: компания или контакт
+err-outgoing-needs-account = обязательно для исходящего платежа (поставщик)
+err-incoming-only = наши счета оплачиваются только входящими платежами
+err-same-invoice-twice = этот счёт уже указан
+err-invoice-missing = такого счёта нет
+err-invoice-takes-no-payments = счёт { $number } в статусе «{ $status }»: оплату принимает только выставленный и не оплаченный полностью счёт
+err-payment-currency = счёт в { $invoice }, а платёж в { $payment }
+err-payment-other-customer = это счёт другого клиента, не плательщика
+err-nothing-to-allocate = нечего разносить: платёж израсходован или счёт оплачен
+err-payment-left = больше, чем осталось от платежа ({ $left })
+err-invoice-owes = больше, чем осталось оплатить по счёту ({ $balance })
+err-delivery-needs-issued = счёт в статусе «{ $status }»: акты и отгрузки оформляются по выставленному счёту
+err-not-invoice-line = это не строка этого счёта
+err-over-delivery = больше, чем осталось поставить по позиции «{ $name }»: осталось { $left } из { $quantity } (уже поставлено { $done })
+err-goods-all-shipped = поставлять нечего: все товары счёта уже отгружены
+err-services-all-acted = поставлять нечего: все услуги счёта уже в актах
+err-currency-inactive = эта валюта больше не используется
+err-currency-unknown = такой валюты нет в справочнике
+err-unit-unknown = такой единицы измерения нет в справочнике
+err-sku-used-by = уже указан у продукта №{ $id } «{ $name }»
+err-sku-taken = уже указан у другого продукта
+err-product-on-lines = продукт есть в { $n } { $n ->
+    [one] строке
+   *[other] строках
+ } документов; вместо удаления сделайте его неактивным
+err-valid-to-before-from = не может быть раньше даты начала
+err-rate-positive = должно быть больше нуля
+err-rate-scale = не больше 6 знаков после запятой
+err-already-in-list = уже есть в списке
+err-cannot-change = нельзя изменить
+err-base-currency-active = основную валюту нашей компании нельзя отключить
+err-base-currency-rate = это основная валюта: её курс всегда 1
+err-book-currency-fixed = нельзя изменить, пока в прайс-листе есть цены; сначала удалите их
+err-book-in-use = прайс-лист используется в { $n } { $n ->
+    [one] документе
+   *[other] документах
+ }; вместо удаления сделайте его неактивным
+err-quote-won-stage-later = можно указать, когда воронка и её этапы уже созданы
+err-not-stage-of-this-pipeline = это не этап этой воронки
+vat-none-are-in-force = ни одна не действует
+## Actions a document status refuses, as in "нельзя …" (err-*-transition)
+doc-refused-activated = сделать активным
+doc-refused-won = отметить выигранным
+doc-refused-lost = отметить проигранным
+doc-refused-revised = пересмотреть
+doc-refused-approved = согласовать
+doc-refused-shipped = отгрузить
+doc-refused-canceled = отменить
+doc-refused-sent = выставить
 ## Messages of the web forms
 err-whole-number = нужно целое число
 err-choose-suggestion = выберите запись из подсказок

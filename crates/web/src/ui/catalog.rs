@@ -458,7 +458,7 @@ async fn create(State(state): State<AppState>, Post { ui, form }: Post) -> Respo
             Ok(p) => {
                 return Redirect::to(&format!("/products/{}?msg=saved", p.id)).into_response();
             }
-            Err(StoreError::Invalid(inv)) => inv.0.into_map(),
+            Err(StoreError::Invalid(inv)) => ui.tr.errors(&inv.0),
             Err(e) => return failure(&ui, e),
         },
         Err(errors) => errors,
@@ -581,7 +581,7 @@ async fn update(
     let errors = match body_from(&ui, &form) {
         Ok(body) => match catalog::update_product(&state.db, &ui.actor, id, body).await {
             Ok(_) => return Redirect::to(&format!("/products/{id}?msg=saved")).into_response(),
-            Err(StoreError::Invalid(inv)) => inv.0.into_map(),
+            Err(StoreError::Invalid(inv)) => ui.tr.errors(&inv.0),
             Err(e) => return failure(&ui, e),
         },
         Err(errors) => errors,
@@ -605,7 +605,7 @@ async fn delete(
         Ok(()) => Redirect::to("/products?msg=deleted").into_response(),
         Err(StoreError::Conflict(m)) => {
             let raw = Raw::new();
-            let errors: Errors = [("_".to_owned(), m)].into();
+            let errors: Errors = [("_".to_owned(), ui.tr.conflict(&m))].into();
             show(
                 &state,
                 &ui,

@@ -92,10 +92,14 @@ fn failure(ui: &Ui, e: StoreError) -> Response {
 }
 
 /// A refusal the user can act on becomes messages; anything else is a failure.
-fn refusal(e: StoreError) -> Result<(StatusCode, Errors), StoreError> {
+/// Messages are in the user's language.
+fn refusal(ui: &Ui, e: StoreError) -> Result<(StatusCode, Errors), StoreError> {
     match e {
-        StoreError::Invalid(inv) => Ok((StatusCode::UNPROCESSABLE_ENTITY, inv.0.into_map())),
-        StoreError::Conflict(m) => Ok((StatusCode::CONFLICT, [("_".to_owned(), m)].into())),
+        StoreError::Invalid(inv) => Ok((StatusCode::UNPROCESSABLE_ENTITY, ui.tr.errors(&inv.0))),
+        StoreError::Conflict(m) => Ok((
+            StatusCode::CONFLICT,
+            [("_".to_owned(), ui.tr.conflict(&m))].into(),
+        )),
         other => Err(other),
     }
 }
@@ -265,7 +269,7 @@ async fn save_company(State(state): State<AppState>, Post { ui, form }: Post) ->
     }
     match company::save(&state.db, &ui.actor, body, true).await {
         Ok(_) => done("/settings/company?msg=saved"),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&ui, e) {
             Ok((status, errors)) => {
                 company_view(&state, &ui, None, Some((status, raw, errors))).await
             }
@@ -362,7 +366,7 @@ async fn create_book(State(state): State<AppState>, Post { ui, form }: Post) -> 
     });
     match catalog::create_price_book(&state.db, &ui.actor, body).await {
         Ok(b) => done(&format!("/settings/price-books/{}?msg=saved", b.id)),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&ui, e) {
             Ok((status, errors)) => books_view(&state, &ui, None, status, &errors, &form).await,
             Err(e) => failure(&ui, e),
         },
@@ -510,7 +514,7 @@ async fn book_done(
 ) -> Response {
     match result {
         Ok(()) => done(&format!("/settings/price-books/{id}?msg=saved")),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(ui, e) {
             Ok((status, errors)) => book_view(state, ui, id, None, status, &errors).await,
             Err(e) => failure(ui, e),
         },
@@ -681,7 +685,7 @@ async fn create_currency(State(state): State<AppState>, Post { ui, form }: Post)
     let body = json!({"code": text(&form, "code"), "name": text(&form, "name")});
     match catalog::create_currency(&state.db, &ui.actor, body).await {
         Ok(_) => done("/settings/currencies?msg=saved"),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&ui, e) {
             Ok((status, errors)) => {
                 currencies_view(&state, &ui, None, status, &errors, &form).await
             }
@@ -698,7 +702,7 @@ async fn toggle_currency(
     let body = json!({"active": form.get("active") == Some("1")});
     match catalog::update_currency(&state.db, &ui.actor, &code, body).await {
         Ok(_) => done("/settings/currencies?msg=saved"),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&ui, e) {
             Ok((status, errors)) => {
                 currencies_view(&state, &ui, None, status, &errors, &Fields::default()).await
             }
@@ -786,7 +790,7 @@ async fn put_rate(
             "/settings/currencies/{}?msg=saved",
             code.to_uppercase()
         )),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(&ui, e) {
             Ok((status, errors)) => rates_view(&state, &ui, &code, None, status, &errors).await,
             Err(e) => failure(&ui, e),
         },
@@ -906,7 +910,7 @@ async fn vat_done(
 ) -> Response {
     match result {
         Ok(()) => done(&format!("/settings/vat-rates?msg={ok}")),
-        Err(e) => match refusal(e) {
+        Err(e) => match refusal(ui, e) {
             Ok((status, errors)) => vat_view(state, ui, None, status, &errors).await,
             Err(e) => failure(ui, e),
         },

@@ -80,11 +80,12 @@ impl Tr {
         };
         let mut args = FluentArgs::new();
         for (name, value) in m.args() {
+            // An enum value by its label; the first prefix the catalog has wins.
             let label = ARG_LABELS
                 .iter()
-                .find(|(i, n, _)| *i == id && n == name)
-                .map(|(_, _, prefix)| format!("{prefix}-{value}"))
-                .filter(|l| self.has(l));
+                .filter(|(i, n, _)| *i == id && n == name)
+                .map(|(_, _, prefix)| format!("{prefix}-{}", value.replace(' ', "-")))
+                .find(|l| self.has(l));
             match (label, value.parse::<i64>()) {
                 (Some(l), _) => args.set(*name, FluentValue::from(self.t(&l))),
                 (None, Ok(n)) => args.set(*name, FluentValue::from(n)),
@@ -93,7 +94,15 @@ impl Tr {
                     let or = format!(" {} ", self.t("word-or"));
                     args.set(*name, FluentValue::from(value.replace(" or ", &or)))
                 }
-                (None, Err(_)) => args.set(*name, FluentValue::from(value.clone())),
+                // A list of registry messages ("…; …"), each in the user's language.
+                (None, Err(_)) if LIST_ARGS.contains(&(id, *name)) => {
+                    let parts: Vec<String> = value.split("; ").map(|p| self.conflict(p)).collect();
+                    args.set(*name, FluentValue::from(parts.join("; ")))
+                }
+                (None, Err(_)) => match Day::parse(value) {
+                    Ok(day) => args.set(*name, FluentValue::from(self.day(day))),
+                    Err(_) => args.set(*name, FluentValue::from(value.clone())),
+                },
             }
         }
         self.try_format(id, Some(&args))
@@ -278,7 +287,32 @@ impl Tr {
 }
 
 /// Arguments that are enum values: (message id, argument, label prefix).
+/// Arguments that are themselves registry messages joined by "; ".
+const LIST_ARGS: &[(&str, &str)] = &[("err-deal-won-needs-paid", "missing")];
+
+/// (message id, argument, label prefix): the argument is an enum value shown
+/// by its label `prefix-value` (spaces as dashes); several prefixes for one
+/// argument are tried in order.
 const ARG_LABELS: &[(&str, &str, &str)] = &[
+    ("err-vat-not-in-force", "rate", "vat"),
+    ("err-vat-not-in-force", "regime", "tax-regime"),
+    ("err-vat-not-in-force", "allowed", "vat"),
+    ("err-invoice-cancel-paid", "status", "invoice-status"),
+    ("err-quote-transition", "status", "quote-status"),
+    ("err-quote-transition", "action", "doc-refused"),
+    ("err-order-transition", "status", "order-status"),
+    ("err-order-transition", "action", "doc-refused"),
+    ("err-invoice-transition", "status", "invoice-status"),
+    ("err-invoice-transition", "action", "doc-refused"),
+    ("err-quote-read-only", "status", "quote-status"),
+    ("err-order-read-only", "status", "order-status"),
+    ("err-invoice-read-only", "status", "invoice-status"),
+    ("err-only-drafts-deleted", "status", "quote-status"),
+    ("err-only-drafts-deleted", "status", "order-status"),
+    ("err-only-drafts-deleted", "status", "invoice-status"),
+    ("err-quote-not-invoiced", "status", "quote-status"),
+    ("err-invoice-takes-no-payments", "status", "invoice-status"),
+    ("err-delivery-needs-issued", "status", "invoice-status"),
     ("err-activity-status-of-kind", "status", "activity-status"),
     ("err-activity-status-of-kind", "kind", "activity-kind"),
     ("err-activity-transition", "from", "activity-status"),
@@ -366,13 +400,8 @@ mod tests {
                     continue;
                 }
                 let mut m = def.msg();
-                for name in [
-                    "max", "min", "n", "expected", "got", "status", "kind", "from", "to", "name",
-                    "op",
-                ] {
-                    if def.english().contains(&format!("{{{name}}}")) {
-                        m = m.with(name, "3");
-                    }
+                for name in def.arg_names() {
+                    m = m.with(name, "3");
                 }
                 let mut args = FluentArgs::new();
                 for (k, v) in m.args() {

@@ -137,7 +137,7 @@ async fn products_pages_speak_russian_and_take_forms() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"Полка усиленная\""));
-    assert!(html.contains("must not be negative"));
+    assert!(html.contains("не может быть отрицательным"));
 
     let r = submit(&app, &c, "/products/new", &[("name", "Без токена")]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -310,7 +310,7 @@ async fn our_company_page_checks_the_details() {
     let r = submit(&app, &c, "/settings/company", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("check digit does not match"), "{html}");
+    assert!(html.contains("не сходится контрольное число"), "{html}");
     assert!(
         html.contains("value=\"7707083894\""),
         "what was typed stays"
@@ -392,7 +392,12 @@ async fn price_book_pages_set_and_remove_prices() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("must not be negative"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("не может быть отрицательным")
+    );
     let html = ok_page(&app, &c, "/settings/price-books").await;
     assert!(html.contains("Розница") && html.contains("Основная"));
 
@@ -439,7 +444,7 @@ async fn currency_and_vat_rate_pages() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("more than zero"));
+    assert!(r.text().await.unwrap().contains("должно быть больше нуля"));
     let html = ok_page(&app, &c, "/settings/currencies/USD").await;
     assert!(html.contains("15.01.2026"));
     assert!(html.contains("92,50"));
@@ -494,4 +499,73 @@ async fn currency_and_vat_rate_pages() {
     assert_eq!(see_other(&r), "/settings/vat-rates?msg=saved");
     let html = ok_page(&app, &c, "/settings/vat-rates").await;
     assert!(html.contains("24\u{a0}%") && html.contains("01.01.2027"));
+}
+
+/// A refused action on a document page is told in the user's language (the
+/// store's message read back through the registry), while the API keeps
+/// the English.
+#[tokio::test]
+async fn document_refusals_are_shown_in_russian() {
+    let app = TestApp::spawn().await;
+    let a = &app.admin;
+    let account = app
+        .create(a, "/api/v1/accounts", json!({"name": "ООО Ромашка"}))
+        .await;
+    let quote = app
+        .create(
+            a,
+            "/api/v1/quotes",
+            json!({"account_id": account["id"], "lines": [
+                {"name": "Монтаж", "unit_code": "356", "quantity": "2", "unit_price": "2500"}
+            ]}),
+        )
+        .await;
+    let id = quote["id"].as_i64().unwrap();
+    let (s, v) = app
+        .post(a, &format!("/api/v1/quotes/{id}/activate"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let c = signed_in(&app, "admin").await;
+    let html = ok_page(&app, &c, &format!("/quotes/{id}")).await;
+    let csrf = csrf_of(&html);
+    let r = submit(
+        &app,
+        &c,
+        &format!("/quotes/{id}/do/activate"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("коммерческое предложение в статусе «Активно» нельзя сделать активным"),
+        "{body}"
+    );
+    assert!(!body.contains("cannot be activated"));
+
+    // Editing the active quote: the read-only conflict, in Russian too.
+    let r = submit(
+        &app,
+        &c,
+        &format!("/quotes/{id}/save"),
+        &[("_csrf", &csrf), ("line_name", "Монтаж"), ("line_qty", "3")],
+    )
+    .await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.contains("больше не редактируется; чтобы изменить КП, создайте новую версию"),
+        "{body}"
+    );
+
+    let (s, e) = app
+        .post(a, &format!("/api/v1/quotes/{id}/activate"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        e["error"]["message"],
+        "a quote in status active cannot be activated"
+    );
 }
