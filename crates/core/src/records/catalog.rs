@@ -1,138 +1,38 @@
 //! The catalog (products, units, price books, currencies and their rates,
 //! VAT rates with effective dates) and our own company's legal details.
 //!
-//! VAT rates and tax regimes are plain codes here (`"22"`, `"none"`;
-//! `general`, `simplified5`, `simplified7`, `exempt`) so that the pricing
-//! code can read them with its own types.
+//! VAT rates, tax regimes and invoice number formats keep their stable
+//! codes here (`"22"`, `"none"`; `general`, `simplified5`, `simplified7`,
+//! `exempt`; `{year}-{seq:05}`), checked with the typed forms of
+//! [`crate::vat`] and [`crate::documents::NumberFormat`], so a bad value is
+//! reported on its field together with every other problem of the record.
 
 use super::{Check, Id, RecordData};
+use crate::documents::NumberFormat;
 use crate::money::{self, Currency};
-use crate::{Day, Invalid, Timestamp, email, legal, phone};
+use crate::vat::{self, TaxRegime, VatError, VatRule};
+use crate::{Day, Invalid, Timestamp, email, legal, msg, phone};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// The tax regimes a company can be on.
-pub const TAX_REGIMES: [&str; 4] = ["general", "simplified5", "simplified7", "exempt"];
-
-/// Checks a tax regime code.
-pub fn check_regime(code: &str) -> Result<(), &'static str> {
-    if TAX_REGIMES.contains(&code) {
-        Ok(())
-    } else {
-        Err("must be one of general, simplified5, simplified7, exempt")
-    }
-}
-
-/// Normalizes a VAT rate code: `none`, or a whole percent from 0 to 99
-/// (`"05"` becomes `"5"`).
-pub fn normalize_vat_code(code: &str) -> Result<String, &'static str> {
-    const MSG: &str = "must be none or a whole percent from 0 to 99, such as 22";
-    let code = code.trim();
-    if code.eq_ignore_ascii_case("none") {
-        return Ok("none".into());
-    }
-    if code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(MSG);
-    }
-    match code.parse::<u8>() {
-        Ok(n) if n <= 99 => Ok(n.to_string()),
-        _ => Err(MSG),
-    }
-}
-
 /// An exchange rate as the administrator enters it: more than zero, at most
 /// six decimal places, below a billion.
-pub fn check_rate(rate: Decimal) -> Result<Decimal, &'static str> {
+pub fn check_exchange_rate(rate: Decimal) -> Result<Decimal, msg::MessageDef> {
     let rate = rate.normalize();
     if rate <= Decimal::ZERO {
-        return Err("must be more than zero");
+        return Err(msg::RATE_POSITIVE);
     }
     if rate.scale() > 6 {
-        return Err("must not have more than 6 digits after the decimal point");
+        return Err(msg::RATE_SCALE);
     }
     if rate >= Decimal::from(1_000_000_000i64) {
-        return Err("is too large");
+        return Err(msg::MONEY_TOO_LARGE);
     }
     Ok(rate)
 }
 
-/// One piece of an invoice number format.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Text(String),
-    Year,
-    /// The sequence number, padded with zeros to this width.
-    Seq(usize),
-}
-
-/// Parses `{year}-{seq:05}`: `{seq}` is required, `{year}` optional, any
-/// other `{…}` refused.
-fn parse_number_format(format: &str) -> Result<Vec<Part>, String> {
-    let mut parts = Vec::new();
-    let mut rest = format;
-    let mut seq = false;
-    while !rest.is_empty() {
-        if let Some(open) = rest.find(['{', '}']) {
-            if open > 0 {
-                parts.push(Part::Text(rest[..open].to_owned()));
-            }
-            if rest[open..].starts_with('}') {
-                return Err("has a } without a {".into());
-            }
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else {
-                return Err("has a { without a }".into());
-            };
-            let name = &after[..close];
-            let part = match name {
-                "year" => Part::Year,
-                "seq" => Part::Seq(0),
-                _ => match name.strip_prefix("seq:0").map(str::parse::<usize>) {
-                    Some(Ok(width)) if (1..=12).contains(&width) => Part::Seq(width),
-                    _ => {
-                        return Err(format!(
-                            "may only use {{year}} and {{seq}} (or {{seq:05}}), not {{{name}}}"
-                        ));
-                    }
-                },
-            };
-            seq |= matches!(part, Part::Seq(_));
-            parts.push(part);
-            rest = &after[close + 1..];
-        } else {
-            parts.push(Part::Text(rest.to_owned()));
-            rest = "";
-        }
-    }
-    if !seq {
-        return Err("must contain {seq}".into());
-    }
-    Ok(parts)
-}
-
-/// Checks an invoice number format such as `{year}-{seq:05}`.
-pub fn check_number_format(format: &str) -> Result<(), String> {
-    if format.chars().count() > 50 {
-        return Err("must be at most 50 characters".into());
-    }
-    parse_number_format(format).map(drop)
-}
-
-/// An invoice number from its format, year and sequence number
-/// (`{year}-{seq:05}`, 2026, 7 → `2026-00007`). A format that does not pass
-/// [`check_number_format`] gives the bare sequence number.
-pub fn format_number(format: &str, year: i32, seq: i64) -> String {
-    match parse_number_format(format) {
-        Ok(parts) => parts
-            .into_iter()
-            .map(|p| match p {
-                Part::Text(t) => t,
-                Part::Year => year.to_string(),
-                Part::Seq(w) => format!("{seq:0w$}"),
-            })
-            .collect(),
-        Err(_) => seq.to_string(),
-    }
+fn tax_regime(code: &str) -> Result<TaxRegime, VatError> {
+    TaxRegime::parse(code).ok_or(VatError::BadRegime)
 }
 
 // ---------------------------------------------------------------- units
@@ -172,7 +72,7 @@ fn pieces() -> String {
     "796".into()
 }
 fn general_vat() -> String {
-    "22".into()
+    vat::VatRate::Percent(22).code()
 }
 fn yes() -> bool {
     true
@@ -231,11 +131,11 @@ impl RecordData for ProductData {
             .check("cost", money::to_minor_non_negative(self.cost));
         let vat_rate = c
             .errors
-            .check("vat_rate", normalize_vat_code(&self.vat_rate))
-            .unwrap_or(self.vat_rate);
+            .check("vat_rate", vat::VatRate::from_code(&self.vat_rate))
+            .map_or(self.vat_rate, |r| r.code());
         let unit_code = self.unit_code.trim().to_owned();
         if unit_code.is_empty() {
-            c.errors.add("unit_code", "is required");
+            c.errors.add("unit_code", msg::REQUIRED);
         }
         let sku = c.text("sku", self.sku, 64);
         let out = ProductData {
@@ -377,19 +277,33 @@ impl VatRateData {
     }
 }
 
+impl VatRateData {
+    /// The row as the typed rule pricing reads; `None` for codes that do not
+    /// parse (a row written before they were checked).
+    pub fn rule(&self) -> Option<VatRule> {
+        Some(VatRule {
+            rate: vat::VatRate::from_code(&self.rate).ok()?,
+            regime: TaxRegime::parse(&self.regime)?,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            is_default: self.is_default,
+        })
+    }
+}
+
 impl RecordData for VatRateData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
         let regime = self.regime.trim().to_owned();
-        c.errors.check("regime", check_regime(&regime));
+        c.errors.check("regime", tax_regime(&regime));
         let rate = c
             .errors
-            .check("rate", normalize_vat_code(&self.rate))
-            .unwrap_or(self.rate);
+            .check("rate", vat::VatRate::from_code(&self.rate))
+            .map_or(self.rate, |r| r.code());
         if let (Some(from), Some(to)) = (self.valid_from, self.valid_to)
             && to < from
         {
-            c.errors.add("valid_to", "must not be before valid_from");
+            c.errors.add("valid_to", msg::VALID_TO_BEFORE_FROM);
         }
         c.finish(VatRateData {
             regime,
@@ -447,7 +361,7 @@ pub struct RateInput {
 
 impl RateInput {
     pub fn validate(self) -> Result<RateInput, Invalid> {
-        let rate = check_rate(self.rate).map_err(|e| Invalid::field("rate", e))?;
+        let rate = check_exchange_rate(self.rate).map_err(|e| Invalid::field("rate", e))?;
         Ok(RateInput {
             day: self.day,
             rate,
@@ -458,10 +372,10 @@ impl RateInput {
 // ---------------------------------------------------------------- our company
 
 fn general() -> String {
-    "general".into()
+    TaxRegime::General.as_str().into()
 }
 fn default_format() -> String {
-    "{year}-{seq:05}".into()
+    NumberFormat::default().to_string()
 }
 
 /// Our own company: the seller on every document.
@@ -508,6 +422,18 @@ pub struct CompanyData {
     pub invoice_number_format: String,
 }
 
+impl CompanyData {
+    /// The tax regime, when the stored code is one.
+    pub fn regime(&self) -> Option<TaxRegime> {
+        TaxRegime::parse(&self.tax_regime)
+    }
+
+    /// The invoice number format, when the stored text is one.
+    pub fn number_format(&self) -> Result<NumberFormat, crate::documents::NumberFormatError> {
+        NumberFormat::parse(&self.invoice_number_format)
+    }
+}
+
 impl Default for CompanyData {
     fn default() -> Self {
         CompanyData {
@@ -547,7 +473,7 @@ pub struct Company {
 impl Company {
     pub fn new(data: CompanyData, updated_at: Option<Timestamp>, updated_by: Option<Id>) -> Self {
         Company {
-            vat_payer: data.tax_regime != "exempt",
+            vat_payer: data.regime() != Some(TaxRegime::Exempt),
             data,
             updated_at,
             updated_by,
@@ -607,9 +533,7 @@ impl RecordData for CompanyData {
                         c.errors.check(field, rule(account, bic));
                     }
                     Some(_) => {}
-                    None => c
-                        .errors
-                        .add("bic", "is required to check the bank accounts"),
+                    None => c.errors.add("bic", msg::BIC_FOR_ACCOUNTS),
                 }
             }
         }
@@ -622,10 +546,10 @@ impl RecordData for CompanyData {
             None => None,
         };
         let tax_regime = self.tax_regime.trim().to_owned();
-        c.errors.check("tax_regime", check_regime(&tax_regime));
+        c.errors.check("tax_regime", self::tax_regime(&tax_regime));
         let format = self.invoice_number_format.trim().to_owned();
         c.errors
-            .check("invoice_number_format", check_number_format(&format));
+            .check("invoice_number_format", NumberFormat::parse(&format));
         let out = CompanyData {
             legal_name: c
                 .text("legal_name", Some(self.legal_name), 500)
@@ -668,49 +592,58 @@ mod tests {
     }
 
     #[test]
-    fn vat_codes() {
-        assert_eq!(normalize_vat_code("22"), Ok("22".into()));
-        assert_eq!(normalize_vat_code(" 05 "), Ok("5".into()));
-        assert_eq!(normalize_vat_code("0"), Ok("0".into()));
-        assert_eq!(normalize_vat_code("NONE"), Ok("none".into()));
-        for bad in ["", "100", "-1", "20%", "2.5", "abc", "+5", "0022"] {
-            assert!(normalize_vat_code(bad).is_err(), "{bad}");
+    fn vat_codes_are_stored_in_their_stable_form() {
+        let product = |rate: &str| {
+            serde_json::from_value::<ProductData>(json!({"name": "x", "vat_rate": rate}))
+                .unwrap()
+                .validate()
+        };
+        assert_eq!(product(" 05 ").unwrap().vat_rate, "5");
+        assert_eq!(product("NONE").unwrap().vat_rate, "none");
+        assert_eq!(product("22").unwrap().vat_rate, "22");
+        for bad in [
+            "",
+            "100",
+            "-1",
+            "20%",
+            "2.5",
+            "abc",
+            "+5",
+            "0022",
+            "без НДС",
+        ] {
+            assert!(product(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
-    fn regimes() {
-        for r in TAX_REGIMES {
-            assert!(check_regime(r).is_ok());
-        }
-        assert!(check_regime("usn").is_err());
-        assert!(check_regime("General").is_err());
-    }
-
-    #[test]
-    fn rates() {
+    fn exchange_rates() {
         let d = |s: &str| Decimal::from_str(s).unwrap();
-        assert_eq!(check_rate(d("92.500000")), Ok(d("92.5")));
-        assert_eq!(check_rate(d("0.000001")), Ok(d("0.000001")));
-        assert!(check_rate(d("0")).is_err());
-        assert!(check_rate(d("-1")).is_err());
-        assert!(check_rate(d("1.0000001")).is_err());
-        assert!(check_rate(d("1000000000")).is_err());
+        assert_eq!(check_exchange_rate(d("92.500000")), Ok(d("92.5")));
+        assert_eq!(check_exchange_rate(d("0.000001")), Ok(d("0.000001")));
+        assert_eq!(check_exchange_rate(d("0")), Err(msg::RATE_POSITIVE));
+        assert!(check_exchange_rate(d("-1")).is_err());
+        assert_eq!(check_exchange_rate(d("1.0000001")), Err(msg::RATE_SCALE));
+        assert_eq!(
+            check_exchange_rate(d("1000000000")),
+            Err(msg::MONEY_TOO_LARGE)
+        );
     }
 
     #[test]
-    fn number_formats() {
-        assert!(check_number_format("{year}-{seq:05}").is_ok());
-        assert!(check_number_format("СЧ-{seq}").is_ok());
-        assert!(check_number_format("{year}").is_err());
-        assert!(check_number_format("{year}-{n}").is_err());
-        assert!(check_number_format("{seq:5}").is_err());
-        assert!(check_number_format("{seq").is_err());
-        assert!(check_number_format("seq}").is_err());
-        assert!(check_number_format(&"x".repeat(51)).is_err());
-        assert_eq!(format_number("{year}-{seq:05}", 2026, 7), "2026-00007");
-        assert_eq!(format_number("СЧ/{seq}/{year}", 2026, 12), "СЧ/12/2026");
-        assert_eq!(format_number("{bad}", 2026, 12), "12");
+    fn vat_rows_read_as_typed_rules() {
+        let r: VatRateData = serde_json::from_value(
+            json!({"regime": "simplified5", "rate": "5", "valid_from": "2026-01-01"}),
+        )
+        .unwrap();
+        let rule = r.rule().unwrap();
+        assert_eq!(rule.regime, TaxRegime::Simplified5);
+        assert_eq!(rule.rate, vat::VatRate::Percent(5));
+        let mut d = CompanyData::default();
+        assert_eq!(d.regime(), Some(TaxRegime::General));
+        assert_eq!(d.number_format().unwrap(), NumberFormat::default());
+        d.invoice_number_format = "{year}".into();
+        assert!(d.number_format().is_err());
     }
 
     #[test]
@@ -825,26 +758,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn every_percent_is_a_vat_code(n in 0u8..=99) {
-            prop_assert_eq!(normalize_vat_code(&n.to_string()), Ok(n.to_string()));
-        }
-
-        #[test]
-        fn numbers_keep_their_sequence(seq in 0i64..100_000, width in 1usize..=9, year in 2000i32..2100) {
-            let format = format!("{{year}}/{{seq:0{width}}}");
-            prop_assert!(check_number_format(&format).is_ok());
-            let n = format_number(&format, year, seq);
-            let (y, s) = n.split_once('/').unwrap();
-            prop_assert_eq!(y.parse::<i32>().unwrap(), year);
-            prop_assert!(s.len() >= width);
-            prop_assert_eq!(s.parse::<i64>().unwrap(), seq);
-        }
-
-        #[test]
         fn rates_with_six_decimals_pass(units in 1i64..1_000_000_000_000_000) {
             let rate = Decimal::new(units, 6);
             if rate < Decimal::from(1_000_000_000i64) {
-                prop_assert_eq!(check_rate(rate), Ok(rate.normalize()));
+                prop_assert_eq!(check_exchange_rate(rate), Ok(rate.normalize()));
             }
         }
     }

@@ -23,7 +23,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use voronka_core::Day;
-use voronka_core::records::{Id, Product, TAX_REGIMES};
+use voronka_core::records::{Id, Product};
+use voronka_core::vat::TaxRegime;
 use voronka_store::{StoreError, catalog, company, rules};
 
 type Errors = BTreeMap<String, String>;
@@ -162,7 +163,7 @@ const COMPANY_DEFS: &[Def] = &[
     f("bic", Kind::Text),
     f("settlement_account", Kind::Text),
     f("correspondent_account", Kind::Text),
-    f("tax_regime", Kind::Enum("tax-regime", &TAX_REGIMES)),
+    f("tax_regime", Kind::Enum("tax-regime", &TaxRegime::CODES)),
     f("invoice_number_format", Kind::Text),
 ];
 
@@ -198,7 +199,7 @@ async fn company_view(
         p.muted {
             (t(if c.vat_payer { "company-vat-payer" } else { "company-not-vat-payer" }))
             " · " (t("field-invoice_number_format")) ": "
-            (voronka_core::records::format_number(&c.data.invoice_number_format, state.db.now().day().inner().year(), 1))
+            (c.data.number_format().map(|f| f.render(state.db.now().day().inner().year(), 1)).unwrap_or_else(|_| "1".to_owned()))
         }
         @if ui.actor.is_admin() {
             form.fields.card method="post" action="/settings/company" {
@@ -821,7 +822,7 @@ async fn vat_view(
     };
     let admin = ui.actor.is_admin();
     let regimes = |current: &str| -> Markup {
-        html! { @for r in TAX_REGIMES { option value=(r) selected[r == current] { (ui.tr.label("tax-regime", r)) } } }
+        html! { @for r in TaxRegime::CODES { option value=(r) selected[r == current] { (ui.tr.label("tax-regime", r)) } } }
     };
     let body = html! {
         (flash(ui, msg))

@@ -189,7 +189,7 @@ async fn products_pages_speak_russian_and_take_forms() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("whole percent"));
+    assert!(r.text().await.unwrap().contains("это не ставка НДС"));
     let r = submit(
         &app,
         &c,
