@@ -601,19 +601,8 @@ mod tests {
         assert_eq!(product(" 05 ").unwrap().vat_rate, "5");
         assert_eq!(product("NONE").unwrap().vat_rate, "none");
         assert_eq!(product("22").unwrap().vat_rate, "22");
-        for bad in [
-            "",
-            "100",
-            "-1",
-            "20%",
-            "2.5",
-            "abc",
-            "+5",
-            "0022",
-            "без НДС",
-        ] {
-            assert!(product(bad).is_err(), "{bad}");
-        }
+        // Only the codes: what people type is not a code (vat.rs tests the rest).
+        assert!(product("20%").is_err());
     }
 
     #[test]
