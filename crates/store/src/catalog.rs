@@ -26,6 +26,7 @@ use voronka_core::records::{
     PriceInput, Product, ProductData, ProductPrice, RateInput, RecordData, Role, Unit, VatRate,
     VatRateData,
 };
+use voronka_core::vat::{self, TaxRegime, VatRule};
 use voronka_core::{Day, FieldErrors, Invalid, msg};
 
 // ---------------------------------------------------------------- permissions
@@ -184,7 +185,7 @@ async fn unit_exists(c: &mut impl Conn, code: &str) -> Result<bool> {
 }
 
 /// A currency in use must be known and, when newly chosen, active.
-async fn check_currency(
+pub(crate) async fn check_currency(
     c: &mut impl Conn,
     code: &Currency,
     changed: bool,
@@ -340,25 +341,24 @@ async fn load_vat(c: &mut impl Conn, id: Id) -> Result<VatRate> {
     vat_from_row(&row)
 }
 
-/// The rate codes a regime may use on `day` (default first).
-pub async fn vat_rates_on(c: &mut impl Conn, regime: &str, day: Day) -> Result<Vec<VatRate>> {
-    let mut rates: Vec<VatRate> = vat_rates(c)
+/// The rate table as the typed rules pricing reads (rows that do not parse are left out).
+pub async fn vat_rules(c: &mut impl Conn) -> Result<Vec<VatRule>> {
+    Ok(vat_rates(c)
         .await?
-        .into_iter()
-        .filter(|r| r.data.regime == regime && r.data.applies_on(day))
-        .collect();
-    rates.sort_by_key(|r| (!r.data.is_default, r.id));
-    Ok(rates)
+        .iter()
+        .filter_map(|r| r.data.rule())
+        .collect())
 }
 
-/// The rate new lines get under `regime` on `day`, e.g. `"22"` for general
-/// from 2026, `"20"` before; `None` when no default rate covers the day.
+/// The rate code new lines get under `regime` on `day`, e.g. `"22"` for
+/// general from 2026, `"20"` before; `None` when no default rate covers the
+/// day (or the regime is unknown). The rule is [`vat::default_rate`].
 pub async fn default_vat_rate(c: &mut impl Conn, regime: &str, day: Day) -> Result<Option<String>> {
-    Ok(vat_rates_on(c, regime, day)
-        .await?
-        .into_iter()
-        .find(|r| r.data.is_default)
-        .map(|r| r.data.rate))
+    let Some(regime) = TaxRegime::parse(regime) else {
+        return Ok(None);
+    };
+    let rules = vat_rules(c).await?;
+    Ok(vat::default_rate(&rules, regime, day).map(|r| r.code()))
 }
 
 /// VAT rates and currencies are our company's settings: their audit entries

@@ -9,9 +9,9 @@ use crate::error::{Result, StoreError};
 use crate::pipelines::require_admin;
 use crate::table::{self, merge, object, parse, to_json};
 use serde_json::Value;
+use voronka_core::FieldErrors;
 use voronka_core::money::Currency;
 use voronka_core::records::{Company, CompanyData, EntityKind, RecordData};
-use voronka_core::{FieldErrors, msg};
 
 /// Our company's details, or the defaults when they were never saved.
 pub async fn current(c: &mut impl Conn) -> Result<Company> {
@@ -71,7 +71,16 @@ pub async fn save(db: &Db, actor: &Actor, body: Value, replace: bool) -> Result<
             }
             .validate()?;
             if data.base_currency != old.data.base_currency || old.updated_at.is_none() {
-                check_base_currency(tx, &data.base_currency).await?;
+                let mut errors = FieldErrors::new();
+                crate::catalog::check_currency(
+                    tx,
+                    &data.base_currency,
+                    true,
+                    "base_currency",
+                    &mut errors,
+                )
+                .await?;
+                errors.finish()?;
             }
             write(tx, &actor, &data, old.updated_at.is_some()).await?;
             let new = current(tx).await?;
@@ -88,20 +97,6 @@ pub async fn save(db: &Db, actor: &Actor, body: Value, replace: bool) -> Result<
         })
     })
     .await
-}
-
-async fn check_base_currency(tx: &mut Tx, code: &Currency) -> Result<()> {
-    let row = sqlx::query("SELECT active FROM currencies WHERE code = $1")
-        .bind(code.as_str())
-        .fetch_optional(tx.conn())
-        .await?;
-    let mut errors = FieldErrors::new();
-    match row.map(|r| col::b(&r, "active")).transpose()? {
-        Some(true) => {}
-        Some(false) => errors.add("base_currency", msg::CURRENCY_INACTIVE),
-        None => errors.add("base_currency", msg::CURRENCY_UNKNOWN),
-    }
-    Ok(errors.finish()?)
 }
 
 async fn write(tx: &mut Tx, actor: &Actor, d: &CompanyData, exists: bool) -> Result<()> {

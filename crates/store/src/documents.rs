@@ -145,7 +145,7 @@ pub(crate) fn discount_from(r: &AnyRow, kind: &str, value: &str) -> Result<Optio
     })
 }
 
-fn minor(d: Decimal, field: &str) -> Result<i64> {
+pub(crate) fn minor(d: Decimal, field: &str) -> Result<i64> {
     money::to_minor(d).map_err(|e| Invalid::field(field, e).into())
 }
 
@@ -343,52 +343,22 @@ pub(crate) struct Context {
 }
 
 pub(crate) async fn context(c: &mut impl Conn) -> Result<Context> {
-    let row = sqlx::query(
-        "SELECT tax_regime, base_currency, invoice_number_format FROM company WHERE id = 1",
-    )
-    .fetch_optional(c.conn())
-    .await?;
-    let (regime, base, format) = match row {
-        Some(r) => (
-            TaxRegime::parse(&col::s(&r, "tax_regime")?)
-                .ok_or_else(|| StoreError::corrupt("company.tax_regime"))?,
-            col::en::<Currency>(&r, "base_currency")?,
-            NumberFormat::parse(&col::s(&r, "invoice_number_format")?)
-                .map_err(|e| StoreError::corrupt(format!("company.invoice_number_format: {e}")))?,
-        ),
-        None => (
-            TaxRegime::General,
-            Currency::rub(),
-            NumberFormat::parse(DEFAULT_INVOICE_FORMAT)
-                .map_err(|e| StoreError::corrupt(e.to_string()))?,
-        ),
-    };
-    let rules = sqlx::query("SELECT regime, rate, valid_from, valid_to, is_default FROM vat_rates")
-        .fetch_all(c.conn())
-        .await?
-        .iter()
-        .filter_map(|r| -> Option<Result<VatRule>> {
-            let regime = TaxRegime::parse(&col::s(r, "regime").ok()?)?;
-            Some((|| {
-                Ok(VatRule {
-                    rate: rate(r, "rate")?,
-                    regime,
-                    valid_from: col::oday(r, "valid_from")?,
-                    valid_to: col::oday(r, "valid_to")?,
-                    is_default: col::b(r, "is_default")?,
-                })
-            })())
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let company = crate::company::current(c).await?.data;
+    let regime = company
+        .regime()
+        .ok_or_else(|| StoreError::corrupt("company.tax_regime"))?;
+    let invoice_format = company
+        .number_format()
+        .map_err(|e| StoreError::corrupt(format!("company.invoice_number_format: {e}")))?;
+    let rules = crate::catalog::vat_rules(c).await?;
     Ok(Context {
         regime,
-        base,
-        invoice_format: format,
+        base: company.base_currency,
+        invoice_format,
         rules,
     })
 }
 
-pub const DEFAULT_INVOICE_FORMAT: &str = "{year}-{seq:05}";
 /// Quotes, orders, acts and shipments are numbered per year in their own series.
 const OTHER_FORMAT: &str = "{year}-{seq:04}";
 
@@ -436,28 +406,17 @@ pub(crate) struct Resolved {
 
 /// The price book a document uses: the one named (it must exist), else the default.
 async fn price_book(c: &mut impl Conn, id: Option<Id>) -> Result<Option<(Id, Currency)>> {
-    let row = match id {
-        Some(id) => {
-            let r = sqlx::query("SELECT id, currency FROM price_books WHERE id = $1")
-                .bind(id)
-                .fetch_optional(c.conn())
-                .await?;
-            if r.is_none() {
+    let book = match id {
+        Some(id) => match crate::catalog::load_price_book(c, id).await {
+            Ok(b) => Some(b),
+            Err(StoreError::NotFound) => {
                 return Err(Invalid::field("price_book_id", msg::PRICE_BOOK_MISSING).into());
             }
-            r
-        }
-        None => {
-            sqlx::query(
-                "SELECT id, currency FROM price_books WHERE is_default = $1 AND active = $1 ORDER BY id LIMIT 1",
-            )
-            .bind(true)
-            .fetch_optional(c.conn())
-            .await?
-        }
+            Err(e) => return Err(e),
+        },
+        None => crate::catalog::default_price_book(c).await?,
     };
-    row.map(|r| Ok((col::i(&r, "id")?, col::en::<Currency>(&r, "currency")?)))
-        .transpose()
+    Ok(book.map(|b| (b.id, b.data.currency)))
 }
 
 /// Resolves every line of `data` against the catalog and prices the
@@ -502,47 +461,36 @@ pub(crate) async fn price_data(
             unit_cost: l.unit_cost.unwrap_or_default(),
         };
         if let Some(pid) = l.product_id {
-            let row = sqlx::query(
-                "SELECT p.name, p.unit_code, p.price_minor, p.cost_minor, p.currency, p.vat_rate, \
-                 e.price_minor AS book_price FROM products p \
-                 LEFT JOIN price_book_entries e ON e.product_id = p.id AND e.price_book_id = $2 \
-                 WHERE p.id = $1",
-            )
-            .bind(pid)
-            .bind(book_id.unwrap_or(0))
-            .fetch_optional(tx.conn())
-            .await?;
-            let Some(p) = row else {
+            // The book's price when it has the product, else the product's own.
+            let Some(p) = crate::catalog::price_for(tx, book_id, pid).await? else {
                 errors.add(format!("lines[{i}].product_id"), msg::PRODUCT_MISSING);
                 continue;
             };
             if l.name.is_none() {
-                resolved.name = col::s(&p, "name")?;
+                resolved.name = p.name.clone();
             }
             if l.unit_code.is_none() {
-                resolved.unit_code = col::s(&p, "unit_code")?;
+                resolved.unit_code = p.unit_code.clone();
             }
             if l.unit_cost.is_none() {
-                resolved.unit_cost = money::from_minor(col::i(&p, "cost_minor")?);
+                resolved.unit_cost = p.cost;
             }
             if l.unit_price.is_none() {
-                let product_currency: Currency = col::en(&p, "currency")?;
-                match col::oi(&p, "book_price")? {
-                    Some(m) => resolved.unit_price = money::from_minor(m),
-                    None if product_currency == currency => {
-                        resolved.unit_price = money::from_minor(col::i(&p, "price_minor")?)
-                    }
-                    None => errors.add(
+                if p.price_book_id.is_some() || p.currency == currency {
+                    resolved.unit_price = p.price;
+                } else {
+                    errors.add(
                         format!("lines[{i}].unit_price"),
                         msg::PRICE_CURRENCY
-                            .with("product", &product_currency)
+                            .with("product", &p.currency)
                             .with("document", &currency),
-                    ),
+                    );
                 }
             }
             if l.vat_rate.is_none() {
                 // The product's rate if the law still allows it on this date, else the base rate.
-                let own = rate(&p, "vat_rate")?;
+                let own = VatRate::parse(&p.vat_rate)
+                    .map_err(|e| StoreError::corrupt(format!("products.vat_rate: {e}")))?;
                 if vat::check_rate(&ctx.rules, ctx.regime, on, own).is_ok() {
                     resolved.vat_rate = own;
                 }
@@ -630,48 +578,79 @@ pub(crate) async fn write_lines(
         .execute(tx.conn())
         .await?;
     for (i, (l, t)) in lines.iter().zip(&totals.lines).enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
-        let (dk, dv) = discount_columns(l.discount)?;
-        table::insert_row(
-            tx,
-            "doc_lines",
-            vec![
-                ("doc_kind", kind.as_str().to_owned().into()),
-                ("doc_id", doc_id.into()),
-                ("position", (i as i64).into()),
-                ("product_id", table::opt_id(l.product_id)),
-                ("source_line_id", table::opt_id(l.source_line_id)),
-                ("name", l.name.clone().into()),
-                ("unit_code", l.unit_code.clone().into()),
-                ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
-                (
-                    "unit_price_minor",
-                    minor(l.unit_price, &f("unit_price"))?.into(),
-                ),
-                ("discount_kind", dk),
-                ("discount_value", dv),
-                ("vat_rate", l.vat_rate.code().into()),
-                (
-                    "unit_cost_minor",
-                    minor(l.unit_cost, &f("unit_cost"))?.into(),
-                ),
-                ("amount_minor", minor(t.amount, &f("amount"))?.into()),
-                (
-                    "discount_minor",
-                    minor(t.discount + t.doc_discount, &f("discount"))?.into(),
-                ),
-                ("net_minor", minor(t.net, &f("net"))?.into()),
-                ("vat_minor", minor(t.vat, &f("vat"))?.into()),
-                ("total_minor", minor(t.total, &f("total"))?.into()),
-                (
-                    "cost_minor",
-                    minor(pricing::line_cost(l.quantity, l.unit_cost), &f("unit_cost"))?.into(),
-                ),
-            ],
-        )
-        .await?;
+        let figures = LineFigures {
+            amount: t.amount,
+            discount: t.discount + t.doc_discount,
+            net: t.net,
+            vat: t.vat,
+            total: t.total,
+            cost: pricing::line_cost(l.quantity, l.unit_cost),
+        };
+        insert_line(tx, kind, doc_id, i, l, &figures).await?;
     }
     Ok(())
+}
+
+/// What a stored line carries besides what it was resolved from.
+pub(crate) struct LineFigures {
+    pub amount: Decimal,
+    /// Everything between the amount and the net (the line's and its share
+    /// of the document's discount).
+    pub discount: Decimal,
+    pub net: Decimal,
+    pub vat: Decimal,
+    pub total: Decimal,
+    pub cost: Decimal,
+}
+
+/// One `doc_lines` row: the `i`-th line of a document (quote, order,
+/// invoice, deal products, act or shipment) with its figures.
+pub(crate) async fn insert_line(
+    tx: &mut Tx,
+    kind: DocKind,
+    doc_id: Id,
+    i: usize,
+    l: &Resolved,
+    figures: &LineFigures,
+) -> Result<()> {
+    let f = |name: &str| format!("lines[{i}].{name}");
+    let (dk, dv) = discount_columns(l.discount)?;
+    table::insert_row(
+        tx,
+        "doc_lines",
+        vec![
+            ("doc_kind", kind.as_str().to_owned().into()),
+            ("doc_id", doc_id.into()),
+            ("position", (i as i64).into()),
+            ("product_id", table::opt_id(l.product_id)),
+            ("source_line_id", table::opt_id(l.source_line_id)),
+            ("name", l.name.clone().into()),
+            ("unit_code", l.unit_code.clone().into()),
+            ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
+            (
+                "unit_price_minor",
+                minor(l.unit_price, &f("unit_price"))?.into(),
+            ),
+            ("discount_kind", dk),
+            ("discount_value", dv),
+            ("vat_rate", l.vat_rate.code().into()),
+            (
+                "unit_cost_minor",
+                minor(l.unit_cost, &f("unit_cost"))?.into(),
+            ),
+            ("amount_minor", minor(figures.amount, &f("amount"))?.into()),
+            (
+                "discount_minor",
+                minor(figures.discount, &f("discount"))?.into(),
+            ),
+            ("net_minor", minor(figures.net, &f("net"))?.into()),
+            ("vat_minor", minor(figures.vat, &f("vat"))?.into()),
+            ("total_minor", minor(figures.total, &f("total"))?.into()),
+            ("cost_minor", minor(figures.cost, &f("unit_cost"))?.into()),
+        ],
+    )
+    .await
+    .map(drop)
 }
 
 fn header_columns(
@@ -1317,38 +1296,39 @@ pub async fn seller_details(db: &Db) -> Result<Value> {
 
 /// Our company's details as they are now, frozen into the invoice.
 async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
-    let Some(r) = sqlx::query("SELECT * FROM company WHERE id = 1")
-        .fetch_optional(c.conn())
-        .await?
-    else {
+    let company = crate::company::current(c).await?;
+    if company.updated_at.is_none() {
+        return Ok(Value::Null);
+    }
+    let Value::Object(all) = crate::table::to_json(&company.data) else {
         return Ok(Value::Null);
     };
-    let mut m = Map::new();
-    for c in [
-        "legal_name",
-        "short_name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "postal_address",
-        "phone",
-        "email",
-        "bank_name",
-        "bic",
-        "settlement_account",
-        "correspondent_account",
-        "director",
-        "chief_accountant",
-        "tax_regime",
-    ] {
-        m.insert(
-            c.to_owned(),
-            col::os(&r, c)?.map_or(Value::Null, Value::String),
-        );
-    }
+    let m: Map<String, Value> = all
+        .into_iter()
+        .filter(|(k, _)| SELLER_FIELDS.contains(&k.as_str()))
+        .collect();
     Ok(Value::Object(m))
 }
+
+/// What an invoice keeps of our company.
+const SELLER_FIELDS: &[&str] = &[
+    "legal_name",
+    "short_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "phone",
+    "email",
+    "bank_name",
+    "bic",
+    "settlement_account",
+    "correspondent_account",
+    "director",
+    "chief_accountant",
+    "tax_regime",
+];
 
 // ---------------------------------------------------------------- copying along the cycle
 

@@ -8,10 +8,10 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::db::{Conn, Db, Tx, boxed, col};
-use crate::documents::{self, Resolved, from_milli, get_in, load, load_lines, milli};
+use crate::documents::{self, Resolved, from_milli, get_in, load, load_lines, milli, minor};
 use crate::error::{Result, StoreError};
 use crate::list::{FieldType::*, ListSpec, Page, field, fold, money_field};
-use crate::table::{self, Columns};
+use crate::table;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -44,10 +44,6 @@ const PAYMENTS: ListSpec = ListSpec {
     searchable: true,
     owned: true,
 };
-
-fn minor(d: Decimal, field: &str) -> Result<i64> {
-    money::to_minor(d).map_err(|e| Invalid::field(field, e).into())
-}
 
 fn payment_from_row(r: &AnyRow) -> Result<Payment> {
     let amount = money::from_minor(col::i(r, "amount_minor")?);
@@ -741,42 +737,18 @@ async fn write_delivery_lines(
     rows: &[(Resolved, [Decimal; 4])],
 ) -> Result<()> {
     for (i, (l, [net, vat, total, cost])) in rows.iter().enumerate() {
-        let f = |name: &str| format!("lines[{i}].{name}");
         let amount = pricing::round_money(l.quantity * l.unit_price);
-        let (dk, dv) = documents::discount_columns(l.discount)?;
-        let cols: Columns = vec![
-            ("doc_kind", kind.as_str().to_owned().into()),
-            ("doc_id", doc_id.into()),
-            ("position", (i as i64).into()),
-            ("product_id", table::opt_id(l.product_id)),
-            ("source_line_id", table::opt_id(l.source_line_id)),
-            ("name", l.name.clone().into()),
-            ("unit_code", l.unit_code.clone().into()),
-            ("quantity_milli", milli(l.quantity, &f("quantity"))?.into()),
-            (
-                "unit_price_minor",
-                minor(l.unit_price, &f("unit_price"))?.into(),
-            ),
-            ("discount_kind", dk),
-            ("discount_value", dv),
-            ("vat_rate", l.vat_rate.code().into()),
-            (
-                "unit_cost_minor",
-                minor(l.unit_cost, &f("unit_cost"))?.into(),
-            ),
-            ("amount_minor", minor(amount, &f("amount"))?.into()),
-            // Whatever separates the amount from the net (discounts, or VAT
+        let figures = documents::LineFigures {
+            amount,
+            // Whatever separates the amount from the total (discounts, or VAT
             // inside an inclusive price) is carried as the line's discount.
-            (
-                "discount_minor",
-                minor((amount - *total).max(Decimal::ZERO), &f("discount"))?.into(),
-            ),
-            ("net_minor", minor(*net, &f("net"))?.into()),
-            ("vat_minor", minor(*vat, &f("vat"))?.into()),
-            ("total_minor", minor(*total, &f("total"))?.into()),
-            ("cost_minor", minor(*cost, &f("cost"))?.into()),
-        ];
-        table::insert_row(tx, "doc_lines", cols).await?;
+            discount: (amount - *total).max(Decimal::ZERO),
+            net: *net,
+            vat: *vat,
+            total: *total,
+            cost: *cost,
+        };
+        documents::insert_line(tx, kind, doc_id, i, l, &figures).await?;
     }
     Ok(())
 }
