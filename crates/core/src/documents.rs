@@ -7,36 +7,41 @@
 //! the number an invoice gets when sent) belong to the store; here are only
 //! the rules, so they can be tested exhaustively.
 
+use crate::error::Message;
+use crate::messages::{self as msg, MessageDef};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// A refused action. `from` and `action` are the API names (`active`, `activate`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{}", message.english())]
 pub struct TransitionError {
     pub from: String,
     pub action: String,
-    message: String,
+    /// Boxed: the error stays small beside the status it is returned instead of.
+    message: Box<Message>,
 }
 
 impl TransitionError {
-    fn new(document: &str, from: &str, action: &str, participle: &str) -> Self {
-        let article = if document.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
+    /// `refused`: the document's message (`msg::QUOTE_TRANSITION` …), which
+    /// says the status and the action's participle.
+    fn new(refused: MessageDef, from: &str, action: &str, participle: &str) -> Self {
         TransitionError {
             from: from.to_owned(),
             action: action.to_owned(),
-            message: format!("{article} {document} in status {from} cannot be {participle}"),
+            message: Box::new(refused.with("status", from).with("action", participle)),
         }
     }
 
-    fn because(mut self, reason: impl fmt::Display) -> Self {
-        self.message = format!("{}: {reason}", self.message);
+    fn with_paid(mut self, paid: Decimal) -> Self {
+        self.message = Box::new(self.message.with("paid", paid));
         self
+    }
+
+    /// The message, with its registry id for translation.
+    pub fn message(&self) -> &Message {
+        &self.message
     }
 }
 
@@ -120,7 +125,7 @@ impl QuoteStatus {
             (S::Active, A::Lose) => Ok(S::Lost),
             (S::Active | S::Lost, A::Revise) => Ok(S::Revised),
             _ => Err(TransitionError::new(
-                "quote",
+                msg::QUOTE_TRANSITION,
                 self.as_str(),
                 action.as_str(),
                 action.participle(),
@@ -194,7 +199,7 @@ impl OrderStatus {
             (S::Approved, A::Ship) => Ok(S::Shipped),
             (S::Created | S::Approved, A::Cancel) => Ok(S::Canceled),
             _ => Err(TransitionError::new(
-                "order",
+                msg::ORDER_TRANSITION,
                 self.as_str(),
                 action.as_str(),
                 action.participle(),
@@ -271,7 +276,7 @@ impl InvoiceStatus {
         use InvoiceStatus as S;
         let refused = || {
             TransitionError::new(
-                "invoice",
+                msg::INVOICE_TRANSITION,
                 self.as_str(),
                 action.as_str(),
                 action.participle(),
@@ -282,10 +287,13 @@ impl InvoiceStatus {
             (S::Draft | S::Sent | S::PartiallyPaid | S::Paid, A::Cancel)
                 if paid > Decimal::ZERO =>
             {
-                Err(refused().because(format_args!(
-                    "{paid} is paid against it; a paid or partly paid invoice cannot be canceled, \
-                     remove its payments first"
-                )))
+                Err(TransitionError::new(
+                    msg::INVOICE_CANCEL_PAID,
+                    self.as_str(),
+                    action.as_str(),
+                    action.participle(),
+                )
+                .with_paid(paid))
             }
             (S::Draft | S::Sent, A::Cancel) => Ok(S::Canceled),
             _ => Err(refused()),
@@ -651,6 +659,27 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "an invoice in status sent cannot be sent"
+        );
+        // The text reads back as its registry message, for the interface.
+        let e = InvoiceStatus::PartiallyPaid
+            .apply(InvoiceAction::Cancel, d("500.00"))
+            .unwrap_err();
+        assert_eq!(e.message().id(), Some("err-invoice-cancel-paid"));
+        let back = crate::Message::from_text(&e.to_string());
+        assert_eq!(back.id(), Some("err-invoice-cancel-paid"));
+        assert_eq!(
+            back.args(),
+            &[
+                ("status", "partially_paid".to_owned()),
+                ("paid", "500.00".to_owned())
+            ]
+        );
+        let e = InvoiceStatus::Sent
+            .apply(InvoiceAction::Send, Decimal::ZERO)
+            .unwrap_err();
+        assert_eq!(
+            crate::Message::from_text(&e.to_string()).id(),
+            Some("err-invoice-transition")
         );
         assert_eq!(
             InvoiceStatus::Draft.actions(Decimal::ZERO),

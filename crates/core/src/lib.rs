@@ -10,6 +10,7 @@ pub mod documents;
 pub mod email;
 pub mod error;
 pub mod legal;
+pub mod messages;
 pub mod money;
 pub mod phone;
 pub mod pricing;
@@ -20,5 +21,6 @@ pub mod vat;
 pub mod words;
 
 pub use datetime::{Day, Timestamp};
-pub use error::{FieldErrors, Invalid};
+pub use error::{FieldErrors, IntoMessage, Invalid, Message};
+pub use messages as msg;
 pub use money::Money;

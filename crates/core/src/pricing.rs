@@ -54,6 +54,7 @@
 //! Nothing is ever negative.
 
 use crate::error::{FieldErrors, Invalid};
+use crate::messages::{self as msg, MessageDef};
 use crate::money;
 use crate::vat::VatRate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -226,10 +227,7 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
                 {
                     Some(a) => Some(a),
                     None => {
-                        errors.add(
-                            format!("lines[{i}].quantity"),
-                            "makes the line amount too large",
-                        );
+                        errors.add(format!("lines[{i}].quantity"), msg::LINE_AMOUNT_TOO_LARGE);
                         None
                     }
                 }
@@ -242,7 +240,7 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
             &field,
             input.discount,
             amount,
-            "the line amount",
+            msg::DISCOUNT_OVER_LINE,
         );
         if let (Some(amount), Some(discount)) = (amount, discount) {
             lines.push(Line {
@@ -261,7 +259,7 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
     let subtotal: i128 = bases.iter().sum();
     let all_lines = lines.len() == doc.lines.len();
     if all_lines && subtotal > MAX_KOPECKS {
-        errors.add("lines", TOO_LARGE_SUM);
+        errors.add("lines", msg::DOCUMENT_SUM_TOO_LARGE);
     }
     let known_subtotal = (all_lines && subtotal <= MAX_KOPECKS).then_some(subtotal);
     let doc_discount = discount_of(
@@ -269,12 +267,12 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
         "discount",
         doc.discount,
         known_subtotal,
-        "the subtotal",
+        msg::DISCOUNT_OVER_SUBTOTAL,
     );
     errors.finish()?;
     let (Some(shipping), Some(doc_discount)) = (shipping, doc_discount) else {
         // Unreachable: every `None` above recorded an error.
-        return Err(Invalid::field("lines", "could not be priced"));
+        return Err(Invalid::field("lines", msg::NOT_PRICED));
     };
 
     let mode = doc.tax_mode;
@@ -320,7 +318,7 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
     let net = figures.iter().map(|f| f.0).sum::<i128>() + shipping_net;
     let vat = figures.iter().map(|f| f.1).sum::<i128>() + shipping_vat;
     if net + vat > MAX_KOPECKS {
-        return Err(Invalid::field("lines", TOO_LARGE_SUM));
+        return Err(Invalid::field("lines", msg::DOCUMENT_SUM_TOO_LARGE));
     }
 
     let mut breakdown: BTreeMap<Reverse<VatRate>, (i128, i128)> = BTreeMap::new();
@@ -367,8 +365,6 @@ pub fn price(doc: &DocInput) -> Result<DocTotals, Invalid> {
     })
 }
 
-const TOO_LARGE_SUM: &str = "add up to more than the largest amount a document can carry";
-
 /// Kopecks → money. Every figure reaching here is at most `MAX_KOPECKS`, far
 /// inside `Decimal`'s 96-bit mantissa.
 fn dec(kopecks: i128) -> Decimal {
@@ -380,11 +376,11 @@ fn kopecks(amount: Decimal) -> Result<i128, money::MoneyError> {
 }
 
 /// Quantity in thousandths.
-fn milli(quantity: Decimal) -> Result<i128, &'static str> {
+fn milli(quantity: Decimal) -> Result<i128, MessageDef> {
     if quantity <= Decimal::ZERO {
-        return Err("must be greater than zero");
+        return Err(msg::POSITIVE);
     }
-    scaled(quantity, 3).ok_or("must not have more than 3 digits after the decimal point")
+    scaled(quantity, 3).ok_or(msg::QUANTITY_SCALE)
 }
 
 /// `d` × 10^`places` as an integer, when `d` has at most `places` decimals.
@@ -400,17 +396,17 @@ fn discount_of(
     field: &str,
     discount: Option<Discount>,
     of: Option<i128>,
-    of_name: &str,
+    too_much: MessageDef,
 ) -> Option<i128> {
     match discount {
         None => Some(0),
         Some(Discount::Percent(p)) => {
             let hundredths = if p.is_sign_negative() && !p.is_zero() {
-                Err("must not be negative")
+                Err(msg::MONEY_NEGATIVE)
             } else if p > Decimal::ONE_HUNDRED {
-                Err("must not be more than 100 percent")
+                Err(msg::DISCOUNT_OVER_100)
             } else {
-                scaled(p, 2).ok_or("must not have more than 2 digits after the decimal point")
+                scaled(p, 2).ok_or(msg::MONEY_SCALE)
             };
             let hundredths = errors.check(field, hundredths)?;
             Some(round_div(of? * hundredths, 10_000))
@@ -419,10 +415,7 @@ fn discount_of(
             let a = errors.check(field, kopecks(a))?;
             let of = of?;
             if a > of {
-                errors.add(
-                    field,
-                    format_args!("must not exceed {of_name} ({})", dec(of)),
-                );
+                errors.add(field, too_much.with("amount", dec(of)));
                 return None;
             }
             Some(a)

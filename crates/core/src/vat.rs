@@ -61,6 +61,19 @@ impl VatRate {
         }
     }
 
+    /// The stable form only (`"none"`, `"22"`; surrounding spaces, any case
+    /// of "none" and leading zeros allowed), as the catalog stores rates and
+    /// its API takes them. What people type ("22 %", "без НДС") goes through
+    /// [`VatRate::parse`].
+    pub fn from_code(code: &str) -> Result<VatRate, VatError> {
+        let code = code.trim();
+        if code.eq_ignore_ascii_case("none") || code.bytes().all(|b| b.is_ascii_digit()) {
+            VatRate::parse(code)
+        } else {
+            Err(VatError::BadRate)
+        }
+    }
+
     /// The stable form for the database and the API.
     pub fn code(self) -> String {
         match self {
@@ -178,7 +191,15 @@ impl TaxRegime {
         TaxRegime::Exempt,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The codes of [`TaxRegime::ALL`], in the same order (for pickers).
+    pub const CODES: [&'static str; 4] = [
+        TaxRegime::ALL[0].as_str(),
+        TaxRegime::ALL[1].as_str(),
+        TaxRegime::ALL[2].as_str(),
+        TaxRegime::ALL[3].as_str(),
+    ];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             TaxRegime::General => "general",
             TaxRegime::Simplified5 => "simplified5",
@@ -308,6 +329,25 @@ mod tests {
         assert_eq!(VatRate::parse("БЕЗ  НДС"), Ok(VatRate::None));
         for bad in ["", "%", "100", "220", "-5", "22.5", "двадцать", "1000"] {
             assert_eq!(VatRate::parse(bad), Err(VatError::BadRate), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes_are_stricter_than_what_people_type() {
+        assert_eq!(VatRate::from_code(" 05 "), Ok(VatRate::Percent(5)));
+        assert_eq!(VatRate::from_code("NONE"), Ok(VatRate::None));
+        for bad in [
+            "",
+            "100",
+            "-1",
+            "20%",
+            "2.5",
+            "abc",
+            "+5",
+            "0022",
+            "без НДС",
+        ] {
+            assert_eq!(VatRate::from_code(bad), Err(VatError::BadRate), "{bad}");
         }
     }
 
@@ -460,6 +500,7 @@ mod tests {
         fn code_round_trips(p in 0u8..=99) {
             let r = VatRate::Percent(p);
             prop_assert_eq!(VatRate::parse(&r.code()), Ok(r));
+            prop_assert_eq!(VatRate::from_code(&r.code()), Ok(r));
             prop_assert_eq!(VatRate::parse(&r.label_ru()), Ok(r));
             prop_assert_eq!(VatRate::parse(&r.to_string()), Ok(r));
         }

@@ -8,6 +8,7 @@ use crate::table::{self, Columns, Table};
 use futures::future::BoxFuture;
 use sqlx::any::AnyRow;
 use voronka_core::money;
+use voronka_core::msg;
 use voronka_core::records::{Account, AccountData, EntityKind, Id};
 
 impl Table for Account {
@@ -134,14 +135,14 @@ impl Rules for Account {
                 tx,
                 "SELECT COUNT(*) FROM deals WHERE account_id = $1",
                 r.id,
-                "the account has {n} deal(s); delete or move them first",
+                msg::ACCOUNT_HAS_DEALS.english(),
             )
             .await?;
             refuse_if_referenced(
                 tx,
                 "SELECT COUNT(*) FROM contacts WHERE account_id = $1",
                 r.id,
-                "the account has {n} contact(s); delete or move them first",
+                msg::ACCOUNT_HAS_CONTACTS.english(),
             )
             .await?;
             crate::related::forget(tx, EntityKind::Account, r.id).await

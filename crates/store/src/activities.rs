@@ -6,6 +6,7 @@ use crate::rules::{Flags, Rules};
 use crate::table::{self, Columns, Table};
 use futures::future::BoxFuture;
 use sqlx::any::AnyRow;
+use voronka_core::msg;
 use voronka_core::records::{Account, Activity, ActivityData, Contact, Deal, EntityKind, Id, Lead};
 use voronka_core::{Invalid, Timestamp};
 
@@ -109,9 +110,7 @@ pub(crate) async fn check_related(
         _ => Err(StoreError::NotFound),
     };
     match found {
-        Err(StoreError::NotFound) => {
-            Err(Invalid::field("related_id", "refers to a record that does not exist").into())
-        }
+        Err(StoreError::NotFound) => Err(Invalid::field("related_id", msg::RECORD_MISSING).into()),
         other => other,
     }
 }

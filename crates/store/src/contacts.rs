@@ -8,6 +8,7 @@ use crate::table::{self, Columns, Table};
 use futures::future::BoxFuture;
 use sqlx::any::AnyRow;
 use voronka_core::FieldErrors;
+use voronka_core::msg;
 use voronka_core::records::{Account, Contact, ContactData, EntityKind, Id};
 
 impl Table for Contact {
@@ -124,7 +125,7 @@ impl Rules for Contact {
                 tx,
                 "SELECT COUNT(*) FROM deals WHERE contact_id = $1",
                 r.id,
-                "the contact has {n} deal(s); delete or move them first",
+                msg::CONTACT_HAS_DEALS.english(),
             )
             .await?;
             crate::related::forget(tx, EntityKind::Contact, r.id).await

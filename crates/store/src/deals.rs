@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use voronka_core::money;
+use voronka_core::msg;
 use voronka_core::records::{
     Account, AccountKind, CloseDeal, CompetitorStatus, Contact, Deal, DealCompetitor, DealData,
     DealMember, EntityKind, Id, LookupKind, LossReason, Outcome, StageKind, check_loss_reason,
@@ -122,23 +123,23 @@ async fn stage_columns(
     loss: Option<LossReason>,
 ) -> Result<Columns> {
     let pipeline = match data.pipeline_id {
-        Some(id) => pipelines::load(tx, id).await?.ok_or_else(|| {
-            Invalid::field("pipeline_id", "refers to a pipeline that does not exist")
-        })?,
-        None => pipelines::default_pipeline(tx).await?.ok_or_else(|| {
-            Invalid::field("pipeline_id", "is required: there is no default pipeline")
-        })?,
+        Some(id) => pipelines::load(tx, id)
+            .await?
+            .ok_or_else(|| Invalid::field("pipeline_id", msg::PIPELINE_MISSING))?,
+        None => pipelines::default_pipeline(tx)
+            .await?
+            .ok_or_else(|| Invalid::field("pipeline_id", msg::NO_DEFAULT_PIPELINE))?,
     };
     data.pipeline_id = Some(pipeline.id);
     let stage = match data.stage_id {
         Some(id) => pipeline
             .stage(id)
             .cloned()
-            .ok_or_else(|| Invalid::field("stage_id", "is not a stage of the deal's pipeline"))?,
+            .ok_or_else(|| Invalid::field("stage_id", msg::NOT_STAGE_OF_PIPELINE))?,
         None => pipeline
             .first_open_stage()
             .cloned()
-            .ok_or_else(|| Invalid::field("pipeline_id", "has no open stage"))?,
+            .ok_or_else(|| Invalid::field("pipeline_id", msg::PIPELINE_NO_OPEN_STAGE))?,
     };
     data.stage_id = Some(stage.id);
     let kind = stage.data.kind;
@@ -149,13 +150,15 @@ async fn stage_columns(
     {
         let missing = match old {
             Some(o) => crate::documents::won_blockers(tx, o.id).await?,
-            None => vec!["it has no invoice yet".to_owned()],
+            None => vec![msg::DEAL_NO_INVOICE.msg()],
         };
         if !missing.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "the deal can be won only when it is fully paid and shipped: {}",
-                missing.join("; ")
-            )));
+            let missing: Vec<&str> = missing.iter().map(|m| m.english()).collect();
+            return Err(StoreError::Conflict(
+                msg::DEAL_WON_NEEDS_PAID
+                    .with("missing", missing.join("; "))
+                    .into_english(),
+            ));
         }
     }
     let now = tx.now();
@@ -173,11 +176,7 @@ async fn stage_columns(
                 (o.loss_reason_id, o.loss_reason.clone())
             }
             (None, _) => {
-                return Err(Invalid::field(
-                    "reason",
-                    "is required to move a deal to a lost stage (POST /deals/{id}/close or /move with a reason)",
-                )
-                .into());
+                return Err(Invalid::field("reason", msg::DEAL_MOVE_LOST_REASON).into());
             }
         },
         _ => (None, None),
@@ -222,7 +221,7 @@ async fn check_refs(
     if let (Some(c), Some(account_id)) = (&contact, data.account_id)
         && c.data.account_id.is_some_and(|a| a != account_id)
     {
-        errors.add("contact_id", "works at another account than the deal's");
+        errors.add("contact_id", msg::DEAL_CONTACT_ACCOUNT);
     }
     crate::lookups::check(
         tx,
@@ -426,7 +425,7 @@ pub(crate) async fn move_in(
         .ok_or(StoreError::NotFound)?;
     let stage = pipeline
         .stage(stage_id)
-        .ok_or_else(|| Invalid::field("stage_id", "is not a stage of the deal's pipeline"))?;
+        .ok_or_else(|| Invalid::field("stage_id", msg::NOT_STAGE_OF_PIPELINE))?;
     let loss = check_loss_reason(stage.data.kind, reason_id, reason)?;
     let mut data = old.data.clone();
     data.stage_id = Some(stage_id);
@@ -471,10 +470,11 @@ pub async fn close(db: &Db, actor: &Actor, id: Id, req: CloseDeal) -> Result<Dea
         boxed(async move {
             let old = table::get::<Deal>(tx, &actor, id).await?;
             if old.status != StageKind::Open {
-                return Err(StoreError::Conflict(format!(
-                    "the deal is already closed as {}; reopen it first",
-                    old.status.as_str()
-                )));
+                return Err(StoreError::Conflict(
+                    msg::DEAL_ALREADY_CLOSED
+                        .with("status", old.status.as_str())
+                        .into_english(),
+                ));
             }
             let kind = match req.outcome {
                 Outcome::Won => StageKind::Won,
@@ -484,7 +484,11 @@ pub async fn close(db: &Db, actor: &Actor, id: Id, req: CloseDeal) -> Result<Dea
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let stage = pipeline.first_of_kind(kind).ok_or_else(|| {
-                StoreError::Conflict(format!("the pipeline has no {} stage", kind.as_str()))
+                StoreError::Conflict(
+                    msg::PIPELINE_NO_STAGE_OF_KIND
+                        .with("kind", kind.as_str())
+                        .into_english(),
+                )
             })?;
             move_in(
                 tx,
@@ -507,7 +511,7 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Id, req: ReopenDeal) -> Result<D
         boxed(async move {
             let old = table::get::<Deal>(tx, &actor, id).await?;
             if old.status == StageKind::Open {
-                return Err(StoreError::Conflict("the deal is open already".into()));
+                return Err(StoreError::Conflict(msg::DEAL_ALREADY_OPEN.into()));
             }
             let pipeline = pipelines::load(tx, old.data.pipeline_id.unwrap_or_default())
                 .await?
@@ -524,7 +528,9 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Id, req: ReopenDeal) -> Result<D
                         Some(s) => s,
                         None => {
                             return Err(StoreError::Conflict(
-                                "the pipeline has no open stage".into(),
+                                msg::PIPELINE_NO_STAGE_OF_KIND
+                                    .with("kind", "open")
+                                    .into_english(),
                             ));
                         }
                     }
@@ -534,11 +540,7 @@ pub async fn reopen(db: &Db, actor: &Actor, id: Id, req: ReopenDeal) -> Result<D
                 .stage(target)
                 .is_none_or(|s| s.data.kind != StageKind::Open)
             {
-                return Err(Invalid::field(
-                    "stage_id",
-                    "must be an open stage of the deal's pipeline",
-                )
-                .into());
+                return Err(Invalid::field("stage_id", msg::DEAL_OPEN_STAGE).into());
             }
             move_in(tx, &actor, &old, target, None, None, "reopen").await
         })
@@ -655,13 +657,13 @@ pub async fn set_team(
                     .fetch_optional(tx.conn())
                     .await?;
                 if exists.is_none() {
-                    errors.add(format!("[{i}].user_id"), "is not an active user");
+                    errors.add(format!("[{i}].user_id"), msg::USER_INACTIVE);
                 }
                 if m.role.trim().chars().count() > 100 {
-                    errors.add(format!("[{i}].role"), "must be at most 100 characters");
+                    errors.add(format!("[{i}].role"), msg::TOO_LONG.with("max", 100));
                 }
                 if members[..i].iter().any(|o| o.user_id == m.user_id) {
-                    errors.add(format!("[{i}].user_id"), "is listed twice");
+                    errors.add(format!("[{i}].user_id"), msg::LISTED_TWICE);
                 }
             }
             errors.finish()?;
@@ -757,10 +759,10 @@ pub async fn set_competitors(
                     .fetch_optional(tx.conn())
                     .await?;
                 if exists.is_none() {
-                    errors.add(format!("[{i}].competitor_id"), "refers to a competitor that does not exist");
+                    errors.add(format!("[{i}].competitor_id"), msg::COMPETITOR_MISSING);
                 }
                 if items[..i].iter().any(|o| o.competitor_id == item.competitor_id) {
-                    errors.add(format!("[{i}].competitor_id"), "is listed twice");
+                    errors.add(format!("[{i}].competitor_id"), msg::LISTED_TWICE);
                 }
             }
             errors.finish()?;

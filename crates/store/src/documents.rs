@@ -30,7 +30,7 @@ use voronka_core::records::{
     LineData, RecordData, StageKind,
 };
 use voronka_core::vat::{self, TaxRegime, VatRate, VatRule};
-use voronka_core::{Day as Date, FieldErrors, Invalid};
+use voronka_core::{Day as Date, FieldErrors, Invalid, Message, msg};
 
 const QUOTES: ListSpec = ListSpec {
     table: "quotes",
@@ -145,7 +145,7 @@ pub(crate) fn discount_from(r: &AnyRow, kind: &str, value: &str) -> Result<Optio
     })
 }
 
-fn minor(d: Decimal, field: &str) -> Result<i64> {
+pub(crate) fn minor(d: Decimal, field: &str) -> Result<i64> {
     money::to_minor(d).map_err(|e| Invalid::field(field, e).into())
 }
 
@@ -155,7 +155,7 @@ pub(crate) fn milli(q: Decimal, field: &str) -> Result<i64> {
         .normalize()
         .to_i64()
         .filter(|m| Decimal::from(*m) == q * Decimal::ONE_THOUSAND)
-        .ok_or_else(|| Invalid::field(field, "must have at most 3 digits after the point").into())
+        .ok_or_else(|| Invalid::field(field, msg::QUANTITY_DIGITS).into())
 }
 
 pub(crate) fn from_milli(m: i64) -> Decimal {
@@ -343,52 +343,22 @@ pub(crate) struct Context {
 }
 
 pub(crate) async fn context(c: &mut impl Conn) -> Result<Context> {
-    let row = sqlx::query(
-        "SELECT tax_regime, base_currency, invoice_number_format FROM company WHERE id = 1",
-    )
-    .fetch_optional(c.conn())
-    .await?;
-    let (regime, base, format) = match row {
-        Some(r) => (
-            TaxRegime::parse(&col::s(&r, "tax_regime")?)
-                .ok_or_else(|| StoreError::corrupt("company.tax_regime"))?,
-            col::en::<Currency>(&r, "base_currency")?,
-            NumberFormat::parse(&col::s(&r, "invoice_number_format")?)
-                .map_err(|e| StoreError::corrupt(format!("company.invoice_number_format: {e}")))?,
-        ),
-        None => (
-            TaxRegime::General,
-            Currency::rub(),
-            NumberFormat::parse(DEFAULT_INVOICE_FORMAT)
-                .map_err(|e| StoreError::corrupt(e.to_string()))?,
-        ),
-    };
-    let rules = sqlx::query("SELECT regime, rate, valid_from, valid_to, is_default FROM vat_rates")
-        .fetch_all(c.conn())
-        .await?
-        .iter()
-        .filter_map(|r| -> Option<Result<VatRule>> {
-            let regime = TaxRegime::parse(&col::s(r, "regime").ok()?)?;
-            Some((|| {
-                Ok(VatRule {
-                    rate: rate(r, "rate")?,
-                    regime,
-                    valid_from: col::oday(r, "valid_from")?,
-                    valid_to: col::oday(r, "valid_to")?,
-                    is_default: col::b(r, "is_default")?,
-                })
-            })())
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let company = crate::company::current(c).await?.data;
+    let regime = company
+        .regime()
+        .ok_or_else(|| StoreError::corrupt("company.tax_regime"))?;
+    let invoice_format = company
+        .number_format()
+        .map_err(|e| StoreError::corrupt(format!("company.invoice_number_format: {e}")))?;
+    let rules = crate::catalog::vat_rules(c).await?;
     Ok(Context {
         regime,
-        base,
-        invoice_format: format,
+        base: company.base_currency,
+        invoice_format,
         rules,
     })
 }
 
-pub const DEFAULT_INVOICE_FORMAT: &str = "{year}-{seq:05}";
 /// Quotes, orders, acts and shipments are numbered per year in their own series.
 const OTHER_FORMAT: &str = "{year}-{seq:04}";
 
@@ -436,28 +406,17 @@ pub(crate) struct Resolved {
 
 /// The price book a document uses: the one named (it must exist), else the default.
 async fn price_book(c: &mut impl Conn, id: Option<Id>) -> Result<Option<(Id, Currency)>> {
-    let row = match id {
-        Some(id) => {
-            let r = sqlx::query("SELECT id, currency FROM price_books WHERE id = $1")
-                .bind(id)
-                .fetch_optional(c.conn())
-                .await?;
-            if r.is_none() {
-                return Err(Invalid::field("price_book_id", "refers to a price book that does not exist").into());
+    let book = match id {
+        Some(id) => match crate::catalog::load_price_book(c, id).await {
+            Ok(b) => Some(b),
+            Err(StoreError::NotFound) => {
+                return Err(Invalid::field("price_book_id", msg::PRICE_BOOK_MISSING).into());
             }
-            r
-        }
-        None => {
-            sqlx::query(
-                "SELECT id, currency FROM price_books WHERE is_default = $1 AND active = $1 ORDER BY id LIMIT 1",
-            )
-            .bind(true)
-            .fetch_optional(c.conn())
-            .await?
-        }
+            Err(e) => return Err(e),
+        },
+        None => crate::catalog::default_price_book(c).await?,
     };
-    row.map(|r| Ok((col::i(&r, "id")?, col::en::<Currency>(&r, "currency")?)))
-        .transpose()
+    Ok(book.map(|b| (b.id, b.data.currency)))
 }
 
 /// Resolves every line of `data` against the catalog and prices the
@@ -502,50 +461,36 @@ pub(crate) async fn price_data(
             unit_cost: l.unit_cost.unwrap_or_default(),
         };
         if let Some(pid) = l.product_id {
-            let row = sqlx::query(
-                "SELECT p.name, p.unit_code, p.price_minor, p.cost_minor, p.currency, p.vat_rate, \
-                 e.price_minor AS book_price FROM products p \
-                 LEFT JOIN price_book_entries e ON e.product_id = p.id AND e.price_book_id = $2 \
-                 WHERE p.id = $1",
-            )
-            .bind(pid)
-            .bind(book_id.unwrap_or(0))
-            .fetch_optional(tx.conn())
-            .await?;
-            let Some(p) = row else {
-                errors.add(
-                    format!("lines[{i}].product_id"),
-                    "refers to a product that does not exist",
-                );
+            // The book's price when it has the product, else the product's own.
+            let Some(p) = crate::catalog::price_for(tx, book_id, pid).await? else {
+                errors.add(format!("lines[{i}].product_id"), msg::PRODUCT_MISSING);
                 continue;
             };
             if l.name.is_none() {
-                resolved.name = col::s(&p, "name")?;
+                resolved.name = p.name.clone();
             }
             if l.unit_code.is_none() {
-                resolved.unit_code = col::s(&p, "unit_code")?;
+                resolved.unit_code = p.unit_code.clone();
             }
             if l.unit_cost.is_none() {
-                resolved.unit_cost = money::from_minor(col::i(&p, "cost_minor")?);
+                resolved.unit_cost = p.cost;
             }
             if l.unit_price.is_none() {
-                let product_currency: Currency = col::en(&p, "currency")?;
-                match col::oi(&p, "book_price")? {
-                    Some(m) => resolved.unit_price = money::from_minor(m),
-                    None if product_currency == currency => {
-                        resolved.unit_price = money::from_minor(col::i(&p, "price_minor")?)
-                    }
-                    None => errors.add(
+                if p.price_book_id.is_some() || p.currency == currency {
+                    resolved.unit_price = p.price;
+                } else {
+                    errors.add(
                         format!("lines[{i}].unit_price"),
-                        format_args!(
-                            "is required: the product is priced in {product_currency}, the document is in {currency}"
-                        ),
-                    ),
+                        msg::PRICE_CURRENCY
+                            .with("product", &p.currency)
+                            .with("document", &currency),
+                    );
                 }
             }
             if l.vat_rate.is_none() {
                 // The product's rate if the law still allows it on this date, else the base rate.
-                let own = rate(&p, "vat_rate")?;
+                let own = VatRate::parse(&p.vat_rate)
+                    .map_err(|e| StoreError::corrupt(format!("products.vat_rate: {e}")))?;
                 if vat::check_rate(&ctx.rules, ctx.regime, on, own).is_ok() {
                     resolved.vat_rate = own;
                 }
@@ -798,10 +743,7 @@ async fn resolve_refs(
     )
     .await?;
     if data.account_id.is_none() && data.contact_id.is_none() {
-        errors.add(
-            "account_id",
-            "a document needs a customer: an account, a contact or a deal that has one",
-        );
+        errors.add("account_id", msg::DOCUMENT_NEEDS_CUSTOMER);
     }
     errors.finish()?;
     Ok(deal.map(|d| d.data.currency))
@@ -911,16 +853,18 @@ pub(crate) async fn create_in(
     Ok(doc)
 }
 
+/// A conflict in the registry's English (the interface reads its id back).
+pub(crate) fn conflict(m: Message) -> StoreError {
+    StoreError::Conflict(m.into_english())
+}
+
 fn read_only(doc: &Document) -> StoreError {
-    let what = match doc.status {
-        DocStatus::Quote(_) => "quote; revise it to change it",
-        DocStatus::Order(_) => "order",
-        DocStatus::Invoice(_) => "invoice",
+    let message = match doc.status {
+        DocStatus::Quote(_) => msg::QUOTE_READ_ONLY,
+        DocStatus::Order(_) => msg::ORDER_READ_ONLY,
+        DocStatus::Invoice(_) => msg::INVOICE_READ_ONLY,
     };
-    StoreError::Conflict(format!(
-        "the document is {}: it can no longer be edited as a {what}",
-        doc.status.as_str()
-    ))
+    conflict(message.with("status", doc.status.as_str()))
 }
 
 pub async fn update(
@@ -1047,42 +991,39 @@ pub async fn delete(db: &Db, actor: &Actor, kind: DocKind, id: Id) -> Result<()>
                 DocStatus::Invoice(s) => s == InvoiceStatus::Draft,
             };
             if !deletable {
-                return Err(StoreError::Conflict(format!(
-                    "only drafts can be deleted; this one is {} (cancel it instead)",
-                    doc.status.as_str()
-                )));
+                return Err(conflict(
+                    msg::ONLY_DRAFTS_DELETED.with("status", doc.status.as_str()),
+                ));
             }
-            let dependants: &[(&str, &str)] = match kind {
+            let dependants: &[(&str, msg::MessageDef)] = match kind {
                 DocKind::Quote => &[
                     (
                         "SELECT COUNT(*) FROM invoices WHERE quote_id = $1",
-                        "invoice",
+                        msg::INVOICES_MADE,
                     ),
                     (
                         "SELECT COUNT(*) FROM sales_orders WHERE quote_id = $1",
-                        "order",
+                        msg::ORDERS_MADE,
                     ),
                     (
                         "SELECT COUNT(*) FROM quotes WHERE previous_id = $1",
-                        "revision",
+                        msg::REVISIONS_MADE,
                     ),
                 ],
                 DocKind::Order => &[(
                     "SELECT COUNT(*) FROM invoices WHERE order_id = $1",
-                    "invoice",
+                    msg::INVOICES_MADE,
                 )],
                 _ => &[],
             };
-            for (sql, what) in dependants {
+            for (sql, made) in dependants {
                 let n: i64 = sqlx::query(sql)
                     .bind(id)
                     .fetch_one(tx.conn())
                     .await?
                     .try_get(0)?;
                 if n > 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "{n} {what}(s) were made from this document; it cannot be deleted"
-                    )));
+                    return Err(conflict(made.with("n", n)));
                 }
             }
             sqlx::query("DELETE FROM doc_lines WHERE doc_kind = $1 AND doc_id = $2")
@@ -1163,9 +1104,7 @@ async fn quote_action_in(
     };
     let to = from.apply(action).map_err(transition)?;
     if action == QuoteAction::Activate && old.lines.is_empty() {
-        return Err(
-            Invalid::field("lines", "a quote needs at least one line to be activated").into(),
-        );
+        return Err(Invalid::field("lines", msg::QUOTE_NEEDS_LINE).into());
     }
     let mut quote = set_status(tx, actor, &old, to.as_str(), Vec::new()).await?;
     record_change(tx, actor, &old, &quote, action_name(action)).await?;
@@ -1292,11 +1231,7 @@ pub async fn invoice_action(
             let mut extra = Columns::new();
             if action == InvoiceAction::Send {
                 if old.lines.is_empty() {
-                    return Err(Invalid::field(
-                        "lines",
-                        "an invoice needs at least one line to be issued",
-                    )
-                    .into());
+                    return Err(Invalid::field("lines", msg::INVOICE_NEEDS_LINE).into());
                 }
                 let ctx = context(tx).await?;
                 let year = old.doc_date.inner().year();
@@ -1353,38 +1288,39 @@ pub async fn seller_details(db: &Db) -> Result<Value> {
 
 /// Our company's details as they are now, frozen into the invoice.
 async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
-    let Some(r) = sqlx::query("SELECT * FROM company WHERE id = 1")
-        .fetch_optional(c.conn())
-        .await?
-    else {
+    let company = crate::company::current(c).await?;
+    if company.updated_at.is_none() {
+        return Ok(Value::Null);
+    }
+    let Value::Object(all) = crate::table::to_json(&company.data) else {
         return Ok(Value::Null);
     };
-    let mut m = Map::new();
-    for c in [
-        "legal_name",
-        "short_name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "postal_address",
-        "phone",
-        "email",
-        "bank_name",
-        "bic",
-        "settlement_account",
-        "correspondent_account",
-        "director",
-        "chief_accountant",
-        "tax_regime",
-    ] {
-        m.insert(
-            c.to_owned(),
-            col::os(&r, c)?.map_or(Value::Null, Value::String),
-        );
-    }
+    let m: Map<String, Value> = all
+        .into_iter()
+        .filter(|(k, _)| SELLER_FIELDS.contains(&k.as_str()))
+        .collect();
     Ok(Value::Object(m))
 }
+
+/// What an invoice keeps of our company.
+const SELLER_FIELDS: &[&str] = &[
+    "legal_name",
+    "short_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "phone",
+    "email",
+    "bank_name",
+    "bic",
+    "settlement_account",
+    "correspondent_account",
+    "director",
+    "chief_accountant",
+    "tax_regime",
+];
 
 // ---------------------------------------------------------------- copying along the cycle
 
@@ -1441,9 +1377,7 @@ pub async fn create_from(
                         (DocKind::Quote, DocStatus::Quote(s))
                             if kind == DocKind::Order && s != QuoteStatus::Won =>
                         {
-                            return Err(StoreError::Conflict(
-                                "an order is made from a won quote; win the quote first".into(),
-                            ));
+                            return Err(StoreError::Conflict(msg::ORDER_FROM_WON_QUOTE.into()));
                         }
                         (DocKind::Quote, DocStatus::Quote(s))
                             if matches!(
@@ -1451,13 +1385,12 @@ pub async fn create_from(
                                 QuoteStatus::Draft | QuoteStatus::Revised | QuoteStatus::Lost
                             ) =>
                         {
-                            return Err(StoreError::Conflict(format!(
-                                "the quote is {}: only an active or won quote is invoiced",
-                                s.as_str()
-                            )));
+                            return Err(conflict(
+                                msg::QUOTE_NOT_INVOICED.with("status", s.as_str()),
+                            ));
                         }
                         (DocKind::Order, DocStatus::Order(OrderStatus::Canceled)) => {
-                            return Err(StoreError::Conflict("the order is canceled".into()));
+                            return Err(StoreError::Conflict(msg::ORDER_CANCELED.into()));
                         }
                         _ => {}
                     }
@@ -1664,7 +1597,7 @@ pub async fn set_deal_products(
 
 /// What keeps a deal from being won under "won only when paid and shipped":
 /// unpaid invoices and goods not yet shipped, in words. Empty when nothing does.
-pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>> {
+pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<Message>> {
     let rows = sqlx::query(
         "SELECT id, number, status, total_minor, paid_minor, currency FROM invoices \
          WHERE deal_id = $1 AND status <> $2 AND status <> $3 ORDER BY id",
@@ -1675,7 +1608,7 @@ pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>
     .fetch_all(tx.conn())
     .await?;
     if rows.is_empty() {
-        return Ok(vec!["it has no issued invoice yet".into()]);
+        return Ok(vec![msg::DEAL_NO_ISSUED_INVOICE.msg()]);
     }
     let mut missing = Vec::new();
     for r in &rows {
@@ -1683,14 +1616,22 @@ pub(crate) async fn won_blockers(tx: &mut Tx, deal_id: Id) -> Result<Vec<String>
         let total = money::from_minor(col::i(r, "total_minor")?);
         let paid = money::from_minor(col::i(r, "paid_minor")?);
         if paid < total {
-            missing.push(format!(
-                "invoice {number} is paid {paid} of {total} {}",
-                col::s(r, "currency")?
-            ));
+            missing.push(
+                msg::INVOICE_NOT_PAID
+                    .with("number", &number)
+                    .with("paid", paid)
+                    .with("total", total)
+                    .with("currency", col::s(r, "currency")?),
+            );
         }
         let id = col::i(r, "id")?;
         for (name, left) in undelivered(tx, id, DocKind::Shipment, true).await? {
-            missing.push(format!("invoice {number}: {left} of «{name}» not shipped"));
+            missing.push(
+                msg::INVOICE_NOT_SHIPPED
+                    .with("number", &number)
+                    .with("left", left)
+                    .with("name", name),
+            );
         }
     }
     Ok(missing)

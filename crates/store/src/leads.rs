@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sqlx::any::AnyRow;
 use voronka_core::money::Currency;
+use voronka_core::msg;
 use voronka_core::records::{Account, Contact, Deal, EntityKind, Id, Lead, LeadData, LeadStatus};
 use voronka_core::{FieldErrors, Invalid};
 
@@ -227,7 +228,7 @@ fn prefixed(prefix: &str, e: StoreError) -> StoreError {
     match e {
         StoreError::Invalid(Invalid(fields)) => {
             let mut out = FieldErrors::new();
-            for (k, v) in fields.iter() {
+            for (k, v) in fields.into_messages() {
                 out.add(format!("{prefix}.{k}"), v);
             }
             StoreError::Invalid(Invalid(out))
@@ -249,12 +250,10 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
         boxed(async move {
             let lead = table::get::<Lead>(tx, &actor, id).await?;
             if lead.data.status == LeadStatus::Converted {
-                return Err(StoreError::Conflict("the lead is already converted".into()));
+                return Err(StoreError::Conflict(msg::LEAD_ALREADY_CONVERTED.into()));
             }
             if lead.data.status == LeadStatus::Disqualified {
-                return Err(StoreError::Conflict(
-                    "a disqualified lead cannot be converted; set it to working first".into(),
-                ));
+                return Err(StoreError::Conflict(msg::LEAD_DISQUALIFIED.into()));
             }
             let d = &lead.data;
             let owner = json!(lead.meta.owner_id);
@@ -304,11 +303,7 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
                 && linked_contact.is_none()
                 && contact_body.is_none()
             {
-                return Err(Invalid::field(
-                    "account",
-                    "the lead has neither a company nor a person to convert into",
-                )
-                .into());
+                return Err(Invalid::field("account", msg::LEAD_NOTHING_TO_CONVERT).into());
             }
 
             if !req.force {

@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod activities;
 pub mod actor;
 pub mod audit;
+pub mod catalog;
+pub mod company;
 pub mod contacts;
 pub mod db;
 pub mod deals;

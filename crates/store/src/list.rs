@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;
+use voronka_core::msg;
 use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money};
 
@@ -134,12 +135,12 @@ pub async fn list<T>(
                 };
                 match spec.fields.iter().find(|f| f.name == name) {
                     Some(f) => sort = (*f, dir),
-                    None => errors.add("sort", format_args!("cannot sort by {name}")),
+                    None => errors.add("sort", msg::LIST_SORT.with("name", name)),
                 }
             }
             "limit" => match value.parse::<u64>() {
                 Ok(n) if (1..=500).contains(&n) => limit = n,
-                _ => errors.add("limit", "must be a number from 1 to 500"),
+                _ => errors.add("limit", msg::LIST_LIMIT),
             },
             "cursor" => {
                 match URL_SAFE_NO_PAD
@@ -148,7 +149,7 @@ pub async fn list<T>(
                     .and_then(|b| serde_json::from_slice::<Cursor>(&b).ok())
                 {
                     Some(c) => cursor = Some(c),
-                    None => errors.add("cursor", "is not a cursor this server issued"),
+                    None => errors.add("cursor", msg::LIST_CURSOR),
                 }
             }
             "total" => match value.as_str() {
@@ -157,7 +158,7 @@ pub async fn list<T>(
                 // see "10 000+" instead, at a bounded cost.
                 "capped" => want_total = Some(Some(TOTAL_CAP)),
                 "false" | "0" => want_total = None,
-                _ => errors.add("total", "must be true, false or capped"),
+                _ => errors.add("total", msg::LIST_TOTAL),
             },
             "q" => {
                 let q = value.trim();
@@ -168,14 +169,14 @@ pub async fn list<T>(
                                 .like(LikeExpr::new(like_pattern(q)).escape('\\')),
                         );
                     } else {
-                        errors.add("q", "is not supported for this list");
+                        errors.add("q", msg::LIST_Q);
                     }
                 }
             }
             _ => {
                 let (name, op) = key.split_once("__").unwrap_or((key.as_str(), "eq"));
                 let Some(f) = spec.fields.iter().find(|f| f.name == name) else {
-                    errors.add(key.as_str(), "is not a field that can be filtered on");
+                    errors.add(key.as_str(), msg::LIST_FILTER_FIELD);
                     continue;
                 };
                 match filter(f, op, value, c.backend()) {
@@ -187,7 +188,7 @@ pub async fn list<T>(
     }
     let key = sort_key(&sort.0, sort.1);
     if cursor.as_ref().is_some_and(|c| c.s != key) {
-        errors.add("cursor", "was issued for another sort order");
+        errors.add("cursor", msg::LIST_CURSOR_SORT);
     }
     errors.finish()?;
 
@@ -232,7 +233,7 @@ pub async fn list<T>(
     let mut page_cond = cond;
     if let Some(cur) = &cursor {
         let v = json_to_value(sort_field, &cur.v)
-            .map_err(|_| Invalid::field("cursor", "does not match the sort order"))?;
+            .map_err(|_| Invalid::field("cursor", msg::LIST_CURSOR_MISMATCH))?;
         page_cond = page_cond.add(after(sort_field, dir, v, cur.id));
     }
 
@@ -362,7 +363,7 @@ fn parse_value(f: &Field, raw: &str) -> Result<SqValue, String> {
         FieldType::Bool => SqValue::Bool(Some(match raw {
             "true" | "1" => true,
             "false" | "0" => false,
-            _ => return Err("must be true or false".into()),
+            _ => return Err(msg::NOT_BOOL.into()),
         })),
         FieldType::Text | FieldType::Enum => SqValue::String(Some(Box::new(raw.to_owned()))),
     })
@@ -382,7 +383,7 @@ fn filter(f: &Field, op: &str, raw: &str, backend: Backend) -> Result<SimpleExpr
                 .map(|p| parse_value(f, p))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(match values.len() {
-                0 => return Err("needs a value".into()),
+                0 => return Err(msg::LIST_NEEDS_VALUE.into()),
                 1 => col().eq(values.into_iter().next().unwrap_or(SqValue::Bool(None))),
                 _ => col().is_in(values),
             })
@@ -399,9 +400,9 @@ fn filter(f: &Field, op: &str, raw: &str, backend: Backend) -> Result<SimpleExpr
         "null" => match raw {
             "true" => Ok(col().is_null()),
             "false" => Ok(col().is_not_null()),
-            _ => Err("must be true or false".into()),
+            _ => Err(msg::NOT_BOOL.into()),
         },
-        _ => Err(format!("does not support the {op} operator")),
+        _ => Err(msg::LIST_OPERATOR.with("op", op).into_english()),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::table::{self, Columns, Table, merge, object, parse};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use voronka_core::FieldErrors;
+use voronka_core::msg;
 use voronka_core::records::{
     Competitor, CompetitorData, EntityKind, Id, Lookup, LookupData, LookupKind, RecordData,
 };
@@ -58,10 +59,8 @@ pub(crate) async fn check(
     if let Some(id) = id {
         match load(c, kind, id).await {
             Ok(l) if l.data.active => {}
-            Ok(_) => errors.add(field, "refers to an entry that is no longer in use"),
-            Err(StoreError::NotFound) => {
-                errors.add(field, "refers to an entry that does not exist")
-            }
+            Ok(_) => errors.add(field, msg::LOOKUP_INACTIVE),
+            Err(StoreError::NotFound) => errors.add(field, msg::LOOKUP_MISSING),
             Err(e) => return Err(e),
         }
     }
@@ -173,9 +172,9 @@ pub async fn delete(db: &Db, actor: &Actor, kind: LookupKind, id: Id) -> Result<
                 uses += n;
             }
             if uses > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "{uses} record(s) use this entry; deactivate it instead (active: false)"
-                )));
+                return Err(StoreError::Conflict(
+                    msg::LOOKUP_IN_USE.with("n", uses).into_english(),
+                ));
             }
             sqlx::query("DELETE FROM lookups WHERE id = $1")
                 .bind(id)
@@ -275,7 +274,7 @@ impl Rules for Competitor {
                 tx,
                 "SELECT COUNT(*) FROM deal_competitors WHERE competitor_id = $1",
                 r.id,
-                "the competitor is on {n} deal(s); remove it from them first",
+                msg::COMPETITOR_ON_DEALS.english(),
             )
             .await
         })

@@ -11,6 +11,7 @@ use sea_query::{Alias, Cond, Expr};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use voronka_core::Invalid;
+use voronka_core::msg;
 use voronka_core::records::{EntityKind, Id, Note, NoteData, RecordData};
 
 const SPEC: ListSpec = ListSpec {
@@ -64,11 +65,7 @@ pub async fn list(db: &Db, actor: &Actor, params: &[(String, String)]) -> Result
     let kind = find("related_type").and_then(|k| EntityKind::parse(&k));
     let id = find("related_id").and_then(|v| v.parse::<Id>().ok());
     let (Some(kind), Some(id)) = (kind, id) else {
-        return Err(Invalid::field(
-            "related_id",
-            "notes are listed per record: give related_type and related_id",
-        )
-        .into());
+        return Err(Invalid::field("related_id", msg::NOTES_PER_RECORD).into());
     };
     let mut c = db.reader().await?;
     check_related(&mut c, actor, kind, id).await?;
@@ -138,9 +135,7 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Note>
             let data = merge(&old.data, object(body)?)?.validate()?;
             if data.related_type != old.data.related_type || data.related_id != old.data.related_id
             {
-                return Err(
-                    Invalid::field("related_id", "a note cannot move to another record").into(),
-                );
+                return Err(Invalid::field("related_id", msg::NOTE_CANNOT_MOVE).into());
             }
             table::update_row(tx, "notes", id, vec![("body", data.body.clone().into())]).await?;
             let new = load(tx, &actor, id).await?;

@@ -8,7 +8,9 @@
 use crate::actor::Actor;
 use crate::audit;
 use crate::db::{Conn, Db, Tx, boxed, col};
-use crate::documents::{self, Figures, Resolved, from_milli, get_in, load, load_lines, milli};
+use crate::documents::{
+    self, Figures, Resolved, from_milli, get_in, load, load_lines, milli, minor,
+};
 use crate::error::{Result, StoreError};
 use crate::list::{FieldType::*, ListSpec, Page, field, fold, money_field};
 use crate::table;
@@ -22,7 +24,7 @@ use voronka_core::records::{
     Account, Allocation, AllocationData, Balance, Contact, Delivery, DeliveryData, DocKind,
     DocStatus, EntityKind, Id, Payment, PaymentData, PaymentDirection, RecordData,
 };
-use voronka_core::{FieldErrors, Invalid};
+use voronka_core::{FieldErrors, Invalid, msg};
 
 const PAYMENTS: ListSpec = ListSpec {
     table: "payments",
@@ -44,10 +46,6 @@ const PAYMENTS: ListSpec = ListSpec {
     searchable: true,
     owned: true,
 };
-
-fn minor(d: Decimal, field: &str) -> Result<i64> {
-    money::to_minor(d).map_err(|e| Invalid::field(field, e).into())
-}
 
 fn payment_from_row(r: &AnyRow) -> Result<Payment> {
     let amount = money::from_minor(col::i(r, "amount_minor")?);
@@ -219,16 +217,14 @@ async fn allocate_in(
         .await?
         .ok_or(StoreError::NotFound)?;
     if payment.direction != PaymentDirection::Incoming {
-        return Err(Invalid::field(field, "only incoming payments pay our invoices").into());
+        return Err(Invalid::field(field, msg::INCOMING_ONLY).into());
     }
     let invoice = match get_in(tx, actor, DocKind::Invoice, req.invoice_id).await {
         Ok(i) => i,
         Err(StoreError::NotFound) => {
-            return Err(Invalid::field(
-                &format!("{field}.invoice_id"),
-                "refers to an invoice that does not exist",
-            )
-            .into());
+            return Err(
+                Invalid::field(&format!("{field}.invoice_id"), msg::INVOICE_MISSING).into(),
+            );
         }
         Err(e) => return Err(e),
     };
@@ -236,56 +232,46 @@ async fn allocate_in(
         return Err(StoreError::NotFound);
     };
     if !status.accepts_payments() {
-        return Err(StoreError::Conflict(format!(
-            "invoice {} is {}: only a sent, unpaid invoice takes payments",
-            invoice.number.as_deref().unwrap_or("(draft)"),
-            status.as_str()
-        )));
+        return Err(documents::conflict(
+            msg::INVOICE_TAKES_NO_PAYMENTS
+                .with("number", invoice.number.as_deref().unwrap_or("(draft)"))
+                .with("status", status.as_str()),
+        ));
     }
     if invoice.currency != payment.currency {
         return Err(Invalid::field(
             &format!("{field}.invoice_id"),
-            format_args!(
-                "the invoice is in {}, the payment in {}",
-                invoice.currency, payment.currency
-            ),
+            msg::PAYMENT_CURRENCY
+                .with("invoice", &invoice.currency)
+                .with("payment", &payment.currency),
         )
         .into());
     }
     let payer_matches = (payment.account_id.is_some() && payment.account_id == invoice.account_id)
         || (payment.contact_id.is_some() && payment.contact_id == invoice.contact_id);
     if !payer_matches {
-        return Err(Invalid::field(
-            &format!("{field}.invoice_id"),
-            "is an invoice of another customer than the payer",
-        )
-        .into());
+        return Err(
+            Invalid::field(&format!("{field}.invoice_id"), msg::PAYMENT_OTHER_CUSTOMER).into(),
+        );
     }
     let balance = invoice.balance();
     let amount = req
         .amount
         .unwrap_or_else(|| balance.min(payment.unallocated));
     if amount <= Decimal::ZERO {
-        return Err(Invalid::field(
-            &format!("{field}.amount"),
-            "nothing to allocate: the payment is used up or the invoice is paid",
-        )
-        .into());
+        return Err(Invalid::field(&format!("{field}.amount"), msg::NOTHING_TO_ALLOCATE).into());
     }
     if amount > payment.unallocated {
         return Err(Invalid::field(
             &format!("{field}.amount"),
-            format_args!(
-                "is more than the payment has left ({})",
-                payment.unallocated
-            ),
+            msg::PAYMENT_LEFT.with("left", payment.unallocated),
         )
         .into());
     }
     if amount > balance {
         return Err(Invalid::field(
             &format!("{field}.amount"),
-            format_args!("is more than the invoice still owes ({balance})"),
+            msg::INVOICE_OWES.with("balance", balance),
         )
         .into());
     }
@@ -564,10 +550,9 @@ pub async fn deliver(
                 invoice.status,
                 DocStatus::Invoice(InvoiceStatus::Draft | InvoiceStatus::Canceled)
             ) {
-                return Err(StoreError::Conflict(format!(
-                    "the invoice is {}: acts and shipments follow an issued invoice",
-                    invoice.status.as_str()
-                )));
+                return Err(documents::conflict(
+                    msg::DELIVERY_NEEDS_ISSUED.with("status", invoice.status.as_str()),
+                ));
             }
             // Without a list: the goods go on a shipment, everything else on an act.
             let wanted = match &req.lines {
@@ -588,7 +573,7 @@ pub async fn deliver(
             for (i, (line_id, qty)) in wanted.into_iter().enumerate() {
                 let field = format!("lines[{i}].quantity");
                 let Some(line) = invoice.lines.iter().find(|l| l.id == line_id) else {
-                    errors.add(format!("lines[{i}].line_id"), "is not a line of this invoice");
+                    errors.add(format!("lines[{i}].line_id"), msg::NOT_INVOICE_LINE);
                     continue;
                 };
                 let (done_quantity, done) = delivered(tx, kind, line.id).await?;
@@ -598,20 +583,21 @@ pub async fn deliver(
                     continue;
                 }
                 if q <= Decimal::ZERO {
-                    errors.add(&field, "must be greater than zero");
+                    errors.add(&field, msg::POSITIVE);
                     continue;
                 }
                 if milli(q, &field).is_err() {
-                    errors.add(&field, "must have at most 3 digits after the point");
+                    errors.add(&field, msg::QUANTITY_DIGITS);
                     continue;
                 }
                 if q > left {
                     errors.add(
                         &field,
-                        format_args!(
-                            "is more than is left to deliver of «{}»: {} of {} (already {})",
-                            line.name, left, line.quantity, done_quantity
-                        ),
+                        msg::OVER_DELIVERY
+                            .with("name", &line.name)
+                            .with("left", left)
+                            .with("quantity", line.quantity)
+                            .with("done", done_quantity),
                     );
                     continue;
                 }
@@ -653,10 +639,12 @@ pub async fn deliver(
             }
             errors.finish()?;
             if rows.is_empty() {
-                let what = if kind == DocKind::Shipment { "goods" } else { "services" };
-                return Err(StoreError::Conflict(format!(
-                    "nothing is left to deliver: the invoice's {what} are all on {table_name} already"
-                )));
+                let all_done = if kind == DocKind::Shipment {
+                    msg::GOODS_ALL_SHIPPED
+                } else {
+                    msg::SERVICES_ALL_ACTED
+                };
+                return Err(StoreError::Conflict(all_done.into()));
             }
             let on = req.doc_date.unwrap_or_else(|| tx.now().day());
             let year = on.inner().year();
@@ -685,10 +673,16 @@ pub async fn deliver(
             for (i, (line, figures)) in rows.iter().enumerate() {
                 documents::insert_line(tx, kind, id, i, line, figures).await?;
             }
-            let d = load_delivery(tx, kind, id).await?.ok_or(StoreError::NotFound)?;
+            let d = load_delivery(tx, kind, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             let number = Some(d.number.as_str());
             documents::trace(tx, &actor, invoice.deal_id, kind, id, number, "created").await?;
-            let entity = if kind == DocKind::Act { EntityKind::Act } else { EntityKind::Shipment };
+            let entity = if kind == DocKind::Act {
+                EntityKind::Act
+            } else {
+                EntityKind::Shipment
+            };
             audit::record(
                 tx,
                 entity,

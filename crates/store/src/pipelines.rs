@@ -7,6 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::table::{self, merge, object, parse, to_json};
 use serde_json::Value;
 use sqlx::any::AnyRow;
+use voronka_core::msg;
 use voronka_core::records::{
     EntityKind, Id, Pipeline, PipelineData, RecordData, Stage, StageData, StageKind, default_stages,
 };
@@ -16,9 +17,7 @@ pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
     if actor.is_admin() {
         Ok(())
     } else {
-        Err(StoreError::Forbidden(
-            "only an administrator can change this".into(),
-        ))
+        Err(StoreError::Forbidden(msg::ADMIN_ONLY.into()))
     }
 }
 
@@ -150,11 +149,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
     let stages_json = body.remove("stages");
     let data = parse::<PipelineData>(Value::Object(body))?.validate()?;
     if data.quote_won_stage_id.is_some() {
-        return Err(Invalid::field(
-            "quote_won_stage_id",
-            "can be set once the pipeline and its stages exist",
-        )
-        .into());
+        return Err(Invalid::field("quote_won_stage_id", msg::QUOTE_WON_STAGE_LATER).into());
     }
     let stages: Vec<StageData> = match stages_json {
         Some(v) => {
@@ -165,7 +160,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
                 match s.validate() {
                     Ok(s) => out.push(s),
                     Err(Invalid(f)) => {
-                        for (k, m) in f.iter() {
+                        for (k, m) in f.into_messages() {
                             errors.add(format!("stages[{i}].{k}"), m);
                         }
                     }
@@ -184,7 +179,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value, locale: &str) -> Result
 
 fn prefix(p: &str, e: Invalid) -> Invalid {
     let mut errors = FieldErrors::new();
-    for (k, m) in e.0.iter() {
+    for (k, m) in e.0.into_messages() {
         errors.add(
             format!(
                 "{p}{}",
@@ -202,10 +197,7 @@ fn prefix(p: &str, e: Invalid) -> Invalid {
 
 fn check_stage_set(stages: &[StageData]) -> Result<(), Invalid> {
     if !stages.iter().any(|s| s.kind == StageKind::Open) {
-        return Err(Invalid::field(
-            "stages",
-            "a pipeline needs at least one open stage",
-        ));
+        return Err(Invalid::field("stages", msg::PIPELINE_NEEDS_OPEN_STAGE));
     }
     Ok(())
 }
@@ -285,20 +277,14 @@ pub async fn update(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<Pipel
             let old = load(tx, id).await?.ok_or(StoreError::NotFound)?;
             let data = merge(&old.data, object(body)?)?.validate()?;
             if old.data.is_default && !data.is_default {
-                return Err(Invalid::field(
-                    "is_default",
-                    "make another pipeline the default instead",
-                )
-                .into());
+                return Err(Invalid::field("is_default", msg::PIPELINE_DEFAULT_ELSEWHERE).into());
             }
             if let Some(stage) = data.quote_won_stage_id
                 && old.stage(stage).is_none()
             {
-                return Err(Invalid::field(
-                    "quote_won_stage_id",
-                    "is not a stage of this pipeline",
-                )
-                .into());
+                return Err(
+                    Invalid::field("quote_won_stage_id", msg::NOT_STAGE_OF_THIS_PIPELINE).into(),
+                );
             }
             sqlx::query(
                 "UPDATE pipelines SET name = $1, position = $2, is_default = $3, \
@@ -342,14 +328,11 @@ pub async fn delete(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 tx,
                 "SELECT COUNT(*) FROM deals WHERE pipeline_id = $1",
                 id,
-                "the pipeline holds {n} deal(s); move them to another pipeline first",
+                msg::PIPELINE_HAS_DEALS.english(),
             )
             .await?;
             if old.data.is_default {
-                return Err(StoreError::Conflict(
-                    "the default pipeline cannot be deleted; make another one the default first"
-                        .into(),
-                ));
+                return Err(StoreError::Conflict(msg::PIPELINE_DEFAULT_DELETE.into()));
             }
             // Deals that moved on to other pipelines keep their history here:
             // the pipeline and its stages are archived, not erased.
@@ -435,7 +418,7 @@ pub async fn update_stage(db: &Db, actor: &Actor, id: Id, body: Value) -> Result
                     tx,
                     "SELECT COUNT(*) FROM deals WHERE stage_id = $1",
                     id,
-                    "the stage holds {n} deal(s); its kind cannot change until they are moved",
+                    msg::STAGE_KIND_HAS_DEALS.english(),
                 )
                 .await?;
             }
@@ -480,7 +463,7 @@ pub async fn delete_stage(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 tx,
                 "SELECT COUNT(*) FROM deals WHERE stage_id = $1",
                 id,
-                "the stage holds {n} deal(s); move them to another stage first",
+                msg::STAGE_HAS_DEALS.english(),
             )
             .await?;
             let p = load(tx, old.pipeline_id)
@@ -492,9 +475,8 @@ pub async fn delete_stage(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 .filter(|s| s.id != id)
                 .map(|s| s.data.clone())
                 .collect();
-            check_stage_set(&remaining).map_err(|_| {
-                StoreError::Conflict("the last open stage of a pipeline cannot be deleted".into())
-            })?;
+            check_stage_set(&remaining)
+                .map_err(|_| StoreError::Conflict(msg::LAST_OPEN_STAGE.into()))?;
             // Past moves keep pointing at it, so reports stay true: it is archived, not erased.
             sqlx::query("UPDATE stages SET archived = $1 WHERE id = $2")
                 .bind(true)
@@ -556,11 +538,7 @@ pub async fn reorder_stages(
             have.sort_unstable();
             want.sort_unstable();
             if have != want {
-                return Err(Invalid::field(
-                    "stages",
-                    "must list every stage of the pipeline exactly once",
-                )
-                .into());
+                return Err(Invalid::field("stages", msg::PIPELINE_STAGES_ONCE).into());
             }
             for (position, id) in order.iter().enumerate() {
                 sqlx::query("UPDATE stages SET position = $1 WHERE id = $2")

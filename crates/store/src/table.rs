@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
+use voronka_core::msg;
 use voronka_core::records::{EntityKind, Id, Meta, RecordData};
-use voronka_core::{FieldErrors, Invalid};
+use voronka_core::{FieldErrors, Invalid, Message};
 
 pub type Columns = Vec<(&'static str, SqValue)>;
 
@@ -93,15 +94,27 @@ pub fn parse<D: DeserializeOwned>(value: Value) -> Result<D, Invalid> {
         {
             // The path already ends at the unknown field.
             let field = if path == "." { name.to_owned() } else { path };
-            return Invalid::field(&field, "is not a known field");
+            return Invalid::field(&field, msg::UNKNOWN_FIELD);
         }
         if let Some(rest) = inner.strip_prefix("missing field `")
             && let Some(name) = rest.split('`').next()
         {
-            return Invalid::field(name, "is required");
+            return Invalid::field(name, msg::REQUIRED);
         }
         let field = if path == "." { "body".to_owned() } else { path };
-        let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+        let text = inner.split(" at line ").next().unwrap_or(&inner);
+        // A type's own parse error (a day, a phone) is a registry message;
+        // serde's words ("invalid type: …") are kept in English and shown
+        // translated as a generic "invalid value".
+        let message = Message::from_text(text);
+        let message = match message.id() {
+            Some(_) => message,
+            // A required value sent as null (an emptied form field).
+            None if text.starts_with("invalid type: null") => {
+                Message::detailed(msg::REQUIRED, text)
+            }
+            None => Message::detailed(msg::INVALID_VALUE, text),
+        };
         Invalid::field(&field, message)
     })
 }
@@ -115,7 +128,7 @@ pub(crate) fn take_id(body: &mut Map<String, Value>, key: &str) -> Result<Option
     match take(body, key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
-        Some(_) => Err(Invalid::field(key, "must be an id (a whole number)")),
+        Some(_) => Err(Invalid::field(key, msg::NOT_ID)),
     }
 }
 
@@ -123,14 +136,14 @@ pub(crate) fn take_bool(body: &mut Map<String, Value>, key: &str) -> Result<bool
     match take(body, key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(b),
-        Some(_) => Err(Invalid::field(key, "must be true or false")),
+        Some(_) => Err(Invalid::field(key, msg::NOT_BOOL)),
     }
 }
 
 pub(crate) fn object(body: Value) -> Result<Map<String, Value>, Invalid> {
     match body {
         Value::Object(m) => Ok(m),
-        _ => Err(Invalid::field("body", "must be a JSON object")),
+        _ => Err(Invalid::field("body", msg::NOT_OBJECT)),
     }
 }
 
@@ -157,7 +170,7 @@ pub(crate) async fn resolve_owner(
         (Some(o), _, _) => o,
         (None, Some(c), _) => return Ok(c),
         (None, None, Some(me)) => me,
-        (None, None, None) => return Err(Invalid::field("owner_id", "is required").into()),
+        (None, None, None) => return Err(Invalid::field("owner_id", msg::REQUIRED).into()),
     };
     // Unchanged, or the actor themselves (whom authentication found active).
     if Some(owner) == current || Some(owner) == actor.user_id {
@@ -172,10 +185,8 @@ pub(crate) async fn resolve_owner(
     };
     match active {
         Some(true) if actor.can_see_owner(owner) => Ok(owner),
-        Some(true) => {
-            Err(Invalid::field("owner_id", "must be yourself or a member of your team").into())
-        }
-        _ => Err(Invalid::field("owner_id", "is not an active user").into()),
+        Some(true) => Err(Invalid::field("owner_id", msg::OWNER_NOT_VISIBLE).into()),
+        _ => Err(Invalid::field("owner_id", msg::USER_INACTIVE).into()),
     }
 }
 
@@ -201,7 +212,7 @@ pub(crate) async fn check_ref<T: Table>(
     match get::<T>(c, actor, id).await {
         Ok(r) => Ok(Some(r)),
         Err(StoreError::NotFound) => {
-            errors.add(field, "refers to a record that does not exist");
+            errors.add(field, msg::RECORD_MISSING);
             Ok(None)
         }
         Err(e) => Err(e),
@@ -317,7 +328,7 @@ pub(crate) async fn delete<T: Table>(tx: &mut Tx, actor: &Actor, record: &T) -> 
         .and_where(Expr::col(Alias::new("id")).eq(record.id()));
     execute(tx, &q).await.map_err(|e| match e {
         StoreError::Db(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-            StoreError::Conflict("other records still refer to this one".into())
+            StoreError::Conflict(msg::STILL_REFERENCED.into())
         }
         e => e,
     })?;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
+use voronka_core::msg;
 use voronka_core::records::{EntityKind, Id, RecordData, Role, Team, TeamData, User, UserData};
 use voronka_core::{Invalid, Timestamp};
 
@@ -137,7 +138,7 @@ async fn check_team(tx: &mut Tx, team_id: Option<Id>) -> Result<()> {
             .fetch_optional(tx.conn())
             .await?;
         if found.is_none() {
-            return Err(Invalid::field("team_id", "refers to a team that does not exist").into());
+            return Err(Invalid::field("team_id", msg::TEAM_MISSING).into());
         }
     }
     Ok(())
@@ -145,7 +146,7 @@ async fn check_team(tx: &mut Tx, team_id: Option<Id>) -> Result<()> {
 
 fn login_taken(e: StoreError) -> StoreError {
     if e.is_unique_violation() {
-        Invalid::field("login", "is already taken").into()
+        Invalid::field("login", msg::LOGIN_TAKEN).into()
     } else {
         e
     }
@@ -211,7 +212,7 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
             ));
         }
         if let Some(k) = patch.keys().find(|k| !SELF_FIELDS.contains(&k.as_str())) {
-            return Err(Invalid::field(k, "only an administrator can change this").into());
+            return Err(Invalid::field(k, msg::ADMIN_ONLY).into());
         }
     }
     let actor = actor.clone();
@@ -221,7 +222,7 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Id, body: Value) -> Result<
             let data = merge(&old.data, patch)?.validate()?;
             if is_self && (!data.active || data.role != Role::Admin) && old.data.role == Role::Admin
             {
-                return Err(Invalid::field("role", "you cannot demote or disable yourself").into());
+                return Err(Invalid::field("role", msg::NOT_YOURSELF).into());
             }
             check_team(tx, data.team_id).await?;
             table::update_row(
@@ -328,7 +329,7 @@ async fn check_head(tx: &mut Tx, head: Option<Id>) -> Result<()> {
     if let Some(h) = head
         && load_user(tx, h).await?.is_none()
     {
-        return Err(Invalid::field("head_id", "refers to a user that does not exist").into());
+        return Err(Invalid::field("head_id", msg::USER_MISSING).into());
     }
     Ok(())
 }
@@ -411,7 +412,7 @@ pub async fn delete_team(db: &Db, actor: &Actor, id: Id) -> Result<()> {
                 tx,
                 "SELECT COUNT(*) FROM users WHERE team_id = $1",
                 id,
-                "the team has {n} member(s); move them to another team first",
+                msg::TEAM_HAS_MEMBERS.english(),
             )
             .await?;
             sqlx::query("DELETE FROM teams WHERE id = $1")
@@ -527,7 +528,7 @@ pub async fn create_token(
     }
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Invalid::field("name", "is required, at most 100 characters").into());
+        return Err(Invalid::field("name", msg::NAME_REQUIRED).into());
     }
     let secret = new_secret("vrk_");
     let hash = hash_token(&secret);
@@ -536,9 +537,7 @@ pub async fn create_token(
         .write(move |tx| {
             boxed(async move {
                 if load_user(tx, user_id).await?.is_none() {
-                    return Err(
-                        Invalid::field("user_id", "refers to a user that does not exist").into(),
-                    );
+                    return Err(Invalid::field("user_id", msg::USER_MISSING).into());
                 }
                 let id = table::insert_row(
                     tx,

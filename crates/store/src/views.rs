@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError};
 use crate::table;
 use serde::Serialize;
 use voronka_core::Invalid;
+use voronka_core::msg;
 use voronka_core::records::Id;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -45,10 +46,10 @@ pub async fn create(db: &Db, actor: &Actor, entity: &str, name: &str, query: &st
     };
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Invalid::field("name", "is required, at most 100 characters").into());
+        return Err(Invalid::field("name", msg::NAME_REQUIRED).into());
     }
     if query.len() > 2000 {
-        return Err(Invalid::field("query", "is too long").into());
+        return Err(Invalid::field("query", msg::TOO_LARGE_TEXT).into());
     }
     let (entity, query) = (entity.to_owned(), query.trim_start_matches('?').to_owned());
     db.write(move |tx| {

@@ -83,6 +83,29 @@
     });
   });
 
+  // Record fields are edited one at a time: a click on a value opens its
+  // input (links inside the value keep working), Esc puts the value back,
+  // and the focus follows: into the input, then back to the field's ✎.
+  document.addEventListener("click", function (e) {
+    var value = e.target.closest && e.target.closest(".fv:not(.editing) dd");
+    if (!value || e.target.closest("a")) return;
+    var edit = value.querySelector(".fv-edit");
+    if (edit) { e.preventDefault(); edit.click(); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var form = document.activeElement && document.activeElement.closest && document.activeElement.closest(".fv-form");
+    var cancel = form && form.querySelector(".fv-cancel");
+    if (cancel) { e.preventDefault(); cancel.click(); }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var cell = e.detail && e.detail.elt;
+    if (!cell || !cell.classList || !cell.classList.contains("fv")) return;
+    var input = cell.querySelector(".fv-form input:not([type=hidden]), .fv-form textarea, .fv-form select");
+    var focus = input || cell.querySelector(".fv-edit");
+    if (focus) focus.focus();
+  });
+
   // A form that failed validation (422) comes back with the messages beside
   // the fields: show it, as for any success.
   document.addEventListener("DOMContentLoaded", function () {

@@ -297,6 +297,64 @@ competitor-status-active = Участвует
 competitor-status-won_against = Мы выиграли у него
 competitor-status-lost_to = Мы проиграли ему
 
+## ---- Catalog and our company (ui/catalog.rs, ui/catalog_settings.rs) ----
+nav-products = Товары и услуги
+new-product = Новый товар
+products-active = Активные
+products-search = Название, артикул, категория
+product-kind-goods = Товар
+product-kind-service = Услуга
+vat-none = Без НДС
+field-sku = Артикул
+field-unit_code = Единица измерения
+field-price = Цена
+field-cost = Себестоимость
+field-vat_rate = Ставка НДС
+field-category = Категория
+field-active = Активен
+field-is_default = Основной
+field-product_id = Товар
+field-code = Код
+field-day = Дата
+field-rate = Курс
+field-valid_from = Действует с
+field-valid_to = Действует по
+field-legal_name = Полное наименование
+field-short_name = Краткое наименование
+field-postal_address = Почтовый адрес
+field-phone = Телефон
+field-director = Руководитель
+field-chief_accountant = Главный бухгалтер
+field-tax_regime = Система налогообложения
+field-regime = Система налогообложения
+field-base_currency = Основная валюта
+field-invoice_number_format = Формат номера счёта
+tax-regime-general = ОСН (плательщик НДС)
+tax-regime-simplified5 = УСН с НДС 5 %
+tax-regime-simplified7 = УСН с НДС 7 %
+tax-regime-exempt = Без НДС (освобождение)
+settings-company = Наша компания
+settings-company-hint = Реквизиты продавца в документах, система налогообложения, нумерация счетов
+settings-price-books = Прайс-листы
+settings-price-books-hint = Цены товаров по прайс-листам; основной прайс-лист
+settings-currencies = Валюты и курсы
+settings-currencies-hint = Валюты документов и курсы к основной валюте по дням
+settings-vat-rates = Ставки НДС
+settings-vat-rates-hint = Ставки по системам налогообложения и сроки их действия
+company-vat-payer = Плательщик НДС
+company-not-vat-payer = Не плательщик НДС
+company-format-hint = В формате номера счёта: { "{" }year{ "}" } — год, { "{" }seq{ "}" } — порядковый номер ({ "{" }seq:05{ "}" } — пять цифр с нулями).
+price-books-empty = Прайс-листов пока нет: документы берут цены из карточек товаров
+price-books-new = Новый прайс-лист
+price-books-count = Цен в прайс-листе
+price-books-entries = Цены
+price-books-remove = Убрать
+price-books-add = Добавить цену товара
+currencies-base = Основная валюта — { $code }: её курс всегда 1
+currencies-latest-rate = Последний курс
+currencies-new = Новая валюта
+currencies-rate-meaning = Курс — сколько { $code } за одну единицу этой валюты на дату
+vat-rates-new = Новая ставка
 ## Коммерция: КП, заказы, счета, платежи, акты и отгрузки
 nav-quotes = КП
 nav-orders = Заказы
@@ -378,7 +436,6 @@ totals-vat = НДС
 totals-total = Итого
 totals-cost = Себестоимость
 totals-gross-profit = Валовая прибыль
-vat-none = Без НДС
 unit-okei-hint = Код единицы по ОКЕИ: 796 шт, 356 ч, 166 кг
 unit-796 = шт
 unit-356 = ч
@@ -543,3 +600,266 @@ payment-method-bank_transfer = Безналичный
 payment-method-cash = Наличные
 payment-method-card = Карта
 payment-method-other = Другое
+## Validation messages from core and store (ids: voronka_core::messages)
+err-required = обязательное поле
+err-too-long = не длиннее { $max } { $max ->
+    [one] символа
+   *[other] символов
+ }
+err-too-short = не короче { $min } { $min ->
+    [one] символа
+   *[other] символов
+ }
+err-not-url = это не адрес сайта
+err-percent = число от 0 до 100
+err-invalid-value = недопустимое значение
+err-unknown-field = неизвестное поле
+err-not-id = нужен номер записи (целое число)
+err-not-bool = нужно «да» или «нет» (true или false)
+err-not-object = нужен объект JSON
+err-too-large-text = слишком длинно
+err-listed-twice = указан дважды
+err-related-type = нужна запись: лид, компания, контакт или сделка
+err-record-missing = такой записи нет
+err-name-required = обязательное поле, не длиннее 100 символов
+err-not-timestamp = это не дата и время
+err-not-day = это не дата
+err-phone-invalid = это не номер телефона
+err-phone-too-few-digits = в номере слишком мало цифр
+err-phone-too-many-digits = в номере слишком много цифр
+err-email-invalid = это не адрес электронной почты
+err-money-scale = не больше двух знаков после запятой
+err-money-too-large = слишком большая сумма
+err-money-negative = не может быть отрицательным
+err-currency = трёхбуквенный код валюты ISO 4217, например RUB
+err-legal-wrong-length = нужно цифр: { $expected }, а введено { $got }
+err-legal-not-digits = только цифры
+err-legal-check-digit = не сходится контрольное число — проверьте, нет ли опечатки
+err-legal-format = неверный формат
+err-bic-for-accounts = нужен, чтобы проверить банковские счета
+err-lead-needs-name = укажите имя человека или компанию
+err-lead-disqualify-reason = укажите причину дисквалификации
+err-lead-converted-status = статус квалифицированного лида не меняется
+err-lead-convert-only = лид становится квалифицированным только при квалификации
+err-lead-nothing-to-convert = у лида нет ни компании, ни человека — квалифицировать не во что
+err-lead-already-converted = лид уже квалифицирован
+err-lead-disqualified = дисквалифицированный лид нельзя квалифицировать; сначала верните его в работу
+err-contact-needs-name = укажите имя или фамилию
+err-account-has-deals = у компании { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала удалите или перенесите их
+err-account-has-contacts = у компании { $n } { $n ->
+    [one] контакт
+    [few] контакта
+   *[many] контактов
+ }; сначала удалите или перенесите их
+err-contact-has-deals = у контакта { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала удалите или перенесите их
+err-still-referenced = на эту запись ссылаются другие записи
+err-deal-needs-customer = у сделки должен быть клиент: компания или контакт
+err-deal-stage-for-pipeline = укажите этап, если сделка переходит в другую воронку
+err-deal-lost-reason = укажите причину проигрыша
+err-deal-reason-only-lost = причина проигрыша бывает только у проигранной сделки
+err-deal-move-lost-reason = укажите причину, чтобы перенести сделку на этап проигрыша
+err-deal-contact-account = контакт работает в другой компании, чем указана в сделке
+err-deal-already-closed = сделка уже закрыта ({ $status }); сначала откройте её снова
+err-deal-already-open = сделка уже в работе
+err-deal-open-stage = нужен открытый этап воронки этой сделки
+err-pipeline-missing = такой воронки нет
+err-no-default-pipeline = обязательное поле: нет воронки по умолчанию
+err-not-stage-of-pipeline = это не этап воронки этой сделки
+err-pipeline-no-open-stage = в воронке нет открытого этапа
+err-pipeline-no-stage-of-kind = в воронке нет этапа «{ $kind }»
+err-competitor-missing = такого конкурента нет
+err-competitor-on-deals = конкурент указан в { $n } { $n ->
+    [one] сделке
+   *[other] сделках
+ }; сначала уберите его оттуда
+err-stage-won-probability = у этапа «успех» вероятность 100
+err-stage-lost-probability = у этапа проигрыша вероятность 0
+err-pipeline-needs-open-stage = в воронке нужен хотя бы один открытый этап
+err-pipeline-default-elsewhere = сделайте воронкой по умолчанию другую
+err-pipeline-stages-once = нужно перечислить каждый этап воронки ровно один раз
+err-pipeline-default-delete = воронку по умолчанию удалить нельзя; сначала сделайте основной другую
+err-pipeline-has-deals = в воронке { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала перенесите их в другую воронку
+err-stage-kind-has-deals = на этапе { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; тип этапа нельзя менять, пока они там
+err-stage-has-deals = на этапе { $n } { $n ->
+    [one] сделка
+    [few] сделки
+   *[many] сделок
+ }; сначала перенесите их на другой этап
+err-last-open-stage = последний открытый этап воронки удалить нельзя
+err-activity-status-of-kind = статус «{ $status }» не подходит для типа «{ $kind }»
+err-event-needs = обязательно для встречи
+err-end-before-start = не может быть раньше начала
+err-interaction-channel = укажите канал: звонок, письмо, сообщение или встреча
+err-activity-kind-fixed = тип дела не меняется; создайте новое дело
+err-activity-transition = нельзя перейти из «{ $from }» в «{ $to }» для типа «{ $kind }»
+err-notes-per-record = заметки показываются по записи: укажите related_type и related_id
+err-note-cannot-move = заметку нельзя перенести к другой записи
+err-login-format = буквы, цифры и . _ - @, не длиннее 64 символов
+err-time-zone = часовой пояс IANA, например Europe/Moscow
+err-login-taken = уже занят
+err-admin-only = это может изменить только администратор
+err-not-yourself = нельзя понизить или отключить самого себя
+err-team-missing = такой команды нет
+err-user-missing = такого пользователя нет
+err-user-inactive = это не действующий пользователь
+err-owner-not-visible = ответственным может быть только вы или участник вашей команды
+err-team-has-members = в команде { $n } { $n ->
+    [one] участник
+    [few] участника
+   *[many] участников
+ }; сначала переведите их в другую команду
+err-lookup-inactive = это значение больше не используется
+err-lookup-missing = такого значения нет
+err-lookup-in-use = значение используется в { $n } { $n ->
+    [one] записи
+   *[other] записях
+ }; отключите его вместо удаления
+err-list-sort = нельзя сортировать по полю { $name }
+err-list-limit = число от 1 до 500
+err-list-cursor = это не курсор этого сервера
+err-list-total = true, false или capped
+err-list-q = поиск в этом списке не поддерживается
+err-list-filter-field = по этому полю нельзя фильтровать
+err-list-cursor-sort = курсор выдан для другой сортировки
+err-list-cursor-mismatch = не подходит к порядку сортировки
+err-list-needs-value = нужно значение
+err-list-operator = не поддерживает оператор { $op }
+err-positive = должно быть больше нуля
+err-quantity-scale = не больше 3 знаков после запятой
+err-quantity-digits = не больше 3 знаков после запятой
+err-line-amount-too-large = сумма строки получается слишком большой
+err-document-sum-too-large = в сумме больше, чем может быть в одном документе
+err-not-priced = не удалось рассчитать
+err-discount-over-hundred = не больше 100 процентов
+err-discount-over-line = не больше суммы строки ({ $amount })
+err-discount-over-subtotal = не больше суммы документа ({ $amount })
+err-lines-max = не больше { $max } { $max ->
+    [one] строки
+   *[other] строк
+ }
+err-line-name-required = обязательно, если не выбран продукт
+err-quotes-only = бывает только у коммерческого предложения
+err-invoices-only = бывает только у счёта
+err-vat-rate = это не ставка НДС: нужен процент от 0 до 99 или «без НДС»
+err-tax-regime = это не система налогообложения: нужна ОСН, УСН с НДС 5 %, УСН с НДС 7 % или освобождение от НДС
+err-vat-not-in-force = ставка { $rate } не действует на { $on } для режима «{ $regime }»; можно: { $allowed }
+err-number-no-seq = должен содержать {"{"}seq{"}"} — порядковый номер
+err-number-seq-twice = {"{"}seq{"}"} должен встречаться только один раз
+err-number-placeholder = неизвестная подстановка {"{"}{ $name }{"}"}; можно {"{"}seq{"}"}, {"{"}seq:05{"}"} или {"{"}year{"}"}
+err-number-width = неверная ширина в {"{"}{ $name }{"}"}; пишите 0 и число цифр, например {"{"}seq:05{"}"}
+err-number-unclosed = есть {"{"} без закрывающей {"}"}
+err-number-stray-close = есть {"}"} без открывающей {"{"}
+err-invoice-cancel-paid = счёт в статусе «{ $status }» нельзя отменить: по нему оплачено { $paid }; оплаченный или частично оплаченный счёт не отменяется — сначала удалите платежи
+err-quote-transition = коммерческое предложение в статусе «{ $status }» нельзя { $action }
+err-order-transition = заказ в статусе «{ $status }» нельзя { $action }
+err-invoice-transition = счёт в статусе «{ $status }» нельзя { $action }
+err-price-book-missing = такого прайс-листа нет
+err-product-missing = такого продукта нет
+err-price-currency = обязательно: цена продукта в { $product }, а документ в { $document }
+err-document-needs-customer = у документа должен быть клиент: компания, контакт или сделка с клиентом
+err-quote-read-only = документ в статусе «{ $status }» и больше не редактируется; чтобы изменить КП, создайте новую версию
+err-order-read-only = заказ в статусе «{ $status }» больше не редактируется
+err-invoice-read-only = счёт в статусе «{ $status }» больше не редактируется
+err-only-drafts-deleted = удалить можно только черновик, а этот документ в статусе «{ $status }» (отмените его)
+err-invoices-made = по документу { $n ->
+    [one] выставлен { $n } счёт
+    [few] выставлено { $n } счёта
+   *[many] выставлено { $n } счетов
+ }; удалить его нельзя
+err-orders-made = по документу { $n ->
+    [one] создан { $n } заказ
+    [few] создано { $n } заказа
+   *[many] создано { $n } заказов
+ }; удалить его нельзя
+err-revisions-made = у документа { $n ->
+    [one] есть { $n } новая версия
+    [few] есть { $n } новые версии
+   *[many] есть { $n } новых версий
+ }; удалить его нельзя
+err-quote-needs-line = чтобы отправить коммерческое предложение, добавьте хотя бы одну строку
+err-invoice-needs-line = чтобы выставить счёт, добавьте хотя бы одну строку
+err-order-from-won-quote = заказ создаётся из выигранного коммерческого предложения; сначала отметьте его выигранным
+err-quote-not-invoiced = коммерческое предложение в статусе «{ $status }»: счёт выставляется только по активному или выигранному
+err-order-canceled = заказ отменён
+err-deal-won-needs-paid = сделку можно выиграть только после полной оплаты и отгрузки: { $missing }
+err-deal-no-invoice = счёта по ней ещё нет
+err-deal-no-issued-invoice = выставленного счёта по ней ещё нет
+err-invoice-not-paid = счёт { $number } оплачен на { $paid } из { $total } { $currency }
+err-invoice-not-shipped = счёт { $number }: не отгружено { $left } «{ $name }»
+err-payment-needs-party = у платежа должен быть плательщик или получатель: компания или контакт
+err-outgoing-needs-account = обязательно для исходящего платежа (поставщик)
+err-incoming-only = наши счета оплачиваются только входящими платежами
+err-same-invoice-twice = этот счёт уже указан
+err-invoice-missing = такого счёта нет
+err-invoice-takes-no-payments = счёт { $number } в статусе «{ $status }»: оплату принимает только выставленный и не оплаченный полностью счёт
+err-payment-currency = счёт в { $invoice }, а платёж в { $payment }
+err-payment-other-customer = это счёт другого клиента, не плательщика
+err-nothing-to-allocate = нечего разносить: платёж израсходован или счёт оплачен
+err-payment-left = больше, чем осталось от платежа ({ $left })
+err-invoice-owes = больше, чем осталось оплатить по счёту ({ $balance })
+err-delivery-needs-issued = счёт в статусе «{ $status }»: акты и отгрузки оформляются по выставленному счёту
+err-not-invoice-line = это не строка этого счёта
+err-over-delivery = больше, чем осталось поставить по позиции «{ $name }»: осталось { $left } из { $quantity } (уже поставлено { $done })
+err-goods-all-shipped = поставлять нечего: все товары счёта уже отгружены
+err-services-all-acted = поставлять нечего: все услуги счёта уже в актах
+err-currency-inactive = эта валюта больше не используется
+err-currency-unknown = такой валюты нет в справочнике
+err-unit-unknown = такой единицы измерения нет в справочнике
+err-sku-used-by = уже указан у продукта №{ $id } «{ $name }»
+err-sku-taken = уже указан у другого продукта
+err-product-on-lines = продукт есть в { $n } { $n ->
+    [one] строке
+   *[other] строках
+ } документов; вместо удаления сделайте его неактивным
+err-valid-to-before-from = не может быть раньше даты начала
+err-rate-positive = должно быть больше нуля
+err-rate-scale = не больше 6 знаков после запятой
+err-already-in-list = уже есть в списке
+err-cannot-change = нельзя изменить
+err-base-currency-active = основную валюту нашей компании нельзя отключить
+err-base-currency-rate = это основная валюта: её курс всегда 1
+err-book-currency-fixed = нельзя изменить, пока в прайс-листе есть цены; сначала удалите их
+err-book-in-use = прайс-лист используется в { $n } { $n ->
+    [one] документе
+   *[other] документах
+ }; вместо удаления сделайте его неактивным
+err-quote-won-stage-later = можно указать, когда воронка и её этапы уже созданы
+err-not-stage-of-this-pipeline = это не этап этой воронки
+vat-none-are-in-force = ни одна не действует
+## Actions a document status refuses, as in "нельзя …" (err-*-transition)
+doc-refused-activated = сделать активным
+doc-refused-won = отметить выигранным
+doc-refused-lost = отметить проигранным
+doc-refused-revised = пересмотреть
+doc-refused-approved = согласовать
+doc-refused-shipped = отгрузить
+doc-refused-canceled = отменить
+doc-refused-sent = выставить
+## Messages of the web forms
+err-whole-number = нужно целое число
+err-choose-suggestion = выберите запись из подсказок
+err-not-datetime = это не дата и время
+err-date-format = это не дата: введите в виде { $pattern }
+err-choose-team = выберите команду из списка
+err-choose-user = выберите пользователя из списка
+err-whole-percent = целое число от 0 до 100
+err-not-current-password = это не ваш текущий пароль
+word-or = или
+date-pattern = ДД.ММ.ГГГГ
+action-edit-field = Изменить: { $field }

@@ -589,6 +589,62 @@ async fn a_new_user_takes_a_lead_to_a_lost_deal() {
             "Вернуться к ним в марте"
         );
 
+        // One field at a time, by keyboard: Enter on its ✎ opens just that
+        // input (focused), Esc puts the value back, an error stays beside
+        // the field, Enter saves it and the focus returns to its ✎.
+        let title = deal(&app, id).await["title"].as_str().unwrap().to_owned();
+        let edit = c.find(Locator::Css("#fv-title .fv-edit")).await.unwrap();
+        edit.send_keys("\u{E007}").await.unwrap();
+        wait_js(
+            &c,
+            "document.activeElement && document.activeElement.id === 'f-title'",
+            "the title's input, focused",
+        )
+        .await;
+        assert_eq!(
+            js(&c, "return document.querySelectorAll('#fields form').length;", vec![]).await,
+            1,
+            "only that field turns into an input"
+        );
+        let input = c.find(Locator::Id("f-title")).await.unwrap();
+        input.send_keys("\u{E00C}").await.unwrap();
+        wait_js(
+            &c,
+            "!document.querySelector('#fv-title form') && document.activeElement.classList.contains('fv-edit')",
+            "the title back, the focus on its edit link",
+        )
+        .await;
+        js(
+            &c,
+            "document.querySelector('#fv-title').scrollIntoView({block: 'center'}); return null;",
+            vec![],
+        )
+        .await;
+        click(&c, "#fv-title .fv-value").await;
+        fill(&c, "#fv-title #f-title", "").await;
+        c.find(Locator::Id("f-title")).await.unwrap().send_keys("\u{E007}").await.unwrap();
+        wait_js(
+            &c,
+            "document.querySelector('#fv-title .error') && document.querySelector('#fv-title .error').innerText.includes('обязательное поле')",
+            "the error beside the title",
+        )
+        .await;
+        assert_eq!(deal(&app, id).await["title"], title.as_str());
+        fill(&c, "#fv-title #f-title", "Поставка по шагам").await;
+        c.find(Locator::Id("f-title")).await.unwrap().send_keys("\u{E007}").await.unwrap();
+        wait_js(
+            &c,
+            "!document.querySelector('#fv-title form') && document.querySelector('#fv-title').innerText.includes('Поставка по шагам')",
+            "the saved title in place",
+        )
+        .await;
+        assert_eq!(deal(&app, id).await["title"], "Поставка по шагам");
+        assert_eq!(
+            deal(&app, id).await["description"],
+            "Вернуться к ним в марте"
+        );
+        path_is(&c, "\\/deals\\/\\d+$", "still the deal page").await;
+
         // The calendar, where this build has one.
         let calendar = app.admin.get(app.url("/calendar")).send().await.unwrap();
         if calendar.status().is_success() {

@@ -1,4 +1,5 @@
 use super::{Check, Id, Meta, RecordData};
+use crate::msg;
 use crate::{Invalid, legal, money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -128,9 +129,7 @@ impl RecordData for AccountData {
                         c.errors.check(field, rule(account, bic));
                     }
                     Some(_) => {}
-                    None => c
-                        .errors
-                        .add("bic", "is required to check the bank accounts"),
+                    None => c.errors.add("bic", msg::BIC_FOR_ACCOUNTS),
                 }
             }
         }

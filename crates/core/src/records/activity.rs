@@ -1,5 +1,6 @@
 use super::{Check, EntityKind, Id, Meta, RecordData};
 use crate::activity::{ActivityKind, ActivityStatus, Channel, Direction, Priority};
+use crate::msg;
 use crate::{Invalid, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -75,32 +76,24 @@ impl RecordData for ActivityData {
         if !self.kind.allows(status) {
             c.errors.add(
                 "status",
-                format_args!(
-                    "{} is not a status of {}",
-                    status.as_str(),
-                    self.kind.as_str()
-                ),
+                msg::ACTIVITY_STATUS_OF_KIND
+                    .with("status", status.as_str())
+                    .with("kind", self.kind.as_str()),
             );
         }
         if !self.related_type.is_sales_record() {
-            c.errors
-                .add("related_type", "must be lead, account, contact or deal");
+            c.errors.add("related_type", msg::RELATED_TYPE);
         }
         match self.kind {
             ActivityKind::Event => match (self.start_at, self.end_at) {
-                (None, _) => c.errors.add("start_at", "is required for an event"),
-                (Some(_), None) => c.errors.add("end_at", "is required for an event"),
-                (Some(s), Some(e)) if e < s => {
-                    c.errors.add("end_at", "must not be before the start")
-                }
+                (None, _) => c.errors.add("start_at", msg::EVENT_NEEDS),
+                (Some(_), None) => c.errors.add("end_at", msg::EVENT_NEEDS),
+                (Some(s), Some(e)) if e < s => c.errors.add("end_at", msg::END_BEFORE_START),
                 _ => {}
             },
             ActivityKind::Interaction => {
                 if self.channel.is_none() {
-                    c.errors.add(
-                        "channel",
-                        "is required for an interaction: call, email, message or meeting",
-                    );
+                    c.errors.add("channel", msg::INTERACTION_CHANNEL);
                 }
             }
             ActivityKind::Task => {}
@@ -131,21 +124,16 @@ impl RecordData for ActivityData {
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
         if self.kind != old.kind {
-            return Err(Invalid::field(
-                "kind",
-                "cannot be changed; create a new activity",
-            ));
+            return Err(Invalid::field("kind", msg::ACTIVITY_KIND_FIXED));
         }
         let (from, to) = (old.status(), self.status());
         if !self.kind.can_transition(from, to) {
             return Err(Invalid::field(
                 "status",
-                format_args!(
-                    "cannot change from {} to {} for {}",
-                    from.as_str(),
-                    to.as_str(),
-                    self.kind.as_str()
-                ),
+                msg::ACTIVITY_TRANSITION
+                    .with("from", from.as_str())
+                    .with("to", to.as_str())
+                    .with("kind", self.kind.as_str()),
             ));
         }
         Ok(())

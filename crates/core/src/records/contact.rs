@@ -1,4 +1,5 @@
 use super::{Check, Id, Meta, RecordData};
+use crate::msg;
 use crate::{Day, Invalid};
 use serde::{Deserialize, Serialize};
 
@@ -60,8 +61,7 @@ impl RecordData for ContactData {
             description: c.long_text("description", self.description),
         };
         if out.first_name.is_none() && out.last_name.is_none() {
-            c.errors
-                .add("last_name", "a contact needs a first or last name");
+            c.errors.add("last_name", msg::CONTACT_NEEDS_NAME);
         }
         c.finish(out)
     }

@@ -1,5 +1,6 @@
 use super::{Check, Id, Meta, RecordData, StageKind};
 use crate::money::{self, Currency};
+use crate::msg;
 use crate::{Day, Invalid, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -62,13 +63,10 @@ impl RecordData for DealData {
         if let Some(p) = self.probability
             && !(0..=100).contains(&p)
         {
-            c.errors.add("probability", "must be between 0 and 100");
+            c.errors.add("probability", msg::PERCENT);
         }
         if self.account_id.is_none() && self.contact_id.is_none() {
-            c.errors.add(
-                "account_id",
-                "a deal needs a customer: an account or a contact",
-            );
+            c.errors.add("account_id", msg::DEAL_NEEDS_CUSTOMER);
         }
         let out = DealData {
             title: c.required("title", Some(self.title), 300),
@@ -91,10 +89,7 @@ impl RecordData for DealData {
             && self.pipeline_id != old.pipeline_id
             && self.stage_id == old.stage_id
         {
-            return Err(Invalid::field(
-                "stage_id",
-                "is required when the deal changes pipeline",
-            ));
+            return Err(Invalid::field("stage_id", msg::DEAL_STAGE_FOR_PIPELINE));
         }
         Ok(())
     }
@@ -142,20 +137,16 @@ pub fn check_loss_reason(
     match kind {
         StageKind::Lost => {
             if reason_id.is_none() && reason.is_none() {
-                return Err(Invalid::field(
-                    "reason",
-                    "is required to close a deal as lost",
-                ));
+                return Err(Invalid::field("reason", msg::DEAL_LOST_REASON));
             }
             if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
-                return Err(Invalid::field("reason", "must be at most 1000 characters"));
+                return Err(Invalid::field("reason", msg::TOO_LONG.with("max", 1000)));
             }
             Ok(Some(LossReason { reason_id, reason }))
         }
-        _ if reason_id.is_some() || reason.is_some() => Err(Invalid::field(
-            "reason",
-            "only a deal closed as lost has a loss reason",
-        )),
+        _ if reason_id.is_some() || reason.is_some() => {
+            Err(Invalid::field("reason", msg::DEAL_REASON_ONLY_LOST))
+        }
         _ => Ok(None),
     }
 }

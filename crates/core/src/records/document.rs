@@ -12,7 +12,7 @@ use crate::documents::{InvoiceStatus, OrderStatus, QuoteStatus};
 use crate::money::{self, Currency};
 use crate::pricing::{Discount, TaxMode};
 use crate::vat::VatRate;
-use crate::{Day, FieldErrors, Invalid, Timestamp};
+use crate::{Day, FieldErrors, Invalid, Timestamp, msg};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -197,16 +197,13 @@ impl RecordData for DocumentData {
             .check("shipping", money::to_minor_non_negative(self.shipping));
         let mut lines = Vec::with_capacity(self.lines.len());
         if self.lines.len() > MAX_LINES {
-            c.errors
-                .add("lines", format_args!("must have at most {MAX_LINES} lines"));
+            c.errors.add("lines", msg::LINES_MAX.with("max", MAX_LINES));
         }
         for (i, l) in self.lines.into_iter().enumerate() {
             let name = c.text(&format!("lines[{i}].name"), l.name, 500);
             if name.is_none() && l.product_id.is_none() {
-                c.errors.add(
-                    format!("lines[{i}].name"),
-                    "is required when no product is chosen",
-                );
+                c.errors
+                    .add(format!("lines[{i}].name"), msg::LINE_NAME_REQUIRED);
             }
             let unit_code = c.text(&format!("lines[{i}].unit_code"), l.unit_code, 10);
             if let Some(cost) = l.unit_cost {
@@ -278,10 +275,10 @@ impl DocumentData {
     pub fn check_kind(&self, kind: DocKind) -> Result<(), Invalid> {
         let mut errors = FieldErrors::new();
         if self.valid_until.is_some() && kind != DocKind::Quote {
-            errors.add("valid_until", "applies to quotes only");
+            errors.add("valid_until", msg::QUOTES_ONLY);
         }
         if self.due_date.is_some() && kind != DocKind::Invoice {
-            errors.add("due_date", "applies to invoices only");
+            errors.add("due_date", msg::INVOICES_ONLY);
         }
         errors.finish()
     }
@@ -534,35 +531,26 @@ impl RecordData for PaymentData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
         if self.amount <= Decimal::ZERO {
-            c.errors.add("amount", "must be greater than zero");
+            c.errors.add("amount", msg::POSITIVE);
         } else {
             c.errors.check("amount", money::to_minor(self.amount));
         }
         if self.account_id.is_none() && self.contact_id.is_none() {
-            c.errors.add(
-                "account_id",
-                "a payment needs a payer or payee: an account or a contact",
-            );
+            c.errors.add("account_id", msg::PAYMENT_NEEDS_PARTY);
         }
         if self.direction == PaymentDirection::Outgoing {
             if self.account_id.is_none() {
-                c.errors.add(
-                    "account_id",
-                    "is required for an outgoing payment (the vendor)",
-                );
+                c.errors.add("account_id", msg::OUTGOING_NEEDS_ACCOUNT);
             }
             if !self.allocations.is_empty() {
-                c.errors
-                    .add("allocations", "only incoming payments pay our invoices");
+                c.errors.add("allocations", msg::INCOMING_ONLY);
             }
         }
         for (i, a) in self.allocations.iter().enumerate() {
             if let Some(amount) = a.amount {
                 if amount <= Decimal::ZERO {
-                    c.errors.add(
-                        format!("allocations[{i}].amount"),
-                        "must be greater than zero",
-                    );
+                    c.errors
+                        .add(format!("allocations[{i}].amount"), msg::POSITIVE);
                 } else {
                     c.errors
                         .check(&format!("allocations[{i}].amount"), money::to_minor(amount));
@@ -574,7 +562,7 @@ impl RecordData for PaymentData {
             {
                 c.errors.add(
                     format!("allocations[{i}].invoice_id"),
-                    "names the same invoice twice",
+                    msg::SAME_INVOICE_TWICE,
                 );
             }
         }

@@ -1,4 +1,5 @@
 use super::{Check, Id, Meta, RecordData};
+use crate::msg;
 use crate::{Invalid, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -108,28 +109,21 @@ impl RecordData for LeadData {
             description: c.long_text("description", self.description),
         };
         if out.first_name.is_none() && out.last_name.is_none() && out.company.is_none() {
-            c.errors
-                .add("last_name", "a lead needs a person's name or a company");
+            c.errors.add("last_name", msg::LEAD_NEEDS_NAME);
         }
         if out.status == LeadStatus::Disqualified && out.disqualify_reason.is_none() {
             c.errors
-                .add("disqualify_reason", "is required to disqualify a lead");
+                .add("disqualify_reason", msg::LEAD_DISQUALIFY_REASON);
         }
         c.finish(out)
     }
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
         if old.status == LeadStatus::Converted && self.status != LeadStatus::Converted {
-            return Err(Invalid::field(
-                "status",
-                "a converted lead cannot change status",
-            ));
+            return Err(Invalid::field("status", msg::LEAD_CONVERTED_STATUS));
         }
         if old.status != LeadStatus::Converted && self.status == LeadStatus::Converted {
-            return Err(Invalid::field(
-                "status",
-                "a lead becomes converted only through conversion",
-            ));
+            return Err(Invalid::field("status", msg::LEAD_CONVERT_ONLY));
         }
         Ok(())
     }
@@ -139,10 +133,7 @@ impl LeadData {
     /// A new lead cannot start out converted: conversion creates the records it links to.
     pub fn check_new(&self) -> Result<(), Invalid> {
         if self.status == LeadStatus::Converted {
-            return Err(Invalid::field(
-                "status",
-                "a lead becomes converted only through conversion",
-            ));
+            return Err(Invalid::field("status", msg::LEAD_CONVERT_ONLY));
         }
         Ok(())
     }

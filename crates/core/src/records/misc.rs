@@ -1,4 +1,5 @@
 use super::{Check, EntityKind, Id, RecordData};
+use crate::msg;
 use crate::{Invalid, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -25,13 +26,12 @@ impl RecordData for NoteData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
         if !self.related_type.is_sales_record() {
-            c.errors
-                .add("related_type", "must be lead, account, contact or deal");
+            c.errors.add("related_type", msg::RELATED_TYPE);
         }
         let body = match c.long_text("body", Some(self.body)) {
             Some(b) => b,
             None => {
-                c.errors.add("body", "is required");
+                c.errors.add("body", msg::REQUIRED);
                 String::new()
             }
         };

@@ -8,6 +8,7 @@
 
 mod account;
 mod activity;
+mod catalog;
 mod contact;
 mod deal;
 mod document;
@@ -18,6 +19,7 @@ mod user;
 
 pub use account::*;
 pub use activity::*;
+pub use catalog::*;
 pub use contact::*;
 pub use deal::*;
 pub use document::*;
@@ -27,6 +29,7 @@ pub use pipeline::*;
 pub use user::*;
 
 use crate::error::{FieldErrors, Invalid};
+use crate::msg;
 use crate::{Timestamp, email, phone, text};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -165,8 +168,7 @@ impl Check {
     pub fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
         let value = text::clean(value)?;
         if value.chars().count() > max {
-            self.errors
-                .add(field, format_args!("must be at most {max} characters"));
+            self.errors.add(field, msg::TOO_LONG.with("max", max));
         }
         Some(value)
     }
@@ -178,7 +180,7 @@ impl Check {
             return None;
         }
         if value.chars().count() > 20_000 {
-            self.errors.add(field, "must be at most 20000 characters");
+            self.errors.add(field, msg::TOO_LONG.with("max", 20_000));
         }
         Some(value)
     }
@@ -187,7 +189,7 @@ impl Check {
         match self.text(field, value, max) {
             Some(v) => v,
             None => {
-                self.errors.add(field, "is required");
+                self.errors.add(field, msg::REQUIRED);
                 String::new()
             }
         }
@@ -226,7 +228,7 @@ impl Check {
     pub fn website(&mut self, field: &str, value: Option<String>) -> Option<String> {
         let v = self.text(field, value, 500)?;
         if v.contains(char::is_whitespace) || !v.contains('.') {
-            self.errors.add(field, "is not a web address");
+            self.errors.add(field, msg::NOT_URL);
         }
         Some(v)
     }

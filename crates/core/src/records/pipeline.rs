@@ -1,5 +1,6 @@
 use super::{Check, Id, RecordData};
 use crate::Invalid;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 /// A direction of business with its own ordered stages (направление сделок).
@@ -115,14 +116,14 @@ impl RecordData for StageData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
         if !(0..=100).contains(&self.probability) {
-            c.errors.add("probability", "must be between 0 and 100");
+            c.errors.add("probability", msg::PERCENT);
         }
         match self.kind {
             StageKind::Won if self.probability != 100 => {
-                c.errors.add("probability", "must be 100 for a won stage")
+                c.errors.add("probability", msg::STAGE_WON_PROBABILITY)
             }
             StageKind::Lost if self.probability != 0 => {
-                c.errors.add("probability", "must be 0 for a lost stage")
+                c.errors.add("probability", msg::STAGE_LOST_PROBABILITY)
             }
             _ => {}
         }

@@ -1,4 +1,5 @@
 use super::{Check, Id, RecordData};
+use crate::msg;
 use crate::{Invalid, Timestamp, email};
 use serde::{Deserialize, Serialize};
 
@@ -102,16 +103,13 @@ impl RecordData for UserData {
         let mut c = Check::new();
         let login = self.login.trim().to_lowercase();
         if login.is_empty() {
-            c.errors.add("login", "is required");
+            c.errors.add("login", msg::REQUIRED);
         } else if login.chars().count() > 64
             || !login
                 .chars()
                 .all(|ch| ch.is_alphanumeric() || matches!(ch, '.' | '_' | '-' | '@'))
         {
-            c.errors.add(
-                "login",
-                "may contain letters, digits and . _ - @, at most 64 characters",
-            );
+            c.errors.add("login", msg::LOGIN_FORMAT);
         }
         let email = match crate::text::clean(self.email) {
             Some(e) => c.errors.check("email", email::normalize_email(&e)),
@@ -124,10 +122,7 @@ impl RecordData for UserData {
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+'))
         {
-            c.errors.add(
-                "time_zone",
-                "must be an IANA time zone such as Europe/Moscow",
-            );
+            c.errors.add("time_zone", msg::TIME_ZONE);
         }
         let out = UserData {
             name: c.required("name", Some(self.name), 200),
@@ -179,10 +174,10 @@ impl RecordData for TeamData {
 pub fn check_password(password: &str) -> Result<(), Invalid> {
     let n = password.chars().count();
     if n < 8 {
-        return Err(Invalid::field("password", "must be at least 8 characters"));
+        return Err(Invalid::field("password", msg::TOO_SHORT.with("min", 8)));
     }
     if n > 256 {
-        return Err(Invalid::field("password", "must be at most 256 characters"));
+        return Err(Invalid::field("password", msg::TOO_LONG.with("max", 256)));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, call the store, answer.
 
 pub mod admin;
+pub mod catalog;
 pub mod commerce;
 pub mod records;
 pub mod reports;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_records))
         .merge(records::router())
         .merge(admin::router())
+        .merge(catalog::router())
         .merge(commerce::router())
         .merge(reports::router())
 }

@@ -988,15 +988,16 @@ fn move_failed(ui: &Ui, e: StoreError) -> Response {
     match e {
         StoreError::NotFound => (StatusCode::NOT_FOUND, ui.tr.t("error-not-found")).into_response(),
         StoreError::Invalid(inv) => {
-            let text = inv
-                .0
-                .iter()
+            let text = ui
+                .tr
+                .errors(&inv.0)
+                .into_iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
                 .join("; ");
             (StatusCode::UNPROCESSABLE_ENTITY, text).into_response()
         }
-        StoreError::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
+        StoreError::Conflict(m) => (StatusCode::CONFLICT, ui.tr.conflict(&m)).into_response(),
         other => crate::error::ApiError::from(other).into_response(),
     }
 }

@@ -112,10 +112,10 @@ async fn after(
     let url = format!("/{}/{id}", path_of(kind));
     let (status, message) = match result {
         Ok(()) => return Redirect::to(&format!("{url}?msg=saved")).into_response(),
-        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m),
+        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, ui.tr.conflict(&m)),
         Err(StoreError::Invalid(inv)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            readable(inv.0.into_map(), ui)
+            readable(ui.tr.errors(&inv.0), ui)
                 .into_iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
@@ -899,7 +899,8 @@ fn document_json<'a>(
     }
 }
 
-/// Line numbers people read start at 1: `lines[0].quantity` → `2. …` is confusing.
+/// Field names people read, with messages already in their language. Line
+/// numbers people read start at 1: `lines[0].quantity` → `2. …` is confusing.
 fn readable(errors: BTreeMap<String, String>, ui: &Ui) -> BTreeMap<String, String> {
     errors
         .into_iter()
@@ -967,7 +968,7 @@ async fn save(
                 &doc,
                 None,
                 None,
-                Some(readable(inv.0.into_map(), &ui)),
+                Some(readable(ui.tr.errors(&inv.0), &ui)),
             )
             .await;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1028,7 +1029,7 @@ async fn preview_markup(
                 .sum();
             Html(totals_markup(ui, &totals, cost, cur).into_string()).into_response()
         }
-        Err(StoreError::Invalid(inv)) => preview_errors(ui, inv.0.into_map()),
+        Err(StoreError::Invalid(inv)) => preview_errors(ui, ui.tr.errors(&inv.0)),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -175,6 +175,9 @@ pub fn raw_from_record(
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join("\n"),
+            (Kind::Date, Value::String(s)) => voronka_core::Day::parse(s)
+                .map(|d| ui.tr.day(d))
+                .unwrap_or_else(|_| s.clone()),
             (Kind::DateTime, Value::String(s)) => Timestamp::parse(s)
                 .map(|t| ui.tr.input_datetime(t))
                 .unwrap_or_default(),
@@ -228,7 +231,14 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
                 Kind::List => json!([]),
                 _ => Value::Null,
             },
-            Kind::Text | Kind::Textarea | Kind::Date | Kind::Enum(..) => json!(raw),
+            Kind::Text | Kind::Textarea | Kind::Enum(..) => json!(raw),
+            Kind::Date => match ui.tr.parse_day(raw) {
+                Some(d) => json!(d.to_string()),
+                None => {
+                    errors.insert(d.name.to_owned(), date_error(ui));
+                    continue;
+                }
+            },
             Kind::Decimal => json!(raw.replace([' ', '\u{a0}'], "").replace(',', ".")),
             Kind::List => json!(
                 raw.split(['\n', ',', ';'])
@@ -240,7 +250,7 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
                 match raw.parse::<i64>() {
                     Ok(n) => json!(n),
                     Err(_) => {
-                        errors.insert(d.name.to_owned(), "must be a whole number".to_owned());
+                        errors.insert(d.name.to_owned(), ui.tr.t("err-whole-number"));
                         continue;
                     }
                 }
@@ -248,17 +258,14 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
             Kind::Ref(_) => match parse_ref(raw) {
                 Some(n) => json!(n),
                 None => {
-                    errors.insert(
-                        d.name.to_owned(),
-                        "choose a record from the suggestions".to_owned(),
-                    );
+                    errors.insert(d.name.to_owned(), ui.tr.t("err-choose-suggestion"));
                     continue;
                 }
             },
             Kind::DateTime => match ui.tr.parse_input_datetime(raw) {
                 Some(t) => json!(t.to_string()),
                 None => {
-                    errors.insert(d.name.to_owned(), "is not a date and time".to_owned());
+                    errors.insert(d.name.to_owned(), ui.tr.t("err-not-datetime"));
                     continue;
                 }
             },
@@ -269,6 +276,21 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
         Ok(Value::Object(out))
     } else {
         Err(errors)
+    }
+}
+
+/// The message for a date that cannot be read, naming the format to type.
+pub fn date_error(ui: &Ui) -> String {
+    ui.tr.t1("err-date-format", "pattern", ui.tr.day_pattern())
+}
+
+/// A date typed in the user's format (a text input: a browser's date picker
+/// follows the browser's language, not the user's).
+pub fn date_input(ui: &Ui, id: &str, name: &str, value: &str, label: Option<&str>) -> Markup {
+    let pattern = ui.tr.day_pattern();
+    html! {
+        input id=(id) type="text" inputmode="numeric" autocomplete="off" name=(name) value=(value)
+            placeholder=(pattern) title=(pattern) size="10" aria-label=[label];
     }
 }
 
@@ -320,7 +342,7 @@ pub fn field(
                 Kind::Bool => input id=(id) type="checkbox" name=(d.name) checked[!value.is_empty()];,
                 Kind::Int => input id=(id) type="number" step="1" name=(d.name) value=(value);,
                 Kind::Decimal => input id=(id) type="text" inputmode="decimal" name=(d.name) value=(value);,
-                Kind::Date => input id=(id) type="date" name=(d.name) value=(value);,
+                Kind::Date => (date_input(ui, &id, d.name, &value, None)),
                 Kind::DateTime => input id=(id) type="datetime-local" name=(d.name) value=(value);,
                 Kind::Enum(..) | Kind::Owner | Kind::LeadSource | Kind::LossReason | Kind::Stage => {
                     select id=(id) name=(d.name) { (options(ui, d, choices, &value)) }

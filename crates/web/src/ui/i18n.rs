@@ -5,9 +5,10 @@
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use voronka_core::records::Locale;
-use voronka_core::{Day, Timestamp};
+use voronka_core::{Day, FieldErrors, Message, Timestamp};
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -58,15 +59,67 @@ impl Tr {
     }
 
     fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
+        self.try_format(id, args).unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The message, or `None` when the catalog lacks it or an argument is missing.
+    fn try_format(&self, id: &str, args: Option<&FluentArgs>) -> Option<String> {
         let b = bundle(self.locale);
-        let Some(msg) = b.get_message(id) else {
-            return id.to_owned();
-        };
-        let Some(pattern) = msg.value() else {
-            return id.to_owned();
-        };
+        let pattern = b.get_message(id)?.value()?;
         let mut errors = Vec::new();
-        b.format_pattern(pattern, args, &mut errors).into_owned()
+        let text = b.format_pattern(pattern, args, &mut errors).into_owned();
+        errors.is_empty().then_some(text)
+    }
+
+    /// A validation or conflict message from core or store in the user's
+    /// language: its registry id through the catalog (numbers as numbers, so
+    /// plurals agree; enum values by their labels), else its English text.
+    pub fn message(&self, m: &Message) -> String {
+        let Some(id) = m.id() else {
+            return m.english().to_owned();
+        };
+        let mut args = FluentArgs::new();
+        for (name, value) in m.args() {
+            // An enum value by its label; the first prefix the catalog has wins.
+            let label = ARG_LABELS
+                .iter()
+                .filter(|(i, n, _)| *i == id && n == name)
+                .map(|(_, _, prefix)| format!("{prefix}-{}", value.replace(' ', "-")))
+                .find(|l| self.has(l));
+            match (label, value.parse::<i64>()) {
+                (Some(l), _) => args.set(*name, FluentValue::from(self.t(&l))),
+                (None, Ok(n)) => args.set(*name, FluentValue::from(n)),
+                // "10 or 12" (digits of an INN): the conjunction in the user's language.
+                (None, Err(_)) if value.split(" or ").all(|p| p.parse::<i64>().is_ok()) => {
+                    let or = format!(" {} ", self.t("word-or"));
+                    args.set(*name, FluentValue::from(value.replace(" or ", &or)))
+                }
+                // A list of registry messages ("…; …"), each in the user's language.
+                (None, Err(_)) if LIST_ARGS.contains(&(id, *name)) => {
+                    let parts: Vec<String> = value.split("; ").map(|p| self.conflict(p)).collect();
+                    args.set(*name, FluentValue::from(parts.join("; ")))
+                }
+                (None, Err(_)) => match Day::parse(value) {
+                    Ok(day) => args.set(*name, FluentValue::from(self.day(day))),
+                    Err(_) => args.set(*name, FluentValue::from(value.clone())),
+                },
+            }
+        }
+        self.try_format(id, Some(&args))
+            .unwrap_or_else(|| m.english().to_owned())
+    }
+
+    /// Field → message in the user's language, for a form.
+    pub fn errors(&self, errors: &FieldErrors) -> BTreeMap<String, String> {
+        errors
+            .messages()
+            .map(|(k, m)| (k.clone(), self.message(m)))
+            .collect()
+    }
+
+    /// A store's conflict (plain English text, rendered from the registry).
+    pub fn conflict(&self, english: &str) -> String {
+        self.message(&Message::from_text(english))
     }
 
     /// Whether the catalog has this message.
@@ -139,6 +192,35 @@ impl Tr {
         }
     }
 
+    /// How a date is typed in the user's language (`ДД.ММ.ГГГГ`, `YYYY-MM-DD`).
+    pub fn day_pattern(&self) -> String {
+        self.t("date-pattern")
+    }
+
+    /// A typed date: the user's own format (`23.11.2026` in Russian,
+    /// `11/23/2026` in English) or ISO `2026-11-23` in either.
+    pub fn parse_day(&self, s: &str) -> Option<Day> {
+        let s = s.trim();
+        if let Ok(d) = Day::parse(s) {
+            return Some(d);
+        }
+        let (sep, order) = match self.locale {
+            Locale::Ru => ('.', [0, 1]),
+            Locale::En => ('/', [1, 0]),
+        };
+        let parts: Vec<&str> = s.split(sep).collect();
+        let [a, b, year] = parts.as_slice() else {
+            return None;
+        };
+        let short = |p: &str| (1..=2).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+        if !(short(a) && short(b) && year.len() == 4 && year.bytes().all(|c| c.is_ascii_digit())) {
+            return None;
+        }
+        let ab: [u8; 2] = [a.parse().ok()?, b.parse().ok()?];
+        let (day, month) = (ab[order[0]], ab[order[1]]);
+        Day::parse(&format!("{year}-{month:02}-{day:02}")).ok()
+    }
+
     /// The instant in the user's time zone.
     pub fn zoned(&self, t: Timestamp) -> Option<jiff::Zoned> {
         let ts = jiff::Timestamp::from_second(t.inner().unix_timestamp()).ok()?;
@@ -204,6 +286,46 @@ impl Tr {
     }
 }
 
+/// Arguments that are enum values: (message id, argument, label prefix).
+/// Arguments that are themselves registry messages joined by "; ".
+const LIST_ARGS: &[(&str, &str)] = &[("err-deal-won-needs-paid", "missing")];
+
+/// (message id, argument, label prefix): the argument is an enum value shown
+/// by its label `prefix-value` (spaces as dashes); several prefixes for one
+/// argument are tried in order.
+const ARG_LABELS: &[(&str, &str, &str)] = &[
+    ("err-vat-not-in-force", "rate", "vat"),
+    ("err-vat-not-in-force", "regime", "tax-regime"),
+    ("err-vat-not-in-force", "allowed", "vat"),
+    ("err-invoice-cancel-paid", "status", "invoice-status"),
+    ("err-quote-transition", "status", "quote-status"),
+    ("err-quote-transition", "action", "doc-refused"),
+    ("err-order-transition", "status", "order-status"),
+    ("err-order-transition", "action", "doc-refused"),
+    ("err-invoice-transition", "status", "invoice-status"),
+    ("err-invoice-transition", "action", "doc-refused"),
+    ("err-quote-read-only", "status", "quote-status"),
+    ("err-order-read-only", "status", "order-status"),
+    ("err-invoice-read-only", "status", "invoice-status"),
+    ("err-only-drafts-deleted", "status", "quote-status"),
+    ("err-only-drafts-deleted", "status", "order-status"),
+    ("err-only-drafts-deleted", "status", "invoice-status"),
+    ("err-quote-not-invoiced", "status", "quote-status"),
+    ("err-invoice-takes-no-payments", "status", "invoice-status"),
+    ("err-delivery-needs-issued", "status", "invoice-status"),
+    ("err-activity-status-of-kind", "status", "activity-status"),
+    ("err-activity-status-of-kind", "kind", "activity-kind"),
+    ("err-activity-transition", "from", "activity-status"),
+    ("err-activity-transition", "to", "activity-status"),
+    ("err-activity-transition", "kind", "activity-kind"),
+    ("err-deal-already-closed", "status", "deal-status"),
+    (
+        "err-pipeline-no-stage-of-kind",
+        "kind",
+        "settings-stage-kind",
+    ),
+];
+
 fn group_digits(d: Decimal, decimals: u32, group: char, point: char) -> String {
     let rounded = d.round_dp(decimals);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
@@ -260,6 +382,91 @@ mod tests {
         assert_eq!(ru.day(Day::parse("2026-11-23").unwrap()), "23.11.2026");
         let back = ru.parse_input_datetime(&ru.input_datetime(t)).unwrap();
         assert_eq!(back, t);
+    }
+
+    /// Every message core and store can produce (the registry in
+    /// `voronka_core::messages`) has a translation in both catalogs, every
+    /// argument is used without a Fluent error, and the English catalog says
+    /// exactly what the API says.
+    #[test]
+    fn every_core_message_is_in_both_catalogs() {
+        use voronka_core::msg;
+        for locale in [Locale::Ru, Locale::En] {
+            let tr = Tr::new(locale, "UTC");
+            let mut missing = Vec::new();
+            for def in msg::ALL {
+                if !tr.has(def.id()) {
+                    missing.push(def.id());
+                    continue;
+                }
+                let mut m = def.msg();
+                for name in def.arg_names() {
+                    m = m.with(name, "3");
+                }
+                let mut args = FluentArgs::new();
+                for (k, v) in m.args() {
+                    args.set(*k, FluentValue::from(v.clone()));
+                }
+                let text = tr.try_format(def.id(), Some(&args));
+                assert!(text.is_some(), "{locale:?} {} fails to format", def.id());
+                if locale == Locale::En {
+                    assert_eq!(text.as_deref(), Some(m.english()), "{}", def.id());
+                }
+            }
+            assert!(missing.is_empty(), "{locale:?} catalog lacks {missing:?}");
+        }
+    }
+
+    #[test]
+    fn messages_in_russian() {
+        use voronka_core::msg;
+        let ru = Tr::new(Locale::Ru, "UTC");
+        assert_eq!(ru.message(&msg::REQUIRED.msg()), "обязательное поле");
+        assert_eq!(
+            ru.message(&msg::TOO_LONG.with("max", 100)),
+            "не длиннее 100 символов"
+        );
+        assert_eq!(
+            ru.conflict("the account has 2 deal(s); delete or move them first"),
+            "у компании 2 сделки; сначала удалите или перенесите их"
+        );
+        assert_eq!(
+            ru.message(&msg::DEAL_ALREADY_CLOSED.with("status", "won")),
+            "сделка уже закрыта (Выиграна); сначала откройте её снова"
+        );
+        // Text the registry does not know stays as it came.
+        assert_eq!(ru.conflict("something new"), "something new");
+    }
+
+    #[test]
+    fn dates_are_typed_in_the_users_format_or_iso() {
+        let ru = Tr::new(Locale::Ru, "Europe/Moscow");
+        let day = Day::parse("2026-11-23").unwrap();
+        assert_eq!(ru.parse_day("23.11.2026"), Some(day));
+        assert_eq!(ru.parse_day(" 3.1.2026 "), Day::parse("2026-01-03").ok());
+        assert_eq!(ru.parse_day("2026-11-23"), Some(day));
+        assert_eq!(ru.parse_day(&ru.day(day)), Some(day));
+        for bad in [
+            "31.02.2026",
+            "23.11.26",
+            "23/11/2026",
+            "завтра",
+            "",
+            "1.2.3.2026",
+        ] {
+            assert_eq!(ru.parse_day(bad), None, "{bad}");
+        }
+        assert_eq!(ru.day_pattern(), "ДД.ММ.ГГГГ");
+        let en = Tr::new(Locale::En, "UTC");
+        assert_eq!(en.parse_day("11/23/2026"), Some(day));
+        assert_eq!(en.parse_day("2026-11-23"), Some(day));
+        assert_eq!(en.parse_day(&en.day(day)), Some(day));
+        assert_eq!(en.parse_day("23.11.2026"), None);
+        assert_eq!(en.day_pattern(), "YYYY-MM-DD");
+        assert_eq!(
+            ru.t1("err-date-format", "pattern", ru.day_pattern()),
+            "это не дата: введите в виде ДД.ММ.ГГГГ"
+        );
     }
 
     #[test]

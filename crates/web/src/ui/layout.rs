@@ -11,6 +11,7 @@ pub enum Nav {
     Deals,
     Board,
     Accounts,
+    Products,
     Contacts,
     Activities,
     Calendar,
@@ -76,6 +77,7 @@ pub fn render(ui: &Ui, page: Page) -> Markup {
                             (link(Nav::Accounts, "/accounts", "nav-accounts"))
                             (link(Nav::Contacts, "/contacts", "nav-contacts"))
                             (link(Nav::Activities, "/activities", "nav-activities"))
+                            (link(Nav::Products, "/products", "nav-products"))
                             (link(Nav::Calendar, "/calendar", "nav-calendar"))
                             (link(Nav::Quotes, "/quotes", "nav-quotes"))
                             (link(Nav::Orders, "/orders", "nav-orders"))

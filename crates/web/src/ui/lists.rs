@@ -519,6 +519,44 @@ fn store_params(q: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Filters on dates (`created_at__gte=23.11.2026`) as the store reads them
+/// (ISO); a date typed in neither the user's format nor ISO is left out and
+/// named in the messages.
+fn date_params(ui: &Ui, params: Vec<(String, String)>) -> (Vec<(String, String)>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (k, v) in params {
+        let bound = k
+            .strip_suffix("__gte")
+            .map(|f| (f, "≥"))
+            .or_else(|| k.strip_suffix("__lte").map(|f| (f, "≤")));
+        let Some((field, op)) = bound.filter(|(f, _)| DATE_FILTERS.contains(f)) else {
+            out.push((k, v));
+            continue;
+        };
+        if let Some(d) = ui.tr.parse_day(&v) {
+            out.push((k, d.to_string()));
+        } else if Timestamp::parse(v.trim()).is_ok() {
+            out.push((k, v));
+        } else {
+            let label = ui.tr.t(&format!("field-{field}"));
+            errors.push(format!("{label} {op}: {}", super::form::date_error(ui)));
+        }
+    }
+    (out, errors)
+}
+
+/// The fields whose list filters take dates.
+const DATE_FILTERS: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "expected_close_date",
+    "closed_at",
+    "due_at",
+    "start_at",
+    "birthday",
+];
+
 /// Parameters of the page itself (the message after an action), never filters.
 fn is_page_param(k: &str) -> bool {
     matches!(k, "msg" | "n" | "view")
@@ -574,17 +612,23 @@ pub async fn list_page(
     let Some(e) = entity(path) else {
         return Redirect::to("/").into_response();
     };
-    let mut params = store_params(&q);
+    let (mut params, date_errors) = date_params(&ui, store_params(&q));
     if !params.iter().any(|(k, _)| k == "total") {
         params.push(("total".into(), "capped".into()));
     }
     let page = match fetch(&state, &ui, e.kind, &params).await {
+        // A date that cannot be read: the list without that filter, the typed
+        // text kept in its input, and the message naming the format.
+        Ok(p) if !date_errors.is_empty() => {
+            return render_list(&state, &ui, e, &q, p, Some(date_errors.join("; "))).await;
+        }
         Ok(p) => p,
         Err(voronka_store::StoreError::Invalid(inv)) => {
             // A hand-edited URL with a bad filter: show the list unfiltered, with the message.
-            let msg = inv
-                .0
-                .iter()
+            let msg = ui
+                .tr
+                .errors(&inv.0)
+                .into_iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
                 .join("; ");
@@ -692,8 +736,11 @@ async fn render_list(
                 }
             }
             label { (t("field-created_at")) }
-            input type="date" name="created_at__gte" value=(get("created_at__gte").unwrap_or_default()) aria-label=(format!("{} ≥", t("field-created_at")));
-            input type="date" name="created_at__lte" value=(get("created_at__lte").unwrap_or_default()) aria-label=(format!("{} ≤", t("field-created_at")));
+            @for (key, op) in [("created_at__gte", "≥"), ("created_at__lte", "≤")] {
+                @let typed = get(key).unwrap_or_default();
+                @let shown = ui.tr.parse_day(typed).map(|d| ui.tr.day(d)).unwrap_or_else(|| typed.to_owned());
+                (super::form::date_input(ui, &format!("flt-{key}"), key, &shown, Some(&format!("{} {op}", t("field-created_at")))))
+            }
             @if !sort.is_empty() { input type="hidden" name="sort" value=(sort); }
             button type="submit" { (t("action-apply")) }
         }

@@ -209,7 +209,7 @@ async fn save_profile(State(state): State<AppState>, Post { ui, form: fields }: 
         Err(voronka_store::StoreError::Invalid(inv)) => Html(profile_page(
             &ui,
             &raw,
-            &inv.0.into_map(),
+            &ui.tr.errors(&inv.0),
             &BTreeMap::new(),
             None,
         ))
@@ -239,11 +239,12 @@ async fn change_password(
     if !verify_password(current, hash).await {
         errors.insert(
             "current_password".to_owned(),
-            "is not your current password".to_owned(),
+            ui.tr.t("err-not-current-password"),
         );
     } else if let Err(e) = users::check_password(&new) {
         errors.extend(
-            e.0.into_map()
+            ui.tr
+                .errors(&e.0)
                 .into_values()
                 .map(|v| ("new_password".to_owned(), v)),
         );

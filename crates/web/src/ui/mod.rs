@@ -9,6 +9,8 @@
 pub mod assets;
 pub mod board;
 pub mod calendar;
+pub mod catalog;
+pub mod catalog_settings;
 pub mod charts;
 pub mod dashboard;
 pub mod documents;
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(board::router())
         .merge(calendar::router())
         .merge(settings::router())
+        .merge(catalog::router())
+        .merge(catalog_settings::router())
         .merge(documents::router())
         .merge(reports::router())
         .merge(print::router())

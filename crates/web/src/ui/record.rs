@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/{entity}/{id}", get(view))
         .route("/{entity}/{id}/edit", get(edit_page).post(update))
         .route("/{entity}/{id}/delete", post(delete))
+        .route(
+            "/{entity}/{id}/field/{name}",
+            get(field_edit).post(field_save),
+        )
+        .route("/{entity}/{id}/field/{name}/view", get(field_show))
         .route("/notes", post(add_note))
         .route("/leads/{id}/convert", get(convert_page).post(convert))
         .route("/deals/{id}/move", post(move_deal))
@@ -229,10 +234,10 @@ fn back_of(hidden: &[(&str, String)]) -> Option<String> {
     Some(format!("/{}/{id}", entity_path(kind)))
 }
 
-fn store_errors(e: StoreError) -> Result<BTreeMap<String, String>, StoreError> {
+fn store_errors(ui: &Ui, e: StoreError) -> Result<BTreeMap<String, String>, StoreError> {
     match e {
-        StoreError::Invalid(inv) => Ok(inv.0.into_map()),
-        StoreError::Conflict(m) => Ok([("_".to_owned(), m)].into()),
+        StoreError::Invalid(inv) => Ok(ui.tr.errors(&inv.0)),
+        StoreError::Conflict(m) => Ok([("_".to_owned(), ui.tr.conflict(&m))].into()),
         StoreError::Duplicates(c) => Ok([(
             "_".to_owned(),
             c.iter()
@@ -295,7 +300,7 @@ async fn create(
         if body["related_id"].is_null() {
             let errors = [(
                 RELATED_DEAL.name.to_owned(),
-                "choose a record from the suggestions".to_owned(),
+                ui.tr.t("err-choose-suggestion"),
             )]
             .into();
             return form_page(
@@ -317,7 +322,7 @@ async fn create(
             let target = back_of(&hidden).unwrap_or_else(|| format!("/{}/{}", e.path, v["id"]));
             Redirect::to(&format!("{target}?msg=saved")).into_response()
         }
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => form_page(
                 &ui,
                 e,
@@ -424,7 +429,7 @@ async fn update(
     };
     match lists::update(&state, &ui, e.kind, id, body).await {
         Ok(_) => Redirect::to(&format!("{url}?msg=saved")).into_response(),
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => form_page(
                 &ui,
                 e,
@@ -452,7 +457,7 @@ async fn delete(
     match lists::delete(&state, &ui, e.kind, id).await {
         Ok(()) => Redirect::to(&format!("/{}?msg=deleted", e.path)).into_response(),
         Err(StoreError::Conflict(m)) => {
-            let body = html! { div.flash.error role="alert" { (ui.tr.t1("error-conflict", "message", m)) } a.btn href=(format!("/{}/{id}", e.path)) { "←" } };
+            let body = html! { div.flash.error role="alert" { (ui.tr.t1("error-conflict", "message", ui.tr.conflict(&m))) } a.btn href=(format!("/{}/{id}", e.path)) { "←" } };
             (
                 StatusCode::CONFLICT,
                 Html(
@@ -474,7 +479,9 @@ async fn delete(
     }
 }
 
-/// The fields of a record as a definition list, empty ones left out.
+/// The fields of a record as a definition list, each editable on its own:
+/// its ✎ link (or a click on the value, or Enter on the link) swaps just that
+/// field for an input; without JavaScript the link opens the whole form.
 fn fields_view(
     ui: &Ui,
     e: &EntityUi,
@@ -482,44 +489,256 @@ fn fields_view(
     choices: &Choices,
     names: &HashMap<(EntityKind, Id), String>,
 ) -> Markup {
-    use super::form::Kind;
     html! {
         dl.fields {
-            @for d in e.defs {
-                @let value = &v[d.name];
-                @if !(value.is_null() || value.as_array().is_some_and(Vec::is_empty) || value.as_str() == Some("")) {
-                    div.wide[d.wide] {
-                        dt { (d.label(ui)) }
-                        dd {
-                            @match d.kind {
-                                Kind::Owner => (choices.user_name(value.as_i64().unwrap_or_default())),
-                                Kind::Stage => (choices.stage_name(value.as_i64().unwrap_or_default())),
-                                Kind::LeadSource | Kind::LossReason => (choices.lookup_name(value.as_i64().unwrap_or_default())),
-                                Kind::Enum(prefix, _) => (ui.tr.label(prefix, value.as_str().unwrap_or_default())),
-                                Kind::DateTime => (when(ui, value)),
-                                Kind::Date => (value.as_str().and_then(|d| voronka_core::Day::parse(d).ok()).map(|d| ui.tr.day(d)).unwrap_or_default()),
-                                Kind::Bool => (if value.as_bool() == Some(true) { ui.tr.t("yes") } else { ui.tr.t("no") }),
-                                Kind::Decimal if d.name == "amount" => (money_of(ui, v)),
-                                Kind::Ref(path) => {
-                                    @let kind = if path == "accounts" { EntityKind::Account } else { EntityKind::Contact };
-                                    @let id = value.as_i64().unwrap_or_default();
-                                    a href=(format!("/{path}/{id}")) { (names.get(&(kind, id)).cloned().unwrap_or_else(|| format!("#{id}"))) }
-                                }
-                                Kind::List => {
-                                    @for item in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
-                                        @if d.name == "phones" { a href=(format!("tel:{item}")) { (voronka_core::phone::format_phone(item)) } br; }
-                                        @else if d.name == "emails" { a href=(format!("mailto:{item}")) { (item) } br; }
-                                        @else { (item) br; }
-                                    }
-                                }
-                                Kind::Textarea => { @for line in value.as_str().unwrap_or_default().lines() { (line) br; } }
-                                _ => (value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())),
-                            }
-                        }
-                    }
+            @for d in inline_defs(e) { (field_cell(ui, e, v, &d, choices, names)) }
+        }
+    }
+}
+
+/// The fields a record page edits one at a time (an activity's kind is fixed).
+fn inline_defs(e: &EntityUi) -> Vec<Def> {
+    e.defs
+        .iter()
+        .filter(|d| !(e.kind == EntityKind::Activity && d.name == "kind"))
+        .copied()
+        .collect()
+}
+
+fn is_empty_value(value: &Value) -> bool {
+    value.is_null() || value.as_array().is_some_and(Vec::is_empty) || value.as_str() == Some("")
+}
+
+/// One field as shown on the record page: `#fv-{name}`, what a per-field
+/// edit swaps out and back.
+fn field_cell(
+    ui: &Ui,
+    e: &EntityUi,
+    v: &Value,
+    d: &Def,
+    choices: &Choices,
+    names: &HashMap<(EntityKind, Id), String>,
+) -> Markup {
+    let url = format!("/{}/{}", e.path, v["id"]);
+    let label = d.label(ui);
+    let value = &v[d.name];
+    let empty = is_empty_value(value);
+    let target = format!("#fv-{}", d.name);
+    html! {
+        div.fv.wide[d.wide].empty[empty] id=(format!("fv-{}", d.name)) {
+            dt { (label) }
+            dd {
+                span.fv-value {
+                    @if empty { span.muted { "—" } } @else { (field_value(ui, d, v, choices, names)) }
+                }
+                a.fv-edit href=(format!("{url}/edit#f-{}", d.name))
+                    hx-get=(format!("{url}/field/{}", d.name)) hx-target=(target) hx-select=(target)
+                    hx-swap="outerHTML" hx-push-url="false"
+                    title=(ui.tr.t1("action-edit-field", "field", &label))
+                    aria-label=(ui.tr.t1("action-edit-field", "field", &label)) { "✎" }
+            }
+        }
+    }
+}
+
+fn field_value(
+    ui: &Ui,
+    d: &Def,
+    v: &Value,
+    choices: &Choices,
+    names: &HashMap<(EntityKind, Id), String>,
+) -> Markup {
+    use super::form::Kind;
+    let value = &v[d.name];
+    html! {
+        @match d.kind {
+            Kind::Owner => (choices.user_name(value.as_i64().unwrap_or_default())),
+            Kind::Stage => (choices.stage_name(value.as_i64().unwrap_or_default())),
+            Kind::LeadSource | Kind::LossReason => (choices.lookup_name(value.as_i64().unwrap_or_default())),
+            Kind::Enum(prefix, _) => (ui.tr.label(prefix, value.as_str().unwrap_or_default())),
+            Kind::DateTime => (when(ui, value)),
+            Kind::Date => (value.as_str().and_then(|d| voronka_core::Day::parse(d).ok()).map(|d| ui.tr.day(d)).unwrap_or_default()),
+            Kind::Bool => (if value.as_bool() == Some(true) { ui.tr.t("yes") } else { ui.tr.t("no") }),
+            Kind::Decimal if d.name == "amount" => (money_of(ui, v)),
+            Kind::Ref(path) => {
+                @let kind = if path == "accounts" { EntityKind::Account } else { EntityKind::Contact };
+                @let id = value.as_i64().unwrap_or_default();
+                a href=(format!("/{path}/{id}")) { (names.get(&(kind, id)).cloned().unwrap_or_else(|| format!("#{id}"))) }
+            }
+            Kind::List => {
+                @for item in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    @if d.name == "phones" { a href=(format!("tel:{item}")) { (voronka_core::phone::format_phone(item)) } br; }
+                    @else if d.name == "emails" { a href=(format!("mailto:{item}")) { (item) } br; }
+                    @else { (item) br; }
+                }
+            }
+            Kind::Textarea => { @for line in value.as_str().unwrap_or_default().lines() { (line) br; } }
+            _ => (value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())),
+        }
+    }
+}
+
+/// One field as an input, with its error: the form posts only that field.
+#[allow(clippy::too_many_arguments)]
+fn field_form(
+    ui: &Ui,
+    e: &EntityUi,
+    id: Id,
+    d: &Def,
+    raw: &Raw,
+    errors: &BTreeMap<String, String>,
+    choices: &Choices,
+) -> Markup {
+    let url = format!("/{}/{id}", e.path);
+    let action = format!("{url}/field/{}", d.name);
+    let target = format!("#fv-{}", d.name);
+    html! {
+        div.fv.editing.wide[d.wide || matches!(d.kind, Kind::Textarea)] id=(format!("fv-{}", d.name)) {
+            form.fv-form method="post" action=(action) hx-post=(action) hx-target=(target)
+                hx-select=(target) hx-swap="outerHTML" hx-push-url="false" {
+                (csrf(ui))
+                (super::form::field(ui, d, raw, errors, choices))
+                @if let Some(m) = errors.get("_") { div.error role="alert" { (m) } }
+                div.formactions {
+                    button.primary type="submit" { (ui.tr.t("action-save")) }
+                    a.btn.fv-cancel href=(url) hx-get=(format!("{action}/view")) hx-target=(target)
+                        hx-select=(target) hx-swap="outerHTML" hx-push-url="false" { (ui.tr.t("action-cancel")) }
                 }
             }
         }
+    }
+}
+
+/// The record and what its fields need to be shown, for the per-field endpoints.
+async fn field_context(
+    state: &AppState,
+    ui: &Ui,
+    path: &str,
+    id: Id,
+    name: &str,
+) -> Result<(&'static EntityUi, Def, Value, Choices), Response> {
+    let Some(e) = entity(path) else {
+        return Err(not_found(ui));
+    };
+    let Some(d) = inline_defs(e).into_iter().find(|d| d.name == name) else {
+        return Err(not_found(ui));
+    };
+    let v = load(state, ui, e.kind, id)
+        .await
+        .map_err(|err| failure(ui, err))?;
+    let choices = Choices::load(&state.db)
+        .await
+        .map_err(|err| failure(ui, err))?;
+    Ok((e, d, v, choices))
+}
+
+/// A fragment for htmx; a whole page (the fragment as a plain form) otherwise.
+fn fragment(ui: &Ui, e: &EntityUi, title: String, status: StatusCode, body: Markup) -> Response {
+    if ui.htmx {
+        return (status, Html(body.into_string())).into_response();
+    }
+    let page = Page {
+        title,
+        nav: e.nav,
+        actions: None,
+        body: html! { section.card { dl.fields { (body) } } },
+    };
+    (status, Html(render(ui, page).into_string())).into_response()
+}
+
+async fn field_edit(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((path, id, name)): Path<(String, Id, String)>,
+) -> Response {
+    let (e, d, v, choices) = match field_context(&state, &ui, &path, id, &name).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let names = ref_names(&state, &ui, &v).await;
+    let raw = raw_from_record(&ui, std::slice::from_ref(&d), &v, &names);
+    let body = field_form(&ui, e, id, &d, &raw, &BTreeMap::new(), &choices);
+    fragment(&ui, e, record_name(e.kind, &v), StatusCode::OK, body)
+}
+
+async fn field_show(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((path, id, name)): Path<(String, Id, String)>,
+) -> Response {
+    let (e, d, v, choices) = match field_context(&state, &ui, &path, id, &name).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !ui.htmx {
+        return Redirect::to(&format!("/{}/{id}", e.path)).into_response();
+    }
+    let names = lists::ref_names(&state, &ui, std::slice::from_ref(&v))
+        .await
+        .unwrap_or_default();
+    let body = field_cell(&ui, e, &v, &d, &choices, &names);
+    fragment(&ui, e, record_name(e.kind, &v), StatusCode::OK, body)
+}
+
+/// Saves one field: only it is sent to the store (the API's PATCH), so the
+/// record's other fields stay as they are; its error comes back beside it.
+async fn field_save(
+    State(state): State<AppState>,
+    Path((path, id, name)): Path<(String, Id, String)>,
+    Post { ui, form: fields }: Post,
+) -> Response {
+    let (e, d, v, choices) = match field_context(&state, &ui, &path, id, &name).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let defs = std::slice::from_ref(&d);
+    let raw = raw_from_form(defs, &fields);
+    let title = record_name(e.kind, &v);
+    let invalid = |errors: BTreeMap<String, String>| {
+        let body = field_form(&ui, e, id, &d, &raw, &errors, &choices);
+        fragment(
+            &ui,
+            e,
+            title.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            body,
+        )
+    };
+    let body = match to_json(&ui, defs, &fields) {
+        Ok(b) => b,
+        Err(errors) => return invalid(errors),
+    };
+    match lists::update(&state, &ui, e.kind, id, body).await {
+        Ok(saved) if ui.htmx => {
+            let names = lists::ref_names(&state, &ui, std::slice::from_ref(&saved))
+                .await
+                .unwrap_or_default();
+            let body = field_cell(&ui, e, &saved, &d, &choices, &names);
+            (StatusCode::OK, Html(body.into_string())).into_response()
+        }
+        Ok(_) => Redirect::to(&format!("/{}/{id}?msg=saved", e.path)).into_response(),
+        Err(err) => match store_errors(&ui, err) {
+            // A rule about another field (a deal's customer): shown here all the same.
+            Ok(mut errors) => {
+                let others: Vec<String> = errors
+                    .iter()
+                    .filter(|(k, _)| *k != d.name && !k.starts_with(&format!("{}[", d.name)))
+                    .map(|(k, m)| {
+                        if k == "_" {
+                            m.clone()
+                        } else {
+                            format!("{}: {m}", ui.tr.t(&format!("field-{k}")))
+                        }
+                    })
+                    .collect();
+                errors.retain(|k, _| k == d.name || k.starts_with(&format!("{}[", d.name)));
+                if !others.is_empty() {
+                    errors.insert("_".to_owned(), others.join("; "));
+                }
+                invalid(errors)
+            }
+            Err(err) => failure(&ui, err),
+        },
     }
 }
 
@@ -983,9 +1202,9 @@ fn deal_action_result(ui: &Ui, id: Id, result: voronka_store::Result<Deal>) -> R
         Ok(_) => Redirect::to(&format!("/deals/{id}?msg=saved")).into_response(),
         Err(StoreError::Invalid(inv)) if ui.htmx => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            inv.0
-                .iter()
-                .map(|(_, v)| v.clone())
+            ui.tr
+                .errors(&inv.0)
+                .into_values()
                 .collect::<Vec<_>>()
                 .join("; "),
         )
@@ -993,7 +1212,7 @@ fn deal_action_result(ui: &Ui, id: Id, result: voronka_store::Result<Deal>) -> R
         Err(StoreError::Invalid(_)) => {
             Redirect::to(&format!("/deals/{id}?lose=1#lose")).into_response()
         }
-        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, m).into_response(),
+        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, ui.tr.conflict(&m)).into_response(),
         Err(e) => failure(ui, e),
     }
 }
@@ -1182,7 +1401,7 @@ async fn convert(
                 &lead,
                 &choices,
                 &fields,
-                Some(errors_box(&ui, inv.0.into_map())),
+                Some(errors_box(&ui, ui.tr.errors(&inv.0))),
             );
         }
     };
@@ -1209,7 +1428,7 @@ async fn convert(
             };
             convert_form(&ui, &lead, &choices, &fields, Some(problem))
         }
-        Err(err) => match store_errors(err) {
+        Err(err) => match store_errors(&ui, err) {
             Ok(errors) => {
                 convert_form(&ui, &lead, &choices, &fields, Some(errors_box(&ui, errors)))
             }

@@ -11,6 +11,7 @@
 //! belongs to no field (409) is shown above the list and beside its row.
 
 use super::form::{Choices, Def, Fields, Kind, Raw, f, field};
+use super::i18n::Tr;
 use super::layout::{Nav, Page, csrf, flash, render};
 use super::{Post, Ui};
 use crate::auth::{SESSION_COOKIE, cookie, hash_password};
@@ -83,6 +84,27 @@ const SECTIONS: &[(&str, &str, &str)] = &[
         "settings-tokens",
         "settings-tokens-hint",
     ),
+    // The catalog and our company (ui/catalog_settings.rs).
+    (
+        "/settings/company",
+        "settings-company",
+        "settings-company-hint",
+    ),
+    (
+        "/settings/price-books",
+        "settings-price-books",
+        "settings-price-books-hint",
+    ),
+    (
+        "/settings/currencies",
+        "settings-currencies",
+        "settings-currencies-hint",
+    ),
+    (
+        "/settings/vat-rates",
+        "settings-vat-rates",
+        "settings-vat-rates-hint",
+    ),
 ];
 
 // A few layout rules of the settings lists, inline because app.css is shared.
@@ -154,7 +176,7 @@ fn failure(ui: &Ui, e: StoreError) -> Response {
     }
 }
 
-fn subnav(ui: &Ui, current: &str) -> Markup {
+pub(crate) fn subnav(ui: &Ui, current: &str) -> Markup {
     html! {
         nav.chips aria-label=(ui.tr.t("nav-settings")) {
             @for (href, title, _) in SECTIONS {
@@ -229,13 +251,17 @@ impl Redo {
     /// A refusal the user can act on (invalid input, a conflict) becomes a
     /// `Redo`; any other error is given back, for `failure`.
     fn from_store(
+        tr: &Tr,
         key: impl Into<String>,
         fields: Fields,
         e: StoreError,
     ) -> Result<Redo, StoreError> {
         let (status, errors) = match e {
-            StoreError::Invalid(inv) => (StatusCode::UNPROCESSABLE_ENTITY, inv.0.into_map()),
-            StoreError::Conflict(m) => (StatusCode::CONFLICT, [("_".to_owned(), m)].into()),
+            StoreError::Invalid(inv) => (StatusCode::UNPROCESSABLE_ENTITY, tr.errors(&inv.0)),
+            StoreError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                [("_".to_owned(), tr.conflict(&m))].into(),
+            ),
             other => return Err(other),
         };
         Ok(Redo {
@@ -465,7 +491,7 @@ fn user_raw_from(fields: &Fields) -> Raw {
 }
 
 /// The JSON the store reads, and what could not even be read.
-fn user_body(fields: &Fields) -> (Value, Errors) {
+fn user_body(tr: &Tr, fields: &Fields) -> (Value, Errors) {
     let mut m = Map::new();
     let mut errors = Errors::new();
     m.insert("login".into(), json!(text(fields, "login")));
@@ -492,7 +518,7 @@ fn user_body(fields: &Fields) -> (Value, Errors) {
             m.insert("team_id".into(), json!(team));
         }
         Err(()) => {
-            errors.insert("team_id".into(), "choose a team from the list".into());
+            errors.insert("team_id".into(), tr.t("err-choose-team"));
         }
     }
     m.insert("active".into(), json!(fields.get("active").is_some()));
@@ -664,16 +690,19 @@ async fn create_user(State(state): State<AppState>, Post { ui, form: fields }: P
         return r;
     }
     let raw = user_raw_from(&fields);
-    let (body, mut errors) = user_body(&fields);
+    let (body, mut errors) = user_body(&ui.tr, &fields);
     // Every problem at once: the fields, then the password.
     if let Err(inv) = users::parse_user(body.clone()) {
-        errors.extend(inv.0.into_map());
+        errors.extend(ui.tr.errors(&inv.0));
     }
     let password = fields.get("password").unwrap_or_default().to_owned();
     if password.is_empty() {
-        errors.insert("password".into(), "is required".into());
+        errors.insert(
+            "password".into(),
+            ui.tr.message(&voronka_core::msg::REQUIRED.msg()),
+        );
     } else if let Err(inv) = users::check_password(&password) {
-        errors.extend(inv.0.into_map());
+        errors.extend(ui.tr.errors(&inv.0));
     }
     if !errors.is_empty() {
         return users_view(&state, &ui, None, &raw, &errors).await;
@@ -685,7 +714,7 @@ async fn create_user(State(state): State<AppState>, Post { ui, form: fields }: P
     match users::create_user(&state.db, &ui.actor, body, Some(hash)).await {
         Ok(_) => saved("/settings/users?msg=saved"),
         Err(StoreError::Invalid(inv)) => {
-            users_view(&state, &ui, None, &raw, &inv.0.into_map()).await
+            users_view(&state, &ui, None, &raw, &ui.tr.errors(&inv.0)).await
         }
         Err(e) => failure(&ui, e),
     }
@@ -793,7 +822,7 @@ async fn update_user(
         Err(e) => return failure(&ui, e),
     };
     let raw = user_raw_from(&fields);
-    let (body, errors) = user_body(&fields);
+    let (body, errors) = user_body(&ui.tr, &fields);
     if !errors.is_empty() {
         return user_view(&state, &ui, &user, None, &raw, &errors, &Errors::new()).await;
     }
@@ -806,7 +835,7 @@ async fn update_user(
                 &user,
                 None,
                 &raw,
-                &inv.0.into_map(),
+                &ui.tr.errors(&inv.0),
                 &Errors::new(),
             )
             .await
@@ -837,7 +866,7 @@ async fn set_password(
             None,
             &user_raw(&user),
             &Errors::new(),
-            &inv.0.into_map(),
+            &ui.tr.errors(&inv.0),
         )
         .await;
     }
@@ -861,7 +890,7 @@ async fn set_password(
                 None,
                 &user_raw(&user),
                 &Errors::new(),
-                &inv.0.into_map(),
+                &ui.tr.errors(&inv.0),
             )
             .await
         }
@@ -987,13 +1016,9 @@ async fn teams_view(state: &AppState, ui: &Ui, msg: Option<&str>, redo: &Redo) -
     )
 }
 
-fn team_body(fields: &Fields) -> Result<Value, Errors> {
-    let head = parse_opt_id(fields.get("head_id")).map_err(|()| {
-        Errors::from([(
-            "head_id".to_owned(),
-            "choose a user from the list".to_owned(),
-        )])
-    })?;
+fn team_body(tr: &Tr, fields: &Fields) -> Result<Value, Errors> {
+    let head = parse_opt_id(fields.get("head_id"))
+        .map_err(|()| Errors::from([("head_id".to_owned(), tr.t("err-choose-user"))]))?;
     Ok(json!({
         "name": text(fields, "name"),
         "head_id": head,
@@ -1006,11 +1031,11 @@ async fn create_team(State(state): State<AppState>, Post { ui, form: fields }: P
         return r;
     }
     let key = "new-team";
-    let redo = match team_body(&fields) {
+    let redo = match team_body(&ui.tr, &fields) {
         Err(errors) => Redo::invalid(key, fields, errors),
         Ok(body) => match users::create_team(&state.db, &ui.actor, body).await {
             Ok(_) => return saved("/settings/teams?msg=saved"),
-            Err(e) => match Redo::from_store(key, fields, e) {
+            Err(e) => match Redo::from_store(&ui.tr, key, fields, e) {
                 Ok(redo) => redo,
                 Err(e) => return failure(&ui, e),
             },
@@ -1028,11 +1053,11 @@ async fn update_team(
         return r;
     }
     let key = format!("team-{id}");
-    let redo = match team_body(&fields) {
+    let redo = match team_body(&ui.tr, &fields) {
         Err(errors) => Redo::invalid(key, fields, errors),
         Ok(body) => match users::update_team(&state.db, &ui.actor, id, body).await {
             Ok(_) => return saved(&format!("/settings/teams?msg=saved#team-{id}")),
-            Err(e) => match Redo::from_store(key, fields, e) {
+            Err(e) => match Redo::from_store(&ui.tr, key, fields, e) {
                 Ok(redo) => redo,
                 Err(e) => return failure(&ui, e),
             },
@@ -1051,7 +1076,7 @@ async fn delete_team(
     }
     match users::delete_team(&state.db, &ui.actor, id).await {
         Ok(()) => saved("/settings/teams?msg=deleted"),
-        Err(e) => match Redo::from_store(format!("team-{id}"), Fields::default(), e) {
+        Err(e) => match Redo::from_store(&ui.tr, format!("team-{id}"), Fields::default(), e) {
             Ok(redo) => teams_view(&state, &ui, None, &redo).await,
             Err(e) => failure(&ui, e),
         },
@@ -1228,7 +1253,7 @@ async fn pipelines_done(
 ) -> Response {
     match result {
         Ok(()) => saved(&to),
-        Err(e) => match Redo::from_store(key, fields, e) {
+        Err(e) => match Redo::from_store(&ui.tr, key, fields, e) {
             Ok(redo) => pipelines_view(state, ui, None, &redo).await,
             Err(e) => failure(ui, e),
         },
@@ -1328,7 +1353,7 @@ async fn delete_pipeline(
 
 /// A stage's fields as the store reads them. An empty probability follows the
 /// kind: 100 for won, 0 otherwise.
-fn stage_body(fields: &Fields) -> Result<Value, Errors> {
+fn stage_body(tr: &Tr, fields: &Fields) -> Result<Value, Errors> {
     let kind = text(fields, "kind");
     let kind = if kind.is_empty() {
         "open".to_owned()
@@ -1343,12 +1368,8 @@ fn stage_body(fields: &Fields) -> Result<Value, Errors> {
             0
         }
     } else {
-        raw.parse().map_err(|_| {
-            Errors::from([(
-                "probability".to_owned(),
-                "must be a whole number from 0 to 100".to_owned(),
-            )])
-        })?
+        raw.parse()
+            .map_err(|_| Errors::from([("probability".to_owned(), tr.t("err-whole-percent"))]))?
     };
     Ok(json!({"name": text(fields, "name"), "probability": probability, "kind": kind}))
 }
@@ -1362,7 +1383,7 @@ async fn create_stage(
         return r;
     }
     let key = format!("new-stage-{id}");
-    let body = match stage_body(&fields) {
+    let body = match stage_body(&ui.tr, &fields) {
         Ok(b) => b,
         Err(errors) => {
             return pipelines_view(&state, &ui, None, &Redo::invalid(key, fields, errors)).await;
@@ -1385,7 +1406,7 @@ async fn update_stage(
         return r;
     }
     let key = format!("stage-{id}");
-    let body = match stage_body(&fields) {
+    let body = match stage_body(&ui.tr, &fields) {
         Ok(b) => b,
         Err(errors) => {
             return pipelines_view(&state, &ui, None, &Redo::invalid(key, fields, errors)).await;
@@ -1592,7 +1613,7 @@ async fn entries_done(
 ) -> Response {
     match result {
         Ok(()) => saved(&format!("{}?msg={msg}", of.1)),
-        Err(e) => match Redo::from_store(key, fields, e) {
+        Err(e) => match Redo::from_store(&ui.tr, key, fields, e) {
             Ok(redo) => entries_view(state, ui, of, None, &redo).await,
             Err(e) => failure(ui, e),
         },
@@ -1647,8 +1668,7 @@ async fn update_entry(
         match position.parse::<i64>() {
             Ok(p) => body["position"] = json!(p),
             Err(_) => {
-                let errors =
-                    Errors::from([("position".to_owned(), "must be a whole number".to_owned())]);
+                let errors = Errors::from([("position".to_owned(), ui.tr.t("err-whole-number"))]);
                 return entries_view(&state, &ui, of, None, &Redo::invalid(key, fields, errors))
                     .await;
             }
@@ -1834,10 +1854,7 @@ async fn create_token(State(state): State<AppState>, Post { ui, form: fields }: 
     }
     let key = "new-token";
     let Ok(Some(user_id)) = parse_opt_id(fields.get("user_id")) else {
-        let errors = Errors::from([(
-            "user_id".to_owned(),
-            "choose a user from the list".to_owned(),
-        )]);
+        let errors = Errors::from([("user_id".to_owned(), ui.tr.t("err-choose-user"))]);
         return tokens_view(
             &state,
             &ui,
@@ -1861,7 +1878,7 @@ async fn create_token(State(state): State<AppState>, Post { ui, form: fields }: 
             )
             .await
         }
-        Err(e) => match Redo::from_store(key, fields, e) {
+        Err(e) => match Redo::from_store(&ui.tr, key, fields, e) {
             Ok(redo) => tokens_view(&state, &ui, None, None, &redo, None).await,
             Err(e) => failure(&ui, e),
         },
@@ -1916,6 +1933,7 @@ mod tests {
 
     #[test]
     fn an_empty_probability_follows_the_kind() {
+        let tr = Tr::new(voronka_core::records::Locale::En, "UTC");
         let form = |pairs: &[(&str, &str)]| {
             Fields(
                 pairs
@@ -1925,15 +1943,15 @@ mod tests {
             )
         };
         assert_eq!(
-            stage_body(&form(&[("name", "Won"), ("kind", "won")])).unwrap()["probability"],
+            stage_body(&tr, &form(&[("name", "Won"), ("kind", "won")])).unwrap()["probability"],
             100
         );
         assert_eq!(
-            stage_body(&form(&[("name", "New")])).unwrap()["probability"],
+            stage_body(&tr, &form(&[("name", "New")])).unwrap()["probability"],
             0
         );
         assert!(
-            stage_body(&form(&[("name", "X"), ("probability", "half")]))
+            stage_body(&tr, &form(&[("name", "X"), ("probability", "half")]))
                 .unwrap_err()
                 .contains_key("probability")
         );

@@ -6,6 +6,8 @@
 mod admin;
 mod auth;
 mod calendar;
+mod catalog;
+mod catalog_pages;
 mod commerce;
 mod commerce_pages;
 mod helpers;

@@ -647,6 +647,358 @@ async fn a_bad_form_comes_back_with_the_message_beside_the_field_and_the_values_
     assert_eq!(lead["last_name"], "Орлов");
 }
 
+/// The text of the error beside the form field `name`.
+fn field_error(html: &str, name: &str) -> String {
+    let f = field_html(html, name);
+    attr_text(f, "<div class=\"error\" role=\"alert\">")
+        .unwrap_or_else(|| panic!("no error beside {name}: {f}"))
+}
+
+#[tokio::test]
+async fn validation_messages_from_core_and_store_speak_the_users_language() {
+    let app = TestApp::spawn().await;
+    let ru = signed_in(&app, "admin").await;
+    let token = csrf(&app, &ru).await;
+    let bad_lead = |token: &str| {
+        vec![
+            ("_csrf", token.to_owned()),
+            ("last_name", "Сидоров".to_owned()),
+            ("phones", "12".to_owned()),
+            ("emails", "not-an-email".to_owned()),
+            ("title", "д".repeat(300)),
+        ]
+    };
+    let form = bad_lead(&token);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = submit(&app, &ru, "/leads/new", &pairs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(field_error(&body, "phones"), "в номере слишком мало цифр");
+    assert_eq!(
+        field_error(&body, "emails"),
+        "это не адрес электронной почты"
+    );
+    assert_eq!(field_error(&body, "title"), "не длиннее 200 символов");
+    let account = [
+        ("_csrf", token.as_str()),
+        ("name", "ООО «Тест»"),
+        ("inn", "123"),
+    ];
+    let body = submit(&app, &ru, "/accounts/new", &account)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        field_error(&body, "inn"),
+        "нужно цифр: 10 или 12, а введено 3"
+    );
+    // A deal that is closed: the store's conflict, in Russian, on the page.
+    let (_, deal) = account_and_deal(&app, &ru, "ООО «Итог»", "1000").await;
+    let r = submit(
+        &app,
+        &ru,
+        &format!("/deals/{deal}/close"),
+        &[("_csrf", &token), ("outcome", "won")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = submit(
+        &app,
+        &ru,
+        &format!("/deals/{deal}/close"),
+        &[("_csrf", &token), ("outcome", "won")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "сделка уже закрыта (Выиграна); сначала откройте её снова"
+    );
+
+    // The same form for an English-speaking user: the API's English words.
+    let (en, _) = app.user("smith", "manager", None).await;
+    let (s, _) = app.patch(&en, "/api/v1/me", json!({"locale": "en"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let token = csrf(&app, &en).await;
+    let form = bad_lead(&token);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = submit(&app, &en, "/leads/new", &pairs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(field_error(&body, "phones"), "has too few digits");
+    assert_eq!(
+        field_error(&body, "title"),
+        "must be at most 200 characters"
+    );
+    let account = [
+        ("_csrf", token.as_str()),
+        ("name", "Test Ltd"),
+        ("inn", "123"),
+    ];
+    let body = submit(&app, &en, "/accounts/new", &account)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(field_error(&body, "inn"), "must be 10 or 12 digits, got 3");
+
+    // The API keeps its English contract whatever the user's language.
+    let (s, v) = app
+        .post(
+            &app.admin,
+            "/api/v1/leads",
+            json!({"last_name": "Сидоров", "phones": ["12"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["fields"]["phones[0]"], "has too few digits");
+}
+
+#[tokio::test]
+async fn dates_are_typed_in_the_users_format_not_the_browsers() {
+    let app = TestApp::spawn().await;
+    let ru = signed_in(&app, "admin").await;
+    let token = csrf(&app, &ru).await;
+    // The input is text with the Russian pattern, not the browser's date picker.
+    let form = ok_page(&app, &ru, "/contacts/new").await;
+    let birthday = field_html(&form, "birthday");
+    assert!(birthday.contains("type=\"text\""), "{birthday}");
+    assert!(
+        birthday.contains("placeholder=\"ДД.ММ.ГГГГ\""),
+        "{birthday}"
+    );
+    assert!(!form.contains("type=\"date\""));
+    // A bad date comes back beside the field, the typed text kept.
+    let r = submit(
+        &app,
+        &ru,
+        "/contacts/new",
+        &[
+            ("_csrf", &token),
+            ("last_name", "Дата"),
+            ("birthday", "31.02.1990"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&body, "birthday"),
+        "это не дата: введите в виде ДД.ММ.ГГГГ"
+    );
+    assert!(field_html(&body, "birthday").contains("value=\"31.02.1990\""));
+    // The Russian format and ISO are both read.
+    for (typed, stored) in [("7.3.1990", "1990-03-07"), ("1991-04-08", "1991-04-08")] {
+        let r = submit(
+            &app,
+            &ru,
+            "/contacts/new",
+            &[
+                ("_csrf", &token),
+                ("last_name", "Дата"),
+                ("birthday", typed),
+            ],
+        )
+        .await;
+        let id = id_in(&see_other(&r), "/contacts/");
+        let (_, v) = app.get(&app.admin, &format!("/api/v1/contacts/{id}")).await;
+        assert_eq!(v["birthday"], stored);
+        if stored == "1990-03-07" {
+            let edit = ok_page(&app, &ru, &format!("/contacts/{id}/edit")).await;
+            assert!(field_html(&edit, "birthday").contains("value=\"07.03.1990\""));
+        }
+    }
+    // List filters: typed as the user writes dates, kept as typed, read as ISO.
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=01.01.2020").await;
+    assert!(
+        list.contains("name=\"created_at__gte\" value=\"01.01.2020\""),
+        "{list}"
+    );
+    assert!(list.contains("placeholder=\"ДД.ММ.ГГГГ\""));
+    assert!(list.contains("Дата"));
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=2020-01-01").await;
+    assert!(
+        list.contains("value=\"01.01.2020\""),
+        "ISO shown in the user's format"
+    );
+    let list = ok_page(&app, &ru, "/contacts?created_at__lte=01.01.2020").await;
+    assert!(!list.contains(">Дата"), "filtered out");
+    let list = ok_page(&app, &ru, "/contacts?created_at__gte=вчера").await;
+    assert!(
+        list.contains("это не дата: введите в виде ДД.ММ.ГГГГ"),
+        "{list}"
+    );
+    assert!(list.contains("value=\"вчера\""));
+
+    // An English user sees and types the English pattern.
+    let (en, _) = app.user("smith", "manager", None).await;
+    let (s, _) = app.patch(&en, "/api/v1/me", json!({"locale": "en"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let form = ok_page(&app, &en, "/contacts/new").await;
+    assert!(field_html(&form, "birthday").contains("placeholder=\"YYYY-MM-DD\""));
+    let token = csrf(&app, &en).await;
+    let r = submit(
+        &app,
+        &en,
+        "/contacts/new",
+        &[
+            ("_csrf", &token),
+            ("last_name", "Date"),
+            ("birthday", "23.11.1990"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&body, "birthday"),
+        "is not a date: type it as YYYY-MM-DD"
+    );
+}
+
+/// An htmx request (what the record page's per-field links and forms send).
+async fn hx(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+) -> (StatusCode, String) {
+    let r = match form {
+        Some(f) => c.post(app.url(path)).form(f),
+        None => c.get(app.url(path)),
+    };
+    let r = r.header("HX-Request", "true").send().await.unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn record_fields_are_edited_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let token = csrf(&app, &c).await;
+    let (_, deal) = account_and_deal(&app, &c, "ООО «Поле»", "150000").await;
+    let url = format!("/deals/{deal}");
+
+    // The page: every field has its own edit link, a plain link to the whole
+    // form without JavaScript; the whole-form edit is still there.
+    let page = ok_page(&app, &c, &url).await;
+    assert!(page.contains("id=\"fv-description\""), "{page}");
+    assert!(page.contains(&format!("hx-get=\"{url}/field/description\"")));
+    assert!(page.contains(&format!("href=\"{url}/edit#f-description\"")));
+    assert!(page.contains("aria-label=\"Изменить: "));
+    assert!(page.contains(&format!("href=\"{url}/edit\"")));
+
+    // Opening one field: a fragment with just its input, the CSRF token and
+    // a cancel that brings the value back.
+    let (s, frag) = hx(&app, &c, &format!("{url}/field/description"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!frag.contains("<html"), "a fragment: {frag}");
+    assert!(frag.contains("id=\"fv-description\""));
+    assert!(frag.contains("id=\"f-description\""));
+    assert!(!frag.contains("id=\"f-title\""), "only that field");
+    assert!(frag.contains(&format!("hx-post=\"{url}/field/description\"")));
+    assert!(frag.contains(&format!("value=\"{token}\"")));
+    assert!(frag.contains(&format!("hx-get=\"{url}/field/description/view\"")));
+    let (s, view) = hx(&app, &c, &format!("{url}/field/description/view"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(view.contains("id=\"fv-description\"") && !view.contains("<form"));
+
+    // Saving sends only that field: the others stay as they were.
+    let (_, before) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    let (s, saved) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/description"),
+        Some(&[("_csrf", &token), ("description", "Позвонить в среду")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    assert!(saved.contains("Позвонить в среду") && saved.contains("id=\"fv-description\""));
+    assert!(!saved.contains("<form"), "back to the value: {saved}");
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["description"], "Позвонить в среду");
+    for k in [
+        "title",
+        "amount",
+        "currency",
+        "stage_id",
+        "account_id",
+        "expected_close_date",
+    ] {
+        assert_eq!(v[k], before[k], "{k}");
+    }
+
+    // An error comes back beside that field, in Russian; nothing is saved.
+    let (s, bad) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        Some(&[("_csrf", &token), ("title", "")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_error(&bad, "title"), "обязательное поле");
+    assert!(bad.contains("id=\"fv-title\""));
+    let (s, bad) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/expected_close_date"),
+        Some(&[("_csrf", &token), ("expected_close_date", "30.02.2026")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&bad, "expected_close_date"),
+        "это не дата: введите в виде ДД.ММ.ГГГГ"
+    );
+    let (s, ok) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/expected_close_date"),
+        Some(&[("_csrf", &token), ("expected_close_date", "01.04.2026")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ok.contains("01.04.2026"));
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["title"], "Сделка ООО «Поле»");
+    assert_eq!(v["expected_close_date"], "2026-04-01");
+
+    // Without the token nothing changes; an unknown field is not found.
+    let (s, _) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        Some(&[("title", "Взлом")]),
+    )
+    .await;
+    assert!(s.is_client_error());
+    let (s, _) = hx(&app, &c, &format!("{url}/field/nonsense"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Without JavaScript the same form posts and lands back on the record.
+    let r = submit(
+        &app,
+        &c,
+        &format!("{url}/field/title"),
+        &[("_csrf", &token), ("title", "Поставка полей")],
+    )
+    .await;
+    assert_eq!(see_other(&r), format!("{url}?msg=saved"));
+    let (_, v) = app.get(&app.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["title"], "Поставка полей");
+    assert_eq!(v["description"], "Позвонить в среду");
+
+    // Another team's manager cannot open a field of this deal.
+    let (other, _) = app
+        .user("stranger", "manager", Some(app.team("Чужие", true).await))
+        .await;
+    let (s, _) = hx(&app, &other, &format!("{url}/field/title"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn qualifying_a_lead_through_the_form_lands_on_its_deal() {
     let app = TestApp::spawn().await;

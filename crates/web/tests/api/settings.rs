@@ -254,7 +254,7 @@ async fn a_user_created_in_the_form_can_log_in_and_be_disabled() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        field_html(&html, "f-login").contains("is already taken"),
+        field_html(&html, "f-login").contains("уже занят"),
         "{}",
         field_html(&html, "f-login")
     );
@@ -266,9 +266,9 @@ async fn a_user_created_in_the_form_can_log_in_and_be_disabled() {
     // Every problem at once, each beside its field.
     let (s, html) = submit(&app, a, "/settings/users", &user("", "", "short")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, "f-login").contains("is required"));
-    assert!(field_html(&html, "f-name").contains("is required"));
-    assert!(field_html(&html, "f-password").contains("at least 8"));
+    assert!(field_html(&html, "f-login").contains("обязательное поле"));
+    assert!(field_html(&html, "f-name").contains("обязательное поле"));
+    assert!(field_html(&html, "f-password").contains("не короче 8 символов"));
     assert_eq!(
         list.as_array().unwrap().len(),
         app.get(a, "/api/v1/users")
@@ -338,7 +338,7 @@ async fn a_user_created_in_the_form_can_log_in_and_be_disabled() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, "password").contains("at least 8"));
+    assert!(field_html(&html, "password").contains("не короче 8 символов"));
     let (s, _) = submit(
         &app,
         a,
@@ -376,7 +376,7 @@ async fn a_user_created_in_the_form_can_log_in_and_be_disabled() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, "f-role").contains("you cannot demote or disable yourself"));
+    assert!(field_html(&html, "f-role").contains("нельзя понизить или отключить самого себя"));
 }
 
 #[tokio::test]
@@ -385,7 +385,7 @@ async fn teams_are_added_renamed_and_kept_while_they_have_members() {
     let a = &app.admin;
     let (s, html) = submit(&app, a, "/settings/teams", &[("name", "")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, "new-team-name").contains("is required"));
+    assert!(field_html(&html, "new-team-name").contains("обязательное поле"));
     let (s, _) = submit(
         &app,
         a,
@@ -421,7 +421,7 @@ async fn teams_are_added_renamed_and_kept_while_they_have_members() {
     // A team with members stays, and the page says why.
     let (s, html) = submit(&app, a, &format!("/settings/teams/{team}/delete"), &[]).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(html.contains("the team has 1 member(s)"), "{html}");
+    assert!(html.contains("в команде 1 участник"), "{html}");
     assert_eq!(app.count("teams").await, 1);
     // An empty one goes.
     let (_, _) = submit(&app, a, "/settings/teams", &[("name", "Пустой")]).await;
@@ -515,7 +515,7 @@ async fn stages_are_added_edited_and_reordered() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, &format!("stage-{sid}-probability")).contains("between 0 and 100"));
+    assert!(field_html(&html, &format!("stage-{sid}-probability")).contains("число от 0 до 100"));
     assert!(field_html(&html, &format!("stage-{sid}-name")).contains("value=\"Контракт\""));
     let (s, _) = submit(
         &app,
@@ -583,7 +583,7 @@ async fn a_stage_holding_a_deal_is_kept_and_the_page_says_why() {
     let before = stage_names(&app).await;
     let (s, html) = submit(&app, a, &format!("/settings/stages/{stage}/delete"), &[]).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(html.contains("the stage holds 1 deal(s)"), "{html}");
+    assert!(html.contains("на этапе 1 сделка"), "{html}");
     assert!(
         html.contains(&format!("id=\"stage-{stage}\"")),
         "the stage is still listed"
@@ -598,7 +598,7 @@ async fn a_stage_holding_a_deal_is_kept_and_the_page_says_why() {
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(html.contains("its kind cannot change"), "{html}");
+    assert!(html.contains("тип этапа нельзя менять"), "{html}");
     // An empty stage can go.
     let empty = id(&app.stages().await[1]);
     let (s, _) = submit(&app, a, &format!("/settings/stages/{empty}/delete"), &[]).await;
@@ -664,7 +664,7 @@ async fn loss_reasons_and_lead_sources_are_managed_and_deactivated_ones_not_offe
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(html.contains("1 record(s) use this entry"), "{html}");
+    assert!(html.contains("значение используется в 1 записи"), "{html}");
     assert_eq!(
         app.get(a, "/api/v1/loss-reasons")
             .await
@@ -693,7 +693,7 @@ async fn loss_reasons_and_lead_sources_are_managed_and_deactivated_ones_not_offe
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, &format!("entry-{pid}-name")).contains("is required"));
+    assert!(field_html(&html, &format!("entry-{pid}-name")).contains("обязательное поле"));
     assert!(field_html(&html, &format!("entry-{pid}-position")).contains("value=\"-1\""));
     let (s, _) = submit(
         &app,
@@ -737,7 +737,7 @@ async fn a_token_is_shown_once_works_and_can_be_revoked() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_html(&html, "token-name").contains("is required"));
+    assert!(field_html(&html, "token-name").contains("обязательное поле"));
 
     let (s, html) = submit(
         &app,
