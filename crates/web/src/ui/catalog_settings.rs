@@ -7,7 +7,10 @@
 //! A refused form comes back with the messages above it.
 
 use super::catalog::{currency_options, select, vat_label};
-use super::form::{Choices, Def, Fields, Kind, Raw, f, field, raw_from_record, to_json, wide};
+use super::form::{
+    Choices, Def, Fields, Kind, Raw, date_input, f, field, iso_day, raw_from_record, shown_day,
+    to_json, wide,
+};
 use super::layout::{Nav, Page, csrf, flash, render};
 use super::settings::subnav;
 use super::{Post, Ui};
@@ -756,7 +759,7 @@ async fn rates_view(
                 section.card {
                     form.fields method="post" action=(format!("/settings/currencies/{}", currency.code)) {
                         (csrf(ui))
-                        div.field { label for="f-day" { (t("field-day")) } input #f-day type="date" name="day" value=(today) required; }
+                        div.field { label for="f-day" { (t("field-day")) } (date_input(ui, "f-day", "day", &shown_day(ui, &today), None)) }
                         div.field { label for="f-rate" { (t("field-rate")) } input #f-rate name="rate" inputmode="decimal" required; }
                         div.formactions { button.primary type="submit" { (t("action-save")) } }
                     }
@@ -785,7 +788,8 @@ async fn put_rate(
     Path(code): Path<String>,
     Post { ui, form }: Post,
 ) -> Response {
-    let body = json!({"day": text(&form, "day"), "rate": decimal_text(&form, "rate")});
+    let body =
+        json!({"day": iso_day(&ui, &text(&form, "day")), "rate": decimal_text(&form, "rate")});
     match catalog::put_rate(&state.db, &ui.actor, &code, body).await {
         Ok(_) => done(&format!(
             "/settings/currencies/{}?msg=saved",
@@ -850,8 +854,8 @@ async fn vat_view(
                                     (csrf(ui))
                                     label.sr-only for=(format!("rate-{}", r.id)) { (t("field-vat_rate")) }
                                     input id=(format!("rate-{}", r.id)) name="rate" size="4" value=(r.data.rate);
-                                    input type="date" name="valid_from" aria-label=(t("field-valid_from")) value=(r.data.valid_from.map(|d| d.to_string()).unwrap_or_default());
-                                    input type="date" name="valid_to" aria-label=(t("field-valid_to")) value=(r.data.valid_to.map(|d| d.to_string()).unwrap_or_default());
+                                    (date_input(ui, &format!("vf-{}", r.id), "valid_from", &r.data.valid_from.map(|d| ui.tr.day(d)).unwrap_or_default(), Some(&t("field-valid_from"))))
+                                    (date_input(ui, &format!("vt-{}", r.id), "valid_to", &r.data.valid_to.map(|d| ui.tr.day(d)).unwrap_or_default(), Some(&t("field-valid_to"))))
                                     label { input type="checkbox" name="is_default" checked[r.data.is_default]; " " (t("field-is_default")) }
                                     button type="submit" { (t("action-save")) }
                                 }
@@ -872,8 +876,8 @@ async fn vat_view(
                     (csrf(ui))
                     div.field { label for="f-regime" { (t("field-tax_regime")) } select #f-regime name="regime" { (regimes("general")) } }
                     div.field { label for="f-rate" { (t("field-vat_rate")) } input #f-rate name="rate" required placeholder="22"; }
-                    div.field { label for="f-valid_from" { (t("field-valid_from")) } input #f-valid_from type="date" name="valid_from"; }
-                    div.field { label for="f-valid_to" { (t("field-valid_to")) } input #f-valid_to type="date" name="valid_to"; }
+                    div.field { label for="f-valid_from" { (t("field-valid_from")) } (date_input(ui, "f-valid_from", "valid_from", "", None)) }
+                    div.field { label for="f-valid_to" { (t("field-valid_to")) } (date_input(ui, "f-valid_to", "valid_to", "", None)) }
                     div.field { label { input type="checkbox" name="is_default"; " " (t("field-is_default")) } }
                     div.formactions { button.primary type="submit" { (t("action-create")) } }
                 }
@@ -890,11 +894,15 @@ async fn vat_view(
     )
 }
 
-fn vat_body(form: &Fields, with_regime: bool) -> Value {
+fn vat_body(ui: &Ui, form: &Fields, with_regime: bool) -> Value {
+    let day = |k: &str| match opt_text(form, k) {
+        Value::String(d) => json!(iso_day(ui, &d)),
+        other => other,
+    };
     let mut v = json!({
         "rate": text(form, "rate"),
-        "valid_from": opt_text(form, "valid_from"),
-        "valid_to": opt_text(form, "valid_to"),
+        "valid_from": day("valid_from"),
+        "valid_to": day("valid_to"),
         "is_default": form.get("is_default").is_some(),
     });
     if with_regime {
@@ -919,7 +927,7 @@ async fn vat_done(
 }
 
 async fn create_vat(State(state): State<AppState>, Post { ui, form }: Post) -> Response {
-    let r = catalog::create_vat_rate(&state.db, &ui.actor, vat_body(&form, true)).await;
+    let r = catalog::create_vat_rate(&state.db, &ui.actor, vat_body(&ui, &form, true)).await;
     vat_done(&state, &ui, r.map(drop), "saved").await
 }
 
@@ -928,7 +936,7 @@ async fn update_vat(
     Path(id): Path<Id>,
     Post { ui, form }: Post,
 ) -> Response {
-    let r = catalog::update_vat_rate(&state.db, &ui.actor, id, vat_body(&form, false)).await;
+    let r = catalog::update_vat_rate(&state.db, &ui.actor, id, vat_body(&ui, &form, false)).await;
     vat_done(&state, &ui, r.map(drop), "saved").await
 }
 

@@ -6,7 +6,7 @@
 //! Every action calls the same store functions as the JSON API, so the
 //! rules (read-only active quotes, numbering, over-shipment) are the same.
 
-use super::form::{Fields, urlencode};
+use super::form::{Fields, date_error, date_input, iso_day, urlencode};
 use super::layout::{Nav, Page, csrf, flash, render};
 use super::{Post, Ui};
 use crate::state::AppState;
@@ -293,7 +293,7 @@ async fn new_payment(State(state): State<AppState>, Post { ui, form }: Post) -> 
             "account_id": account,
             "amount": amount.map(|a| a.to_string()),
             "currency": text("currency"),
-            "paid_on": text("paid_on"),
+            "paid_on": text("paid_on").map(|d| iso_day(&ui, d)),
             "method": text("method").unwrap_or("bank_transfer"),
             "reference": text("reference"),
             "description": text("description"),
@@ -363,7 +363,7 @@ async fn payments_page(
                         datalist #dl-p-account {} }
                     div.field { label for="p-amount" { (t("field-amount")) } input #p-amount name="amount" inputmode="decimal" required; }
                     div.field { label for="p-currency" { (t("field-currency")) } input #p-currency name="currency" value="RUB" size="4" maxlength="3"; }
-                    div.field { label for="p-date" { (t("field-paid_on")) } input #p-date type="date" name="paid_on"; }
+                    div.field { label for="p-date" { (t("field-paid_on")) } (date_input(ui, "p-date", "paid_on", "", None)) }
                     div.field { label for="p-method" { (t("field-method")) }
                         select #p-method name="method" { @for m in ["bank_transfer", "cash", "card", "other"] { option value=(m) { (ui.tr.label("payment-method", m)) } } } }
                     div.field { label for="p-ref" { (t("field-reference")) } input #p-ref name="reference"; }
@@ -676,12 +676,12 @@ fn editor(
             }
             div.grid2 {
                 div.field { label for="d-title" { (t("field-title")) } input #d-title name="title" value=(doc.title); }
-                div.field { label for="d-date" { (t("field-doc_date")) } input #d-date type="date" name="doc_date" value=(doc.doc_date.to_string()); }
+                div.field { label for="d-date" { (t("field-doc_date")) } (date_input(ui, "d-date", "doc_date", &ui.tr.day(doc.doc_date), None)) }
                 @if doc.kind == DocKind::Quote {
-                    div.field { label for="d-valid" { (t("field-valid_until")) } input #d-valid type="date" name="valid_until" value=(doc.valid_until.map(|d| d.to_string()).unwrap_or_default()); }
+                    div.field { label for="d-valid" { (t("field-valid_until")) } (date_input(ui, "d-valid", "valid_until", &doc.valid_until.map(|d| ui.tr.day(d)).unwrap_or_default(), None)) }
                 }
                 @if doc.kind == DocKind::Invoice {
-                    div.field { label for="d-due" { (t("field-due_date")) } input #d-due type="date" name="due_date" value=(doc.due_date.map(|d| d.to_string()).unwrap_or_default()); }
+                    div.field { label for="d-due" { (t("field-due_date")) } (date_input(ui, "d-due", "due_date", &doc.due_date.map(|d| ui.tr.day(d)).unwrap_or_default(), None)) }
                 }
                 div.field { label for="d-mode" { (t("field-tax_mode")) }
                     select #d-mode name="tax_mode" { @for m in ["individual", "group", "inclusive"] { option value=(m) selected[doc.tax_mode.as_str() == m] { (ui.tr.label("tax-mode", m)) } } } }
@@ -784,16 +784,27 @@ fn document_json<'a>(
     let mut errors = BTreeMap::new();
     let mut body = Map::new();
     let text = |k: &str| form.get(k).map(str::trim).filter(|v| !v.is_empty());
+    // Days are typed in the user's format; a bad one is named beside its field.
+    let day = |k: &str, errors: &mut BTreeMap<String, String>| -> Option<String> {
+        let v = text(k)?;
+        match ui.tr.parse_day(v) {
+            Some(d) => Some(d.to_string()),
+            None => {
+                errors.insert(k.to_owned(), date_error(ui));
+                None
+            }
+        }
+    };
     if kind.is_some() {
         body.insert("title".into(), json!(text("title")));
         body.insert("terms".into(), json!(text("terms")));
-        body.insert("doc_date".into(), json!(text("doc_date")));
+        body.insert("doc_date".into(), json!(day("doc_date", &mut errors)));
     }
     if kind == Some(DocKind::Quote) {
-        body.insert("valid_until".into(), json!(text("valid_until")));
+        body.insert("valid_until".into(), json!(day("valid_until", &mut errors)));
     }
     if kind == Some(DocKind::Invoice) {
-        body.insert("due_date".into(), json!(text("due_date")));
+        body.insert("due_date".into(), json!(day("due_date", &mut errors)));
     }
     if let Some(m) = text("tax_mode") {
         body.insert("tax_mode".into(), json!(m));
@@ -1206,7 +1217,7 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
                         label for="pay-amount" { (t("field-amount")) }
                         input #pay-amount name="amount" inputmode="decimal" required size="10" value=(plain(ui, doc.balance()));
                         label for="pay-date" { (t("field-paid_on")) }
-                        input #pay-date type="date" name="paid_on";
+                        (date_input(ui, "pay-date", "paid_on", "", None))
                         label for="pay-ref" { (t("field-reference")) }
                         input #pay-ref name="reference" size="12";
                         button.primary type="submit" { (t("action-record-payment")) }
@@ -1248,7 +1259,7 @@ async fn record_payment(
     let body = json!({
         "account_id": doc.account_id, "contact_id": doc.contact_id,
         "amount": amount.to_string(), "currency": doc.currency.as_str(),
-        "paid_on": text("paid_on"), "reference": text("reference"),
+        "paid_on": text("paid_on").map(|d| iso_day(&ui, d)), "reference": text("reference"),
         "allocations": [{"invoice_id": id}],
     });
     let result = payments::create(&state.db, &ui.actor, body)

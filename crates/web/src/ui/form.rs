@@ -284,6 +284,22 @@ pub fn date_error(ui: &Ui) -> String {
     ui.tr.t1("err-date-format", "pattern", ui.tr.day_pattern())
 }
 
+/// A day as the user typed it (their format or ISO) as ISO for the store.
+/// Text that is no date passes through, so the store names the field.
+pub fn iso_day(ui: &Ui, s: &str) -> String {
+    ui.tr
+        .parse_day(s)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| s.trim().to_owned())
+}
+
+/// A stored (ISO) day in the user's format, for a date input's value.
+pub fn shown_day(ui: &Ui, s: &str) -> String {
+    voronka_core::Day::parse(s)
+        .map(|d| ui.tr.day(d))
+        .unwrap_or_else(|_| s.to_owned())
+}
+
 /// A date typed in the user's format (a text input: a browser's date picker
 /// follows the browser's language, not the user's).
 pub fn date_input(ui: &Ui, id: &str, name: &str, value: &str, label: Option<&str>) -> Markup {

@@ -5,7 +5,7 @@
 
 use super::Ui;
 use super::charts;
-use super::form::Choices;
+use super::form::{Choices, date_input, iso_day, shown_day};
 use super::layout::{Nav, Page, render};
 use crate::api::reports::{self as api, ReportParams};
 use crate::error::ApiError;
@@ -478,6 +478,16 @@ async fn index(ui: Ui) -> Response {
     Html(render(&ui, page).into_string()).into_response()
 }
 
+/// Days in the filters are typed in the user's format; the reports take ISO.
+fn typed_days(ui: &Ui, mut p: ReportParams) -> ReportParams {
+    for d in [&mut p.from, &mut p.to, &mut p.date] {
+        if let Some(v) = d.take() {
+            *d = Some(iso_day(ui, &v));
+        }
+    }
+    p
+}
+
 fn filters(ui: &Ui, name: &str, p: &ReportParams, choices: &Choices) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -495,10 +505,10 @@ fn filters(ui: &Ui, name: &str, p: &ReportParams, choices: &Choices) -> Markup {
     html! {
         form.filters method="get" action=(format!("/reports/{name}")) {
             @if name == "as-of" {
-                label { (t("filter-date")) " " input type="date" name="date" value=(v(&p.date)); }
+                label { (t("filter-date")) " " (date_input(ui, "flt-date", "date", &shown_day(ui, &v(&p.date)), Some(&t("filter-date")))) }
             } @else {
-                label { (t("filter-from")) " " input type="date" name="from" value=(v(&p.from)); }
-                label { (t("filter-to")) " " input type="date" name="to" value=(v(&p.to)); }
+                label { (t("filter-from")) " " (date_input(ui, "flt-from", "from", &shown_day(ui, &v(&p.from)), Some(&t("filter-from")))) }
+                label { (t("filter-to")) " " (date_input(ui, "flt-to", "to", &shown_day(ui, &v(&p.to)), Some(&t("filter-to")))) }
             }
             label { (t("filter-pipeline")) " "
                 select name="pipeline_id" {
@@ -580,6 +590,7 @@ async fn report_page(
     if !REPORTS.contains(&name.as_str()) {
         return ApiError::NotFound.into_response();
     }
+    let p = typed_days(&ui, p);
     let choices = match Choices::load(&state.db).await {
         Ok(c) => c,
         Err(e) => return ApiError::from(e).into_response(),
@@ -645,6 +656,7 @@ async fn export(
     if !REPORTS.contains(&name.as_str()) {
         return ApiError::NotFound.into_response();
     }
+    let p = typed_days(&ui, p);
     let (table, _) = match build(&state, &ui, &name, &p).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),

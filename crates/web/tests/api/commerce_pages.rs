@@ -881,3 +881,72 @@ async fn a_post_without_the_token_is_refused_and_changes_nothing() {
     assert_eq!(q["total"], "152500.00");
     assert_eq!(app.count("quotes").await, 1);
 }
+
+#[tokio::test]
+async fn the_editor_takes_days_in_the_users_format_and_products_from_the_list() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let shop = shop(&app, &app.admin).await;
+    let token = csrf(&app, &c).await;
+    let quote = quote_from_deal(&app, &c, &token, shop.deal).await;
+    let url = format!("/quotes/{quote}");
+
+    // The editor offers the catalog as "Name #id" and shows days as ДД.ММ.ГГГГ.
+    let body = ok_page(&app, &c, &url).await;
+    assert!(body.contains("id=\"dl-products\""), "the product list");
+    assert!(body.contains(&format!("Сервер #{}", shop.product)));
+    assert!(
+        body.contains("placeholder=\"ДД.ММ.ГГГГ\""),
+        "Russian date entry"
+    );
+    assert!(
+        !body.contains("type=\"date\""),
+        "no browser-locale date picker"
+    );
+
+    // A product picked from the list brings its name and price (50 000.00).
+    let picked = format!("Сервер #{}", shop.product);
+    let mut fields = vec![
+        ("_csrf", token.as_str()),
+        ("title", "КП"),
+        ("doc_date", "15.03.2026"),
+        ("valid_until", "31.03.2026"),
+        ("tax_mode", "individual"),
+        ("discount", ""),
+        ("shipping", ""),
+        ("terms", ""),
+    ];
+    for (k, v) in [
+        ("line_product", ""),
+        ("line_name", picked.as_str()),
+        ("line_qty", "1"),
+        ("line_unit", ""),
+        ("line_price", ""),
+        ("line_discount", ""),
+        ("line_vat", ""),
+    ] {
+        fields.push((k, v));
+    }
+    let r = submit(&app, &c, &format!("{url}/save"), &fields).await;
+    assert_eq!(see_other(&r), format!("{url}?msg=saved"));
+    let (_, q) = app
+        .get(&app.admin, &format!("/api/v1/quotes/{quote}"))
+        .await;
+    assert_eq!(q["doc_date"], "2026-03-15");
+    assert_eq!(q["valid_until"], "2026-03-31");
+    assert_eq!(q["lines"][0]["product_id"], shop.product);
+    assert_eq!(q["lines"][0]["name"], "Сервер");
+    assert_eq!(q["lines"][0]["unit_price"], "50000.00");
+    assert_eq!(q["total"], "61000.00");
+
+    // A day that is not one is named beside the form, in Russian, and nothing changes.
+    fields[2] = ("doc_date", "31.02.2026");
+    let r = submit(&app, &c, &format!("{url}/save"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("ДД.ММ.ГГГГ"), "the expected format is said");
+    let (_, same) = app
+        .get(&app.admin, &format!("/api/v1/quotes/{quote}"))
+        .await;
+    assert_eq!(same["doc_date"], "2026-03-15");
+}
