@@ -798,3 +798,6 @@ err-not-current-password = is not your current password
 word-or = or
 date-pattern = YYYY-MM-DD
 action-edit-field = Edit: { $field }
+col-deliver = To deliver now
+action-new-order = New order
+error-document-customer = Choose the customer from the list: a document needs an account.

@@ -863,3 +863,6 @@ err-not-current-password = это не ваш текущий пароль
 word-or = или
 date-pattern = ДД.ММ.ГГГГ
 action-edit-field = Изменить: { $field }
+col-deliver = Передать сейчас
+action-new-order = Новый заказ
+error-document-customer = Выберите клиента из списка: документу нужна компания.

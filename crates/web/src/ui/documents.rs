@@ -35,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .route("/quotes/{id}", get(view_quote))
         .route("/orders/{id}", get(view_order))
         .route("/invoices/{id}", get(view_invoice))
+        .route("/quotes/new-doc", post(new_quote))
+        .route("/orders/new-doc", post(new_order))
+        .route("/invoices/new-doc", post(new_invoice_by_hand))
         .route("/{entity}/{id}/save", post(save))
         .route("/{entity}/{id}/preview", post(preview))
         .route("/{entity}/{id}/do/{action}", post(act))
@@ -221,6 +224,23 @@ async fn doc_list(
     }
     let body = html! {
         (flash(&ui, get("msg")))
+        @if get("error") == Some("customer") {
+            div.flash.error role="alert" { (t("error-document-customer")) }
+        }
+        // A document by hand, for a customer without a deal (or before one).
+        details.card {
+            summary { (t(&format!("action-new-{}", kind.as_str()))) }
+            form.filters method="post" action=(format!("/{path}/new-doc")) {
+                (csrf(&ui))
+                label for="nd-account" { (t("field-account_id")) }
+                input #nd-account name="account_id" list="dl-nd-account" autocomplete="off" required
+                    hx-get="/options/accounts" hx-trigger="input changed delay:200ms" hx-target="#dl-nd-account" hx-swap="innerHTML";
+                datalist #dl-nd-account {}
+                label for="nd-title" { (t("field-title")) }
+                input #nd-title name="title";
+                button.primary type="submit" { (t("action-create")) }
+            }
+        }
         form.filters method="get" action=(format!("/{path}")) {
             label.sr-only for="flt-q" { (t("search-placeholder")) }
             input #flt-q type="search" name="q" value=(get("q").unwrap_or_default()) placeholder=(t("search-placeholder"));
@@ -1233,9 +1253,31 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
                             " · " a href=(format!("/{path}/{}/print", d.id)) target="_blank" rel="noopener" { (t("action-print")) } }
                     }
                 }
-                div.formactions {
-                    form method="post" action=(format!("{url}/deliver/act")) { (csrf(ui)) button type="submit" { (t("action-create-act")) } }
-                    form method="post" action=(format!("{url}/deliver/shipment")) { (csrf(ui)) button type="submit" { (t("action-create-shipment")) } }
+                // Quantities per line for a partial act or shipment; left
+                // empty, the act takes the services left and the shipment the goods.
+                form method="post" action=(format!("{url}/deliver/shipment")) {
+                    (csrf(ui))
+                    table.list.lines {
+                        thead { tr {
+                            th scope="col" { (t("col-product")) }
+                            th.num scope="col" { (t("col-quantity")) }
+                            th scope="col" { (t("col-deliver")) }
+                        } }
+                        tbody {
+                            @for (i, l) in doc.lines.iter().enumerate() {
+                                tr {
+                                    td { (i + 1) ". " (l.name) }
+                                    td.num { (ui.tr.number(l.quantity, l.quantity.scale())) " " (unit_name(ui, &l.unit_code)) }
+                                    td { input name=(format!("q_{}", l.id)) inputmode="decimal" size="6"
+                                        aria-label=(format!("{} {}: {}", t("col-deliver"), i + 1, l.name)); }
+                                }
+                            }
+                        }
+                    }
+                    div.formactions {
+                        button type="submit" formaction=(format!("{url}/deliver/act")) { (t("action-create-act")) }
+                        button type="submit" { (t("action-create-shipment")) }
+                    }
                 }
             }
         }
@@ -1271,16 +1313,34 @@ async fn record_payment(
 async fn deliver(
     State(state): State<AppState>,
     Path((id, what)): Path<(Id, String)>,
-    Post { ui, .. }: Post,
+    Post { ui, form }: Post,
 ) -> Response {
     let kind = match what.as_str() {
         "act" => DocKind::Act,
         "shipment" => DocKind::Shipment,
         _ => return failure(&ui, StoreError::NotFound),
     };
+    // `q_{line id}` fields with a quantity make a partial delivery of those lines.
+    let mut lines = Vec::new();
+    for (k, v) in &form.0 {
+        let (Some(line_id), v) = (
+            k.strip_prefix("q_").and_then(|id| id.parse::<Id>().ok()),
+            v.trim(),
+        ) else {
+            continue;
+        };
+        if v.is_empty() {
+            continue;
+        }
+        let Some(quantity) = parse_decimal(v) else {
+            let e = voronka_core::Invalid::field("quantity", ui.tr.t("error-not-a-number"));
+            return after(&state, &ui, DocKind::Invoice, id, Err(e.into())).await;
+        };
+        lines.push(voronka_core::records::DeliveryLine { line_id, quantity });
+    }
     let req = voronka_core::records::DeliveryData {
         doc_date: None,
-        lines: None,
+        lines: (!lines.is_empty()).then_some(lines),
     };
     let result = payments::deliver(&state.db, &ui.actor, kind, id, req)
         .await
@@ -1440,4 +1500,37 @@ async fn apply_credit(
         .await
         .map(|_| ());
     after(&state, &ui, DocKind::Invoice, id, result).await
+}
+
+/// A quote, order or invoice by hand: the customer and a title, then the
+/// editor for its lines.
+async fn new_quote(state: State<AppState>, post: Post) -> Response {
+    new_document(state, post, DocKind::Quote).await
+}
+async fn new_order(state: State<AppState>, post: Post) -> Response {
+    new_document(state, post, DocKind::Order).await
+}
+async fn new_invoice_by_hand(state: State<AppState>, post: Post) -> Response {
+    new_document(state, post, DocKind::Invoice).await
+}
+
+async fn new_document(
+    State(state): State<AppState>,
+    Post { ui, form }: Post,
+    kind: DocKind,
+) -> Response {
+    let path = path_of(kind);
+    let account = form
+        .get("account_id")
+        .and_then(|v| v.rsplit('#').next())
+        .and_then(|v| v.trim().parse::<Id>().ok());
+    let title = form.get("title").map(str::trim).filter(|t| !t.is_empty());
+    let body = json!({"account_id": account, "title": title, "lines": []});
+    match documents::create(&state.db, &ui.actor, kind, body).await {
+        Ok(d) => opened(&d),
+        Err(StoreError::Invalid(_)) => {
+            Redirect::to(&format!("/{path}?error=customer")).into_response()
+        }
+        Err(e) => failure(&ui, e),
+    }
 }

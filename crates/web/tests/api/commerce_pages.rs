@@ -950,3 +950,103 @@ async fn the_editor_takes_days_in_the_users_format_and_products_from_the_list() 
         .await;
     assert_eq!(same["doc_date"], "2026-03-15");
 }
+
+#[tokio::test]
+async fn an_order_by_hand_and_a_partial_shipment_from_the_invoice_page() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "admin").await;
+    let shop = shop(&app, &app.admin).await;
+    let token = csrf(&app, &c).await;
+
+    // An order by hand from the list page: the customer picked as "Name #id".
+    let body = ok_page(&app, &c, "/orders").await;
+    assert!(body.contains("action=\"/orders/new-doc\""));
+    let customer = format!("ООО «Ромашка» #{}", shop.account);
+    let r = submit(
+        &app,
+        &c,
+        "/orders/new-doc",
+        &[
+            ("_csrf", &token),
+            ("account_id", &customer),
+            ("title", "Заказ по телефону"),
+        ],
+    )
+    .await;
+    let to = see_other(&r);
+    assert!(to.starts_with("/orders/"), "{to}");
+    let order = id_of(&to, "/orders/");
+    let (_, o) = app
+        .get(&app.admin, &format!("/api/v1/orders/{order}"))
+        .await;
+    assert_eq!(o["status"], "created");
+    assert_eq!(o["account_id"], shop.account);
+    assert_eq!(o["title"], "Заказ по телефону");
+    // Without a customer: said on the list, nothing created.
+    let r = submit(
+        &app,
+        &c,
+        "/orders/new-doc",
+        &[("_csrf", &token), ("account_id", "Ромашка")],
+    )
+    .await;
+    assert_eq!(see_other(&r), "/orders?error=customer");
+    let body = ok_page(&app, &c, "/orders?error=customer").await;
+    assert!(body.contains("Выберите клиента из списка"));
+
+    // An issued invoice from the deal: ship one of the two servers.
+    let inv = app
+        .create(
+            &app.admin,
+            &format!("/api/v1/deals/{}/invoices", shop.deal),
+            json!({}),
+        )
+        .await;
+    let inv_id = inv["id"].as_i64().unwrap();
+    app.post(
+        &app.admin,
+        &format!("/api/v1/invoices/{inv_id}/send"),
+        json!({}),
+    )
+    .await;
+    let server_line = inv["lines"][0]["id"].as_i64().unwrap();
+    let url = format!("/invoices/{inv_id}");
+    let body = ok_page(&app, &c, &url).await;
+    assert!(body.contains(&format!("name=\"q_{server_line}\"")));
+    let q_field = format!("q_{server_line}");
+    let r = submit(
+        &app,
+        &c,
+        &format!("{url}/deliver/shipment"),
+        &[("_csrf", &token), (&q_field, "1")],
+    )
+    .await;
+    assert_eq!(see_other(&r), format!("{url}?msg=saved"));
+    let (_, shipments) = app
+        .get(&app.admin, &format!("/api/v1/invoices/{inv_id}/shipments"))
+        .await;
+    assert_eq!(shipments[0]["lines"][0]["quantity"], "1");
+    // More than is left is refused on the page, in Russian, and nothing is shipped.
+    let r = submit(
+        &app,
+        &c,
+        &format!("{url}/deliver/shipment"),
+        &[("_csrf", &token), (&q_field, "2")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, shipments) = app
+        .get(&app.admin, &format!("/api/v1/invoices/{inv_id}/shipments"))
+        .await;
+    assert_eq!(shipments.as_array().unwrap().len(), 1);
+}
+
+fn id_of(location: &str, prefix: &str) -> i64 {
+    location
+        .trim_start_matches(prefix)
+        .split(['?', '/'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
