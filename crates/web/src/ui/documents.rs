@@ -506,12 +506,10 @@ async fn render_doc(
     let t = |k: &str| ui.tr.t(k);
     let url = format!("/{}/{}", path_of(doc.kind), doc.id);
     let customer = customer_name(state, ui, doc).await;
-    let products = if doc.status.editable() {
-        documents::product_choices(&state.db)
-            .await
-            .unwrap_or_default()
+    let choices = if doc.status.editable() {
+        editor_choices(state).await
     } else {
-        Vec::new()
+        EditorChoices::default()
     };
     let deal = match doc.deal_id {
         Some(d) => rules::get::<Deal>(&state.db, &ui.actor, d).await.ok(),
@@ -555,7 +553,7 @@ async fn render_doc(
             @if let Some(pid) = doc.previous_id { " · " a href=(format!("/quotes/{pid}")) { (t("doc-previous-revision")) } }
         }
         @if doc.status.editable() {
-            (editor(ui, doc, &url, form_errors.unwrap_or_default(), &products))
+            (editor(ui, doc, &url, form_errors.unwrap_or_default(), &choices))
         } @else {
             section.card {
                 p.muted { (t("doc-read-only")) }
@@ -683,7 +681,7 @@ fn editor(
     doc: &Document,
     url: &str,
     errors: BTreeMap<String, String>,
-    products: &ProductChoices,
+    choices: &EditorChoices,
 ) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     let cur = doc.currency.as_str();
@@ -708,7 +706,7 @@ fn editor(
                 div.field { label for="d-discount" { (t("field-discount")) } input #d-discount name="discount" value=(discount_text(ui, doc.discount)) placeholder="10% / 500"; }
                 div.field { label for="d-shipping" { (t("field-shipping")) } input #d-shipping name="shipping" inputmode="decimal" value=(if doc.shipping.is_zero() { String::new() } else { plain(ui, doc.shipping) }); }
             }
-            (line_rows(ui, &doc.lines, products))
+            (line_rows(ui, &doc.lines, choices))
             div.field { label for="d-terms" { (t("field-terms")) } textarea #d-terms name="terms" { (doc.terms.clone().unwrap_or_default()) } }
             (totals_view(ui, doc.net, doc.vat, doc.total, Some((doc.cost, doc.gross_profit)), cur))
             div.formactions { button.primary type="submit" { (t("action-save")) } }
@@ -716,17 +714,43 @@ fn editor(
     }
 }
 
-/// Active products a line can name, offered as "Name #id" while typing.
-type ProductChoices = Vec<(Id, String, String, Decimal, voronka_core::money::Currency)>;
+/// What a line editor offers: active products ("Name #id" while typing) and units.
+#[derive(Default)]
+struct EditorChoices {
+    products: Vec<(Id, String, String, Decimal, voronka_core::money::Currency)>,
+    units: Vec<voronka_core::records::Unit>,
+}
+
+async fn editor_choices(state: &AppState) -> EditorChoices {
+    let units = match state.db.reader().await {
+        Ok(mut r) => voronka_store::catalog::units(&mut r)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    EditorChoices {
+        products: documents::product_choices(&state.db)
+            .await
+            .unwrap_or_default(),
+        units,
+    }
+}
 
 /// Line inputs: the existing lines and a few blank rows. The product field
 /// takes free text (a line of its own) or a catalog product picked from the
 /// list ("Name #id"), whose name, unit, price and VAT rate then apply.
-fn line_rows(ui: &Ui, lines: &[Line], products: &ProductChoices) -> Markup {
+fn line_rows(ui: &Ui, lines: &[Line], choices: &EditorChoices) -> Markup {
     let t = |k: &str| ui.tr.t(k);
+    let unit_label = |u: &voronka_core::records::Unit| {
+        if ui.tr.locale.as_str() == "ru" {
+            u.name_ru.clone()
+        } else {
+            u.name_en.clone()
+        }
+    };
     html! {
         datalist #dl-products {
-            @for (id, name, _, price, cur) in products {
+            @for (id, name, _, price, cur) in &choices.products {
                 option value=(format!("{name} #{id}")) { (money(ui, *price, cur.as_str())) }
             }
         }
@@ -748,7 +772,16 @@ fn line_rows(ui: &Ui, lines: &[Line], products: &ProductChoices) -> Markup {
                             input name="line_name" list="dl-products" autocomplete="off" value=(l.map(|l| l.name.clone()).unwrap_or_default()) aria-label=(format!("{} {}", t("col-product"), i + 1));
                         }
                         td { input name="line_qty" inputmode="decimal" size="6" value=(l.map(|l| plain(ui, l.quantity)).unwrap_or_default()) aria-label=(format!("{} {}", t("col-quantity"), i + 1)); }
-                        td.optional { input name="line_unit" size="4" value=(l.map(|l| l.unit_code.clone()).unwrap_or_default()) aria-label=(format!("{} {}", t("col-unit"), i + 1)) title=(t("unit-okei-hint")); }
+                        td.optional {
+                            @let current = l.map(|l| l.unit_code.clone()).unwrap_or_default();
+                            select name="line_unit" aria-label=(format!("{} {}", t("col-unit"), i + 1)) title=(t("unit-okei-hint")) {
+                                option value="" { "—" }
+                                @for u in &choices.units { option value=(u.code) selected[u.code == current] { (unit_label(u)) } }
+                                @if !current.is_empty() && !choices.units.iter().any(|u| u.code == current) {
+                                    option value=(current) selected { (current) }
+                                }
+                            }
+                        }
                         td { input name="line_price" inputmode="decimal" size="10" value=(l.map(|l| plain(ui, l.unit_price)).unwrap_or_default()) aria-label=(format!("{} {}", t("col-price"), i + 1)); }
                         td { input name="line_discount" size="6" value=(discount_text(ui, l.and_then(|l| l.discount))) aria-label=(format!("{} {}", t("col-discount"), i + 1)); }
                         td {
@@ -1356,9 +1389,7 @@ pub async fn deal_section(state: &AppState, ui: &Ui, deal_id: Id) -> Markup {
     let Ok(products) = documents::deal_products(&state.db, &ui.actor, deal_id).await else {
         return html! {};
     };
-    let choices = documents::product_choices(&state.db)
-        .await
-        .unwrap_or_default();
+    let choices = editor_choices(state).await;
     let cur = products.currency.as_str().to_owned();
     let mut docs = Vec::new();
     for kind in [DocKind::Quote, DocKind::Order, DocKind::Invoice] {
