@@ -2,7 +2,8 @@
 //! existing (demo) database and measures it through the HTTP API, the way a
 //! client sees it. Figures go to docs/benchmarks.md.
 //!
-//! Note: the create-deal runs add deals to the database they measure.
+//! Note: the create-deal runs add deals to the database they measure
+//! (`--only` leaves them out, e.g. `--only reports`).
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -10,8 +11,25 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::Row;
 use std::time::{Duration, Instant};
+use voronka_core::Timestamp;
+use voronka_core::records::{Id, Role};
 use voronka_store::db::Conn;
 use voronka_store::{Actor, Db, migrate, users};
+
+/// The groups of measurements, for `--only`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// The deals list through the API.
+    List,
+    /// Global search through the API.
+    Search,
+    /// The pages of the web interface.
+    Pages,
+    /// Deal creation at concurrency 1 and 16 (adds deals to the database).
+    Creates,
+    /// The reports, as an administrator and as a manager.
+    Reports,
+}
 
 #[derive(Parser)]
 #[command(name = "voronka-bench", about = "Measure Voronka on a demo database")]
@@ -28,6 +46,12 @@ struct Args {
     /// Requests per latency measurement.
     #[arg(long, default_value_t = 1_000)]
     samples: usize,
+    /// Requests per report measurement (reports scan far more than a list page).
+    #[arg(long, default_value_t = 50)]
+    report_samples: usize,
+    /// Run only these measurements (comma-separated); default all.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Scenario>,
 }
 
 struct Bench {
@@ -133,8 +157,9 @@ async fn measure(
     }
     times.sort();
     println!(
-        "{name:<44} p50 {:>10}  p99 {:>10}  ({samples} requests)",
+        "{name:<44} p50 {:>10}  p90 {:>10}  p99 {:>10}  ({samples} requests)",
         ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.90)),
         ms(percentile(&times, 0.99))
     );
     Ok(())
@@ -185,6 +210,7 @@ async fn scalar_rows(db: &Db, sql: &str) -> Result<Vec<sqlx::any::AnyRow>> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    let run = |s: Scenario| args.only.is_empty() || args.only.contains(&s);
     let db = Db::connect(&args.database_url)
         .await
         .context("opening the database")?;
@@ -226,9 +252,38 @@ async fn main() -> Result<()> {
         session,
     });
 
+    if run(Scenario::List) {
+        list(&bench, &db, args.samples).await?;
+    }
+    if run(Scenario::Search) {
+        search(&bench, &db, args.samples).await?;
+    }
+    if run(Scenario::Pages) {
+        pages(&bench, &db, args.samples).await?;
+    }
+    if run(Scenario::Reports) {
+        reports(&bench, &db, args.report_samples).await?;
+    }
+    if run(Scenario::Creates) {
+        let account_ids: Vec<i64> =
+            scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, _>>()?;
+        if account_ids.is_empty() {
+            bail!("the database has no accounts");
+        }
+        creates(&bench, &account_ids, args.creates_serial, 1).await?;
+        creates(&bench, &account_ids, args.creates_parallel, 16).await?;
+    }
+    Ok(())
+}
+
+async fn list(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
     // The busiest (owner, stage) pairs: list pages of 50 that are full.
     let pairs = scalar_rows(
-        &db,
+        db,
         "SELECT owner_id, stage_id FROM deals GROUP BY owner_id, stage_id HAVING COUNT(*) >= 50 ORDER BY COUNT(*) DESC LIMIT 20",
     )
     .await?;
@@ -246,17 +301,19 @@ async fn main() -> Result<()> {
         bail!("no owner has 50 deals in one stage: build a bigger demo database");
     }
     latency(
-        &bench,
+        bench,
         "list: 50 deals of one owner+stage by amount",
         &list_paths,
-        args.samples,
+        samples,
     )
-    .await?;
+    .await
+}
 
+async fn search(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
     // Search terms as people type them: company words, INNs, phone fragments, surnames.
     let mut terms: Vec<String> = Vec::new();
     for r in scalar_rows(
-        &db,
+        db,
         "SELECT name, inn, phones FROM accounts ORDER BY id LIMIT 200",
     )
     .await?
@@ -290,7 +347,7 @@ async fn main() -> Result<()> {
         }
     }
     for r in scalar_rows(
-        &db,
+        db,
         "SELECT last_name FROM contacts WHERE last_name IS NOT NULL ORDER BY id LIMIT 100",
     )
     .await?
@@ -301,22 +358,18 @@ async fn main() -> Result<()> {
         .iter()
         .map(|t| format!("/api/v1/search?q={}", urlencode(t)))
         .collect();
-    latency(
-        &bench,
-        "search (names, INN, phones)",
-        &search_paths,
-        args.samples,
-    )
-    .await?;
+    latency(bench, "search (names, INN, phones)", &search_paths, samples).await
+}
 
+async fn pages(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
     // The pages of the web interface, server time as the browser sees it.
-    let deal_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM deals ORDER BY id DESC LIMIT 50")
+    let deal_ids: Vec<i64> = scalar_rows(db, "SELECT id FROM deals ORDER BY id DESC LIMIT 50")
         .await?
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
     let account_pages: Vec<String> =
-        scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 50")
+        scalar_rows(db, "SELECT id FROM accounts ORDER BY id LIMIT 50")
             .await?
             .iter()
             .map(|r| {
@@ -324,7 +377,7 @@ async fn main() -> Result<()> {
                     .map(|id| format!("/accounts/{id}"))
             })
             .collect::<Result<_, _>>()?;
-    let page_samples = (args.samples / 5).max(20);
+    let page_samples = (samples / 5).max(20);
     let pages: Vec<(&str, Vec<String>)> = vec![
         ("page: dashboard", vec!["/".to_owned()]),
         (
@@ -348,20 +401,104 @@ async fn main() -> Result<()> {
     ];
     for (name, paths) in &pages {
         if !paths.is_empty() {
-            measure(&bench, name, paths, page_samples, true).await?;
+            measure(bench, name, paths, page_samples, true).await?;
         }
     }
+    Ok(())
+}
 
-    let account_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
+/// The reports over the last year of the data (a year back from the day of
+/// the newest deal), first as an administrator (sees every deal), then as
+/// the manager who owns the most deals (sees their team's, as the demo's
+/// teams allow).
+async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
+    let newest: String = scalar_rows(db, "SELECT MAX(created_at) AS t FROM deals")
         .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<Result<_, _>>()?;
-    if account_ids.is_empty() {
-        bail!("the database has no accounts");
+        .first()
+        .context("the database has no deals")?
+        .try_get("t")?;
+    let newest = Timestamp::parse(&newest).map_err(|e| anyhow::anyhow!("{newest}: {e}"))?;
+    let day = |days: i64| newest.plus_seconds(days * 86_400).day().to_string();
+    let (from, to) = (day(-364), day(0));
+    // The pipeline with the most deals.
+    let pipeline: i64 = scalar_rows(
+        db,
+        "SELECT pipeline_id FROM deals GROUP BY pipeline_id ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .await?[0]
+        .try_get("pipeline_id")?;
+    let year = format!("from={from}&to={to}");
+    let r = "/api/v1/reports";
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        (
+            "funnel (1 pipeline, 1 year)",
+            vec![format!("{r}/funnel?pipeline_id={pipeline}&{year}")],
+        ),
+        (
+            "pipeline as of a day",
+            [-300, -180, -90, -30, 0]
+                .iter()
+                .map(|d| format!("{r}/pipeline-as-of?pipeline_id={pipeline}&date={}", day(*d)))
+                .collect(),
+        ),
+        (
+            "forecast (by month, -6..+6 months)",
+            vec![format!(
+                "{r}/forecast?grain=month&from={}&to={}",
+                day(-182),
+                day(182)
+            )],
+        ),
+        (
+            "dynamics (by month, 1 year)",
+            vec![format!("{r}/dynamics?grain=month&{year}")],
+        ),
+        ("losses (1 year)", vec![format!("{r}/losses?{year}")]),
+        (
+            "opportunities by source (1 year)",
+            vec![format!("{r}/opportunities?by=source&{year}")],
+        ),
+        (
+            "gross profit by product (won deals, 1 year)",
+            vec![format!("{r}/gross-profit?by=product&source=deals&{year}")],
+        ),
+    ];
+    println!("reports over {from} .. {to}, pipeline {pipeline}");
+
+    // The manager with the most deals.
+    let managers: Vec<Id> = users::list_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.data.role == Role::Manager && u.data.active)
+        .map(|u| u.id)
+        .collect();
+    let mut manager = None;
+    for row in scalar_rows(
+        db,
+        "SELECT owner_id FROM deals GROUP BY owner_id ORDER BY COUNT(*) DESC",
+    )
+    .await?
+    {
+        let owner: i64 = row.try_get("owner_id")?;
+        if managers.contains(&owner) {
+            manager = Some(owner);
+            break;
+        }
     }
-    creates(&bench, &account_ids, args.creates_serial, 1).await?;
-    creates(&bench, &account_ids, args.creates_parallel, 16).await?;
+    let manager = manager.context("no active manager owns deals")?;
+    let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;
+    let as_manager = Bench {
+        client: bench.client.clone(),
+        base: bench.base.clone(),
+        token,
+        session: bench.session.clone(),
+    };
+
+    for (who, b) in [("admin", bench), ("manager", &as_manager)] {
+        for (name, paths) in &cases {
+            latency(b, &format!("report ({who}): {name}"), paths, samples).await?;
+        }
+    }
     Ok(())
 }
 
