@@ -7,18 +7,6 @@ use crate::helpers::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn ok_page(app: &TestApp, c: &Client, path: &str) -> String {
-    let (s, body) = page(app, c, path).await;
-    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
-    body
-}
-
 /// The session's CSRF token from `<body data-csrf="…">`.
 fn csrf_of(html: &str) -> String {
     let marker = "data-csrf=\"";

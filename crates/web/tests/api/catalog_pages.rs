@@ -3,54 +3,16 @@
 //! refused forms with their messages, and read-only pages for managers.
 
 use crate::helpers::*;
-use reqwest::{Client, Response, StatusCode, header, redirect::Policy};
+use reqwest::StatusCode;
 use serde_json::json;
 
 const NBSP: char = '\u{a0}';
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn signed_in(app: &TestApp, login: &str) -> Client {
-    let c = browser();
-    assert_eq!(app.login(&c, login, PASSWORD).await, StatusCode::OK);
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn ok_page(app: &TestApp, c: &Client, path: &str) -> String {
-    let (s, body) = page(app, c, path).await;
-    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
-    body
-}
 
 fn csrf_of(html: &str) -> String {
     let marker = "data-csrf=\"";
     let start = html.find(marker).unwrap() + marker.len();
     let end = html[start..].find('"').unwrap();
     html[start..start + end].to_owned()
-}
-
-async fn submit(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    c.post(app.url(path)).form(fields).send().await.unwrap()
-}
-
-fn see_other(r: &Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 /// Every form on the page posts the session's token (the logout form included).

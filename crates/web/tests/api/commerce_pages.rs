@@ -5,68 +5,11 @@
 //! teams and the CSRF token. Figures are computed by hand in the comments.
 
 use crate::helpers::*;
-use reqwest::{Client, Response, StatusCode, header, redirect::Policy};
+use reqwest::{Client, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::json;
 use voronka_core::money::Currency;
 use voronka_core::words::{amount_in_words_en, amount_in_words_ru};
-
-/// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn signed_in(app: &TestApp, login: &str) -> Client {
-    let c = browser();
-    assert_eq!(app.login(&c, login, PASSWORD).await, StatusCode::OK);
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn ok_page(app: &TestApp, c: &Client, path: &str) -> String {
-    let (s, body) = page(app, c, path).await;
-    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
-    body
-}
-
-/// The session's CSRF token, from `<body data-csrf>`.
-async fn csrf(app: &TestApp, c: &Client) -> String {
-    let body = ok_page(app, c, "/profile").await;
-    let marker = "data-csrf=\"";
-    let start = body.find(marker).unwrap() + marker.len();
-    let end = body[start..].find('"').unwrap();
-    body[start..start + end].to_owned()
-}
-
-async fn submit(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    c.post(app.url(path)).form(fields).send().await.unwrap()
-}
-
-/// Asserts a 303 and returns where it goes.
-fn see_other(r: &Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// The id in a `/{entity}/{id}?…` address.
-fn id_in(location: &str, prefix: &str) -> i64 {
-    let rest = location
-        .strip_prefix(prefix)
-        .unwrap_or_else(|| panic!("{location} does not start with {prefix}"));
-    rest.split(['?', '/', '#']).next().unwrap().parse().unwrap()
-}
 
 /// The values of the line editor's name inputs, in order.
 fn line_names(html: &str) -> Vec<String> {
@@ -975,7 +918,7 @@ async fn an_order_by_hand_and_a_partial_shipment_from_the_invoice_page() {
     .await;
     let to = see_other(&r);
     assert!(to.starts_with("/orders/"), "{to}");
-    let order = id_of(&to, "/orders/");
+    let order = id_in(&to, "/orders/");
     let (_, o) = app
         .get(&app.admin, &format!("/api/v1/orders/{order}"))
         .await;
@@ -1039,14 +982,4 @@ async fn an_order_by_hand_and_a_partial_shipment_from_the_invoice_page() {
         .get(&app.admin, &format!("/api/v1/invoices/{inv_id}/shipments"))
         .await;
     assert_eq!(shipments.as_array().unwrap().len(), 1);
-}
-
-fn id_of(location: &str, prefix: &str) -> i64 {
-    location
-        .trim_start_matches(prefix)
-        .split(['?', '/'])
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
 }

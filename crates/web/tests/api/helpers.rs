@@ -2,7 +2,7 @@
 //! PostgreSQL schema when VORONKA_TEST_DATABASE_URL is set), and clients that
 //! keep their session cookies.
 
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Response, StatusCode, header, redirect::Policy};
 use serde_json::{Value, json};
 use voronka_store::Db;
 
@@ -170,4 +170,81 @@ pub fn fields(v: &Value) -> Vec<String> {
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- pages without a browser
+
+/// A browser-like client: keeps cookies, does not follow redirects (so the tests see them).
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A browser-like client logged in as an existing user.
+pub async fn signed_in(app: &TestApp, login: &str) -> Client {
+    let c = browser();
+    assert_eq!(app.login(&c, login, PASSWORD).await, StatusCode::OK);
+    c
+}
+
+pub async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// A page that must render: its HTML.
+pub async fn ok_page(app: &TestApp, c: &Client, path: &str) -> String {
+    let (s, body) = page(app, c, path).await;
+    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
+    body
+}
+
+/// The session's CSRF token, as every page carries it in `<body data-csrf>`.
+pub async fn csrf(app: &TestApp, c: &Client) -> String {
+    let body = ok_page(app, c, "/profile").await;
+    attr_after(&body, "data-csrf=\"").expect("data-csrf on the page")
+}
+
+/// The attribute value that starts right after `marker` (which ends with the opening quote).
+pub fn attr_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(unescape(&html[start..start + end]))
+}
+
+pub fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub async fn submit(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+    c.post(app.url(path)).form(fields).send().await.unwrap()
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Asserts a 303 and returns where it goes.
+pub fn see_other(r: &Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
+    location(r)
+}
+
+/// The id in a `/{entity}/{id}?…` address.
+pub fn id_in(location: &str, prefix: &str) -> i64 {
+    let rest = location
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{location} does not start with {prefix}"));
+    rest.split(['?', '/', '#']).next().unwrap().parse().unwrap()
 }

@@ -3,50 +3,8 @@
 //! user's language, visibility between teams and escaping of user input.
 
 use crate::helpers::*;
-use reqwest::{Client, Response, StatusCode, header, redirect::Policy};
+use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
-
-/// A browser-like client: keeps cookies, does not follow redirects (so the tests see them).
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A browser-like client logged in as an existing user.
-async fn signed_in(app: &TestApp, login: &str) -> Client {
-    let c = browser();
-    assert_eq!(app.login(&c, login, PASSWORD).await, StatusCode::OK);
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-/// A page that must render: its HTML.
-async fn ok_page(app: &TestApp, c: &Client, path: &str) -> String {
-    let (s, body) = page(app, c, path).await;
-    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
-    body
-}
-
-/// The session's CSRF token, as every page carries it in `<body data-csrf>`.
-async fn csrf(app: &TestApp, c: &Client) -> String {
-    let body = ok_page(app, c, "/profile").await;
-    attr_after(&body, "data-csrf=\"").expect("data-csrf on the page")
-}
-
-/// The attribute value that starts right after `marker` (which ends with the opening quote).
-fn attr_after(html: &str, marker: &str) -> Option<String> {
-    let start = html.find(marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(unescape(&html[start..start + end]))
-}
 
 /// The text right after `marker`, up to the next tag.
 fn attr_text(html: &str, marker: &str) -> Option<String> {
@@ -65,39 +23,6 @@ fn is_russian_stamp(s: &str) -> bool {
             13 => *c == b':',
             _ => c.is_ascii_digit(),
         })
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-async fn submit(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    c.post(app.url(path)).form(fields).send().await.unwrap()
-}
-
-fn location(r: &Response) -> String {
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// Asserts a 303 and returns where it goes.
-fn see_other(r: &Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
-    location(r)
-}
-
-/// The id in a `/{entity}/{id}?…` address.
-fn id_in(location: &str, prefix: &str) -> i64 {
-    let rest = location
-        .strip_prefix(prefix)
-        .unwrap_or_else(|| panic!("{location} does not start with {prefix}"));
-    rest.split(['?', '/', '#']).next().unwrap().parse().unwrap()
 }
 
 /// The HTML of the form field `name` (from its wrapper to the next field).
