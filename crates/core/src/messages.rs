@@ -219,9 +219,9 @@ registry! {
     PRODUCT_MISSING = "err-product-missing": "refers to a product that does not exist";
     PRICE_CURRENCY = "err-price-currency": "is required: the product is priced in {product}, the document is in {document}";
     DOCUMENT_NEEDS_CUSTOMER = "err-document-needs-customer": "a document needs a customer: an account, a contact or a deal that has one";
-    QUOTE_READ_ONLY = "err-quote-read-only": "the document is {status}: it can no longer be edited as a quote; revise it to change it";
-    ORDER_READ_ONLY = "err-order-read-only": "the document is {status}: it can no longer be edited as a order";
-    INVOICE_READ_ONLY = "err-invoice-read-only": "the document is {status}: it can no longer be edited as a invoice";
+    QUOTE_READ_ONLY = "err-quote-read-only": "the document is {status}: only a draft quote can be edited; revise it to change it";
+    ORDER_READ_ONLY = "err-order-read-only": "the document is {status}: only a created order can be edited";
+    INVOICE_READ_ONLY = "err-invoice-read-only": "the document is {status}: only a draft invoice can be edited";
     ONLY_DRAFTS_DELETED = "err-only-drafts-deleted": "only drafts can be deleted; this one is {status} (cancel it instead)";
     INVOICES_MADE = "err-invoices-made": "{n} invoice(s) were made from this document; it cannot be deleted";
     ORDERS_MADE = "err-orders-made": "{n} order(s) were made from this document; it cannot be deleted";

@@ -866,3 +866,5 @@ action-edit-field = Изменить: { $field }
 col-deliver = Передать сейчас
 action-new-order = Новый заказ
 error-document-customer = Выберите клиента из списка: документу нужна компания.
+filter-team = Отдел
+filter-currency = Валюта

@@ -488,7 +488,36 @@ fn typed_days(ui: &Ui, mut p: ReportParams) -> ReportParams {
     p
 }
 
-fn filters(ui: &Ui, name: &str, p: &ReportParams, choices: &Choices) -> Markup {
+/// What the filters offer besides the shared choices: teams and currencies.
+struct FilterChoices {
+    teams: Vec<voronka_core::records::Team>,
+    currencies: Vec<String>,
+}
+
+async fn filter_choices(state: &AppState) -> FilterChoices {
+    let teams = voronka_store::users::list_teams(&state.db)
+        .await
+        .unwrap_or_default();
+    let currencies = match state.db.reader().await {
+        Ok(mut r) => voronka_store::catalog::currencies(&mut r)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.active)
+            .map(|c| c.code.as_str().to_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    FilterChoices { teams, currencies }
+}
+
+fn filters(
+    ui: &Ui,
+    name: &str,
+    p: &ReportParams,
+    choices: &Choices,
+    more: &FilterChoices,
+) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let sel = |o: &Option<String>, val: &str| o.as_deref() == Some(val);
@@ -524,6 +553,25 @@ fn filters(ui: &Ui, name: &str, p: &ReportParams, choices: &Choices) -> Markup {
                     @for u in &choices.users {
                         @if ui.actor.can_see_owner(u.id) {
                             option value=(u.id) selected[sel(&p.owner_id, &u.id.to_string())] { (u.data.name) }
+                        }
+                    }
+                }
+            }
+            @if !more.teams.is_empty() {
+                label { (t("filter-team")) " "
+                    select name="team_id" {
+                        option value="" { (t("filter-everyone")) }
+                        @for team in &more.teams {
+                            option value=(team.id) selected[sel(&p.team_id, &team.id.to_string())] { (team.data.name) }
+                        }
+                    }
+                }
+            }
+            @if more.currencies.len() > 1 {
+                label { (t("filter-currency")) " "
+                    select name="currency" {
+                        @for c in &more.currencies {
+                            option value=(c) selected[p.currency.as_deref().unwrap_or("RUB") == c.as_str()] { (c) }
                         }
                     }
                 }
@@ -595,6 +643,7 @@ async fn report_page(
         Ok(c) => c,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let more = filter_choices(&state).await;
     let t = |k: &str| ui.tr.t(k);
     let currency = p.currency.clone().unwrap_or_else(|| "RUB".to_owned());
     let result = build(&state, &ui, &name, &p).await;
@@ -626,7 +675,7 @@ async fn report_page(
     };
     let q = query_of(&p);
     let body = html! {
-        (filters(&ui, &name, &p, &choices))
+        (filters(&ui, &name, &p, &choices, &more))
         (content)
     };
     let page = Page {

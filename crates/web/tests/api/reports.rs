@@ -818,6 +818,23 @@ async fn report_pages_in_both_languages_with_chart_and_table() {
     // Locale formatting: 1 050 000,00 ₽ with no-break spaces; conversion 66,7.
     assert!(body.contains("1\u{a0}050\u{a0}000,00\u{a0}₽"), "{body}");
     assert!(body.contains("66,7"));
+    // The team filter offers the team, and narrows the report to it; days
+    // are typed in the user's format and read back as such.
+    assert!(
+        body.contains("name=\"team_id\"") && body.contains("Продажи"),
+        "{body}"
+    );
+    let by_team = page(
+        &t,
+        &t.app.admin,
+        &format!(
+            "/reports/funnel?from=01.01.2026&to=31.12.2026&team_id={}",
+            t.team
+        ),
+    )
+    .await;
+    assert!(by_team.contains("value=\"01.01.2026\""), "{by_team}");
+    assert!(by_team.contains("<svg") && by_team.contains("<table"));
     assert!(
         body.contains("href=\"/reports\""),
         "the navigation links the section"
