@@ -1,6 +1,5 @@
-use super::{Check, Id, Meta, RecordData};
-use crate::msg;
-use crate::{Invalid, legal, money};
+use super::{Check, Id, LegalDetails, Meta, RecordData};
+use crate::{Invalid, money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -85,54 +84,24 @@ pub struct Account {
     pub meta: Meta,
 }
 
-fn digits_only(v: Option<String>) -> Option<String> {
-    v.map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        .filter(|s| !s.is_empty())
-}
-
 impl RecordData for AccountData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
-        let inn = digits_only(self.inn);
-        let kpp = digits_only(self.kpp).map(|s| s.to_uppercase());
-        let ogrn = digits_only(self.ogrn);
-        let bic = digits_only(self.bic);
-        let settlement = digits_only(self.settlement_account);
-        let correspondent = digits_only(self.correspondent_account);
-        if let Some(v) = &inn {
-            c.errors.check("inn", legal::validate_inn(v));
-        }
-        if let Some(v) = &kpp {
-            c.errors.check("kpp", legal::validate_kpp(v));
-        }
-        if let Some(v) = &ogrn {
-            c.errors.check("ogrn", legal::validate_ogrn_or_ogrnip(v));
-        }
-        if let Some(v) = &bic {
-            c.errors.check("bic", legal::validate_bic(v));
-        }
-        for (field, account, rule) in [
-            (
-                "settlement_account",
-                &settlement,
-                legal::validate_settlement_account as fn(&str, &str) -> _,
-            ),
-            (
-                "correspondent_account",
-                &correspondent,
-                legal::validate_correspondent_account,
-            ),
-        ] {
-            if let Some(account) = account {
-                match &bic {
-                    Some(bic) if legal::validate_bic(bic).is_ok() => {
-                        c.errors.check(field, rule(account, bic));
-                    }
-                    Some(_) => {}
-                    None => c.errors.add("bic", msg::BIC_FOR_ACCOUNTS),
-                }
-            }
-        }
+        let LegalDetails {
+            inn,
+            kpp,
+            ogrn,
+            bic,
+            settlement,
+            correspondent,
+        } = c.legal_details(LegalDetails {
+            inn: self.inn,
+            kpp: self.kpp,
+            ogrn: self.ogrn,
+            bic: self.bic,
+            settlement: self.settlement_account,
+            correspondent: self.correspondent_account,
+        });
         if let Some(limit) = self.credit_limit {
             c.errors
                 .check("credit_limit", money::to_minor_non_negative(limit));

@@ -7,11 +7,11 @@
 //! [`crate::vat`] and [`crate::documents::NumberFormat`], so a bad value is
 //! reported on its field together with every other problem of the record.
 
-use super::{Check, Id, RecordData};
+use super::{Check, Id, LegalDetails, RecordData};
 use crate::documents::NumberFormat;
 use crate::money::{self, Currency};
 use crate::vat::{self, TaxRegime, VatError, VatRule};
-use crate::{Day, Invalid, Timestamp, email, legal, msg, phone};
+use crate::{Day, Invalid, Timestamp, email, msg, phone};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -489,54 +489,24 @@ impl Company {
     }
 }
 
-fn compact(v: Option<String>) -> Option<String> {
-    v.map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        .filter(|s| !s.is_empty())
-}
-
 impl RecordData for CompanyData {
     fn validate(self) -> Result<Self, Invalid> {
         let mut c = Check::new();
-        let inn = compact(self.inn);
-        let kpp = compact(self.kpp).map(|s| s.to_uppercase());
-        let ogrn = compact(self.ogrn);
-        let bic = compact(self.bic);
-        let settlement = compact(self.settlement_account);
-        let correspondent = compact(self.correspondent_account);
-        if let Some(v) = &inn {
-            c.errors.check("inn", legal::validate_inn(v));
-        }
-        if let Some(v) = &kpp {
-            c.errors.check("kpp", legal::validate_kpp(v));
-        }
-        if let Some(v) = &ogrn {
-            c.errors.check("ogrn", legal::validate_ogrn_or_ogrnip(v));
-        }
-        if let Some(v) = &bic {
-            c.errors.check("bic", legal::validate_bic(v));
-        }
-        for (field, account, rule) in [
-            (
-                "settlement_account",
-                &settlement,
-                legal::validate_settlement_account as fn(&str, &str) -> _,
-            ),
-            (
-                "correspondent_account",
-                &correspondent,
-                legal::validate_correspondent_account,
-            ),
-        ] {
-            if let Some(account) = account {
-                match &bic {
-                    Some(bic) if legal::validate_bic(bic).is_ok() => {
-                        c.errors.check(field, rule(account, bic));
-                    }
-                    Some(_) => {}
-                    None => c.errors.add("bic", msg::BIC_FOR_ACCOUNTS),
-                }
-            }
-        }
+        let LegalDetails {
+            inn,
+            kpp,
+            ogrn,
+            bic,
+            settlement,
+            correspondent,
+        } = c.legal_details(LegalDetails {
+            inn: self.inn,
+            kpp: self.kpp,
+            ogrn: self.ogrn,
+            bic: self.bic,
+            settlement: self.settlement_account,
+            correspondent: self.correspondent_account,
+        });
         let phone = match c.text("phone", self.phone, 50) {
             Some(p) => c.errors.check("phone", phone::normalize_phone(&p)),
             None => None,

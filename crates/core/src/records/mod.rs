@@ -30,7 +30,7 @@ pub use user::*;
 
 use crate::error::{FieldErrors, Invalid};
 use crate::msg;
-use crate::{Timestamp, email, phone, text};
+use crate::{Timestamp, email, legal, phone, text};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub type Id = i64;
@@ -153,6 +153,16 @@ impl EntityKind {
     }
 }
 
+/// The legal details an account and our company share.
+pub(crate) struct LegalDetails {
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub ogrn: Option<String>,
+    pub bic: Option<String>,
+    pub settlement: Option<String>,
+    pub correspondent: Option<String>,
+}
+
 /// Validation helpers shared by the entity modules.
 pub(crate) struct Check {
     pub errors: FieldErrors,
@@ -231,6 +241,58 @@ impl Check {
             self.errors.add(field, msg::NOT_URL);
         }
         Some(v)
+    }
+
+    /// Russian legal details, spaces removed and each checked by its rule;
+    /// bank accounts are checked against the BIC (and need one).
+    pub fn legal_details(&mut self, d: LegalDetails) -> LegalDetails {
+        fn compact(v: Option<String>) -> Option<String> {
+            v.map(|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+                .filter(|s| !s.is_empty())
+        }
+        let out = LegalDetails {
+            inn: compact(d.inn),
+            kpp: compact(d.kpp).map(|s| s.to_uppercase()),
+            ogrn: compact(d.ogrn),
+            bic: compact(d.bic),
+            settlement: compact(d.settlement),
+            correspondent: compact(d.correspondent),
+        };
+        if let Some(v) = &out.inn {
+            self.errors.check("inn", legal::validate_inn(v));
+        }
+        if let Some(v) = &out.kpp {
+            self.errors.check("kpp", legal::validate_kpp(v));
+        }
+        if let Some(v) = &out.ogrn {
+            self.errors.check("ogrn", legal::validate_ogrn_or_ogrnip(v));
+        }
+        if let Some(v) = &out.bic {
+            self.errors.check("bic", legal::validate_bic(v));
+        }
+        for (field, account, rule) in [
+            (
+                "settlement_account",
+                &out.settlement,
+                legal::validate_settlement_account as fn(&str, &str) -> _,
+            ),
+            (
+                "correspondent_account",
+                &out.correspondent,
+                legal::validate_correspondent_account,
+            ),
+        ] {
+            if let Some(account) = account {
+                match &out.bic {
+                    Some(bic) if legal::validate_bic(bic).is_ok() => {
+                        self.errors.check(field, rule(account, bic));
+                    }
+                    Some(_) => {}
+                    None => self.errors.add("bic", msg::BIC_FOR_ACCOUNTS),
+                }
+            }
+        }
+        out
     }
 
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
