@@ -16,6 +16,7 @@ pub mod phone;
 pub mod pricing;
 pub mod records;
 pub mod reports;
+pub mod rollup;
 pub mod text;
 pub mod vat;
 pub mod words;

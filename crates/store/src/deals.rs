@@ -4,6 +4,7 @@ use crate::db::{Conn, Db, Tx, boxed, col};
 use crate::error::{Result, StoreError};
 use crate::list::{FieldType::*, ListSpec, field, fold, money_field};
 use crate::pipelines;
+use crate::rollup;
 use crate::rules::{Flags, Rules};
 use crate::search::Doc;
 use crate::table::{self, Columns, Table};
@@ -272,6 +273,8 @@ impl Rules for Deal {
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             adjust_totals(tx, Some(r), None).await?;
+            let history = rollup::history(tx, r.id).await?;
+            rollup::follow(tx, Some((r, &history)), None).await?;
             for sql in [
                 "DELETE FROM deal_stage_history WHERE deal_id = $1",
                 "DELETE FROM deal_members WHERE deal_id = $1",
@@ -287,9 +290,22 @@ impl Rules for Deal {
 /// Stage history, the customer's first win, and the loss in the customer's history.
 async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>) -> Result<()> {
     adjust_totals(tx, old, Some(deal)).await?;
+    // A new deal has no history yet: no need to read it.
+    let before = match old {
+        Some(o) => rollup::history(tx, o.id).await?,
+        None => Vec::new(),
+    };
+    let mut history = before.clone();
     let from = old.and_then(|o| o.data.stage_id);
     if from != deal.data.stage_id || old.is_none() {
         let minor = money::to_minor(deal.data.amount).map_err(|e| Invalid::field("amount", e))?;
+        history.push(voronka_core::rollup::Move {
+            at: tx.now(),
+            pipeline_id: deal.data.pipeline_id.unwrap_or_default(),
+            stage_id: deal.data.stage_id.unwrap_or_default(),
+            currency: deal.data.currency.as_str().to_owned(),
+            amount_minor: minor,
+        });
         sqlx::query(
             "INSERT INTO deal_stage_history (deal_id, pipeline_id, from_stage_id, to_stage_id, amount_minor, currency, at, user_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -305,6 +321,12 @@ async fn after_stage(tx: &mut Tx, actor: &Actor, deal: &Deal, old: Option<&Deal>
         .execute(tx.conn())
         .await?;
     }
+    rollup::follow(
+        tx,
+        old.map(|o| (o, before.as_slice())),
+        Some((deal, history.as_slice())),
+    )
+    .await?;
     let newly = old.is_none_or(|o| o.status != deal.status);
     if newly
         && deal.status == StageKind::Won
@@ -389,6 +411,8 @@ pub(crate) async fn set_amount_in(
     )
     .await?;
     adjust_totals(tx, Some(old), Some(&deal)).await?;
+    let history = rollup::history(tx, old.id).await?;
+    rollup::follow(tx, Some((old, &history)), Some((&deal, &history))).await?;
     Ok(deal)
 }
 

@@ -177,6 +177,8 @@ pub async fn generate(
     // The board's pre-aggregated counts and sums, which typed-in deals keep
     // up to date one by one.
     crate::deals::rebuild_totals(db).await?;
+    // Likewise the report roll-ups.
+    crate::rollup::rebuild(db).await?;
     progress(Progress {
         phase: Phase::Finishing,
         done: 1,

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod pipelines;
 mod related;
 pub mod reports;
+pub mod rollup;
 pub mod rules;
 pub mod search;
 pub mod table;

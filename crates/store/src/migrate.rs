@@ -40,7 +40,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        common: include_str!("../migrations/0006_report_rollups.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
+
+/// The version that creates the report roll-ups, which need a recount of
+/// the deals already there (done in Rust, not in SQL).
+const ROLLUPS: i64 = 6;
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -100,6 +110,9 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
         tx.commit().await?;
         tracing::info!(version = m.version, "applied migration");
         applied.push(m.version);
+    }
+    if applied.contains(&ROLLUPS) {
+        crate::rollup::rebuild(db).await?;
     }
     Ok(applied)
 }

@@ -18,12 +18,14 @@ use crate::actor::Actor;
 use crate::db::{Conn, Db, col};
 use crate::error::{Result, StoreError};
 use crate::pipelines;
+use crate::rollup::Plan;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use voronka_core::money;
 use voronka_core::records::{Id, StageKind};
 use voronka_core::reports::{self as calc, Outcome, Reach};
+use voronka_core::rollup;
 use voronka_core::{Day, Timestamp};
 
 /// What every report is narrowed by.
@@ -150,6 +152,10 @@ fn day_bounds(periods: &[Period]) -> Vec<(String, String)> {
 const SUM_IN_CURRENCY: &str =
     "CAST(COALESCE(SUM(CASE WHEN d.currency = $9 THEN d.amount_minor ELSE 0 END), 0) AS BIGINT)";
 
+/// The cells' amount in the report currency (bound as `$1`).
+const SUM_CELLS: &str =
+    "CAST(COALESCE(SUM(CASE WHEN r.currency = $1 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT)";
+
 fn outcome(status: &str) -> Outcome {
     match status {
         "won" => Outcome::Won,
@@ -214,72 +220,68 @@ pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
         .iter()
         .filter(|s| s.data.kind == StageKind::Open)
         .collect();
-    let cohort = format!(
-        "d.pipeline_id = $1 AND d.created_at >= $2 AND d.created_at < $3{}",
-        owners_sql("d.owner_id", &owners)
+    let plan = Plan::instants(&[(f.from, f.to)]);
+    let mut groups = Vec::new();
+    // Seconds of finished stays and the number of deals with one, per stage.
+    let mut spent: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
+
+    // Whole UTC months and days: the roll-ups.
+    let cells = format!(
+        "r.pipeline_id = $1 AND {}{}",
+        plan.condition("r"),
+        owners_sql("r.owner_id", &owners)
     );
-    // The furthest open stage of this pipeline each deal's history reached.
     let sql = format!(
-        "SELECT x.status, x.furthest, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(COALESCE(SUM(CASE WHEN x.currency = $4 THEN x.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
-         FROM (SELECT d.status, d.currency, d.amount_minor, \
-           (SELECT MAX(s.position) FROM deal_stage_history h JOIN stages s ON s.id = h.to_stage_id \
-            WHERE h.deal_id = d.id AND s.pipeline_id = $1 AND s.kind = 'open') AS furthest \
-           FROM deals d WHERE {cohort}) x \
-         GROUP BY x.status, x.furthest"
+        "SELECT r.reached, r.status, CAST(SUM(r.deals) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN r.currency = $2 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+         FROM report_created r WHERE {cells} GROUP BY r.reached, r.status"
     );
     let rows = sqlx::query(&sql)
         .bind(pipeline.id)
-        .bind(f.from.to_db())
-        .bind(f.to.to_db())
         .bind(&f.currency)
         .fetch_all(c.conn())
         .await?;
-    let mut groups = Vec::with_capacity(rows.len());
     for r in &rows {
-        let furthest = col::oi(r, "furthest")?
-            .and_then(|pos| open.iter().rposition(|s| s.data.position <= pos));
+        let reached: Vec<Id> = col::s(r, "reached")?
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect();
         groups.push(Reach {
-            furthest,
+            furthest: open.iter().rposition(|s| reached.contains(&s.id)),
             outcome: outcome(&col::s(r, "status")?),
             deals: col::i(r, "n")?,
             amount_minor: col::i(r, "amt")?,
         });
     }
-    let counts = calc::funnel(open.len(), &groups);
-
-    // Time in each stage, from the cohort's whole stage history.
     let sql = format!(
-        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
-         WHERE {cohort} ORDER BY h.deal_id, h.at, h.id"
+        "SELECT r.stage_id, CAST(SUM(r.seconds) AS BIGINT) AS secs, CAST(SUM(r.stays) AS BIGINT) AS n \
+         FROM report_stays r WHERE {cells} GROUP BY r.stage_id"
     );
     let rows = sqlx::query(&sql)
         .bind(pipeline.id)
-        .bind(f.from.to_db())
-        .bind(f.to.to_db())
         .fetch_all(c.conn())
         .await?;
-    let mut spent: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
-    let mut history: Vec<(Timestamp, Id)> = Vec::new();
-    let mut current: Option<Id> = None;
-    let mut flush = |history: &mut Vec<(Timestamp, Id)>| {
-        for (stage, secs) in calc::stage_durations(history, None) {
-            let e = spent.entry(stage).or_default();
-            e.0 += secs;
-            e.1 += 1;
-        }
-        history.clear();
-    };
     for r in &rows {
-        let deal = col::i(r, "deal_id")?;
-        if current != Some(deal) {
-            flush(&mut history);
-            current = Some(deal);
-        }
-        history.push((col::ts(r, "at")?, col::i(r, "to_stage_id")?));
+        let e = spent.entry(col::i(r, "stage_id")?).or_default();
+        e.0 += col::i(r, "secs")?;
+        e.1 += col::i(r, "n")?;
     }
-    flush(&mut history);
 
+    // The hours at the ends: the deals created then, from their history.
+    for &(from, to, _) in &plan.raw {
+        raw_funnel(
+            &mut c,
+            &pipeline,
+            &owners,
+            (from, to),
+            &f.currency,
+            &mut groups,
+            &mut spent,
+        )
+        .await?;
+    }
+
+    let counts = calc::funnel(open.len(), &groups);
     let reached: Vec<i64> = counts.reached.iter().map(|r| r.0).collect();
     let conv = calc::conversions(&reached, counts.won.0);
     let stages = open
@@ -310,6 +312,87 @@ pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
     })
 }
 
+/// The funnel's counts for the deals created `from..to` (less than a day),
+/// read from the deals and their history.
+async fn raw_funnel(
+    c: &mut impl Conn,
+    pipeline: &voronka_core::records::Pipeline,
+    owners: &Option<Vec<Id>>,
+    (from, to): (Timestamp, Timestamp),
+    currency: &str,
+    groups: &mut Vec<Reach>,
+    spent: &mut BTreeMap<Id, (i64, i64)>,
+) -> Result<()> {
+    let open: Vec<_> = pipeline
+        .stages
+        .iter()
+        .filter(|s| s.data.kind == StageKind::Open)
+        .collect();
+    let cohort = format!(
+        "d.pipeline_id = $1 AND d.created_at >= $2 AND d.created_at < $3{}",
+        owners_sql("d.owner_id", owners)
+    );
+    // The furthest open stage of this pipeline each deal's history reached.
+    let sql = format!(
+        "SELECT x.status, x.furthest, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN x.currency = $4 THEN x.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+         FROM (SELECT d.status, d.currency, d.amount_minor, \
+           (SELECT MAX(s.position) FROM deal_stage_history h JOIN stages s ON s.id = h.to_stage_id \
+            WHERE h.deal_id = d.id AND s.pipeline_id = $1 AND s.kind = 'open') AS furthest \
+           FROM deals d WHERE {cohort}) x \
+         GROUP BY x.status, x.furthest"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pipeline.id)
+        .bind(from.to_db())
+        .bind(to.to_db())
+        .bind(currency)
+        .fetch_all(c.conn())
+        .await?;
+    for r in &rows {
+        let furthest = col::oi(r, "furthest")?
+            .and_then(|pos| open.iter().rposition(|s| s.data.position <= pos));
+        groups.push(Reach {
+            furthest,
+            outcome: outcome(&col::s(r, "status")?),
+            deals: col::i(r, "n")?,
+            amount_minor: col::i(r, "amt")?,
+        });
+    }
+
+    // Time in each stage, from the cohort's whole stage history.
+    let sql = format!(
+        "SELECT h.deal_id, h.to_stage_id, h.at FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
+         WHERE {cohort} ORDER BY h.deal_id, h.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pipeline.id)
+        .bind(from.to_db())
+        .bind(to.to_db())
+        .fetch_all(c.conn())
+        .await?;
+    let mut history: Vec<(Timestamp, Id)> = Vec::new();
+    let mut current: Option<Id> = None;
+    let mut flush = |history: &mut Vec<(Timestamp, Id)>| {
+        for (stage, secs) in calc::stage_durations(history, None) {
+            let e = spent.entry(stage).or_default();
+            e.0 += secs;
+            e.1 += 1;
+        }
+        history.clear();
+    };
+    for r in &rows {
+        let deal = col::i(r, "deal_id")?;
+        if current != Some(deal) {
+            flush(&mut history);
+            current = Some(deal);
+        }
+        history.push((col::ts(r, "at")?, col::i(r, "to_stage_id")?));
+    }
+    flush(&mut history);
+    Ok(())
+}
+
 /// One stage of the pipeline as it stood at an instant.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SnapshotStage {
@@ -324,8 +407,10 @@ pub struct SnapshotStage {
 
 /// The pipeline as it stood at `at`, rebuilt from stage history: each deal
 /// counts in the stage of its last move at or before `at`, with the amount
-/// that move recorded (history rows are appended in time order, so the
-/// latest is the one with the highest id). Owners are today's.
+/// that move recorded. Owners are today's. Whole months and days before
+/// `at`'s day come from the roll-up of moves (each move adds the deal to
+/// its stage and takes it from the one before); the rest of that day is
+/// read from the history itself.
 pub async fn pipeline_as_of(
     db: &Db,
     actor: &Actor,
@@ -335,24 +420,60 @@ pub async fn pipeline_as_of(
     let mut c = db.reader().await?;
     let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
     let owners = scope(&mut c, actor, f).await?;
+    let (month, pieces) = rollup::pieces_until(at);
+    let mut plan = Plan::default();
+    plan.take(pieces, 0);
     let sql = format!(
-        "SELECT h.to_stage_id AS stage_id, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(COALESCE(SUM(CASE WHEN h.currency = $3 THEN h.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
-         FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
-         WHERE h.pipeline_id = $1 AND h.id IN \
-           (SELECT MAX(h2.id) FROM deal_stage_history h2 WHERE h2.at <= $2 GROUP BY h2.deal_id){} \
-         GROUP BY h.to_stage_id",
-        owners_sql("d.owner_id", &owners)
+        "SELECT r.stage_id, CAST(SUM(r.deals) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN r.currency = $2 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
+         FROM report_moved r WHERE r.pipeline_id = $1 \
+         AND ((r.span = 'm' AND r.period < '{}') OR {}){} GROUP BY r.stage_id",
+        Day(month).to_db(),
+        plan.condition("r"),
+        owners_sql("r.owner_id", &owners)
     );
     let rows = sqlx::query(&sql)
         .bind(pipeline.id)
-        .bind(at.to_db())
         .bind(&f.currency)
         .fetch_all(c.conn())
         .await?;
     let mut by_stage: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
     for r in &rows {
         by_stage.insert(col::i(r, "stage_id")?, (col::i(r, "n")?, col::i(r, "amt")?));
+    }
+    for &(from, _, _) in &plan.raw {
+        let sql = format!(
+            "SELECT h.pipeline_id AS hp, h.to_stage_id AS hs, h.currency AS hc, h.amount_minor AS ha, \
+             p.pipeline_id AS pp, p.to_stage_id AS ps, p.currency AS pc, p.amount_minor AS pa \
+             FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
+             LEFT JOIN deal_stage_history p ON p.id = \
+               (SELECT MAX(p2.id) FROM deal_stage_history p2 WHERE p2.deal_id = h.deal_id AND p2.id < h.id) \
+             WHERE h.at >= $1 AND h.at <= $2{}",
+            owners_sql("d.owner_id", &owners)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from.to_db())
+            .bind(at.to_db())
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let minor = |cur: &str, amt: i64| if cur == f.currency { amt } else { 0 };
+            if col::i(r, "hp")? == pipeline.id {
+                let e = by_stage.entry(col::i(r, "hs")?).or_default();
+                e.0 += 1;
+                e.1 += minor(&col::s(r, "hc")?, col::i(r, "ha")?);
+            }
+            if col::oi(r, "pp")? == Some(pipeline.id)
+                && let Some(stage) = col::oi(r, "ps")?
+            {
+                let e = by_stage.entry(stage).or_default();
+                e.0 -= 1;
+                e.1 -= minor(
+                    &col::os(r, "pc")?.unwrap_or_default(),
+                    col::oi(r, "pa")?.unwrap_or(0),
+                );
+            }
+        }
     }
     Ok(pipeline
         .stages
@@ -387,7 +508,12 @@ pub struct ForecastRow {
 }
 
 /// Weighted pipeline by expected close period beside what was won in each
-/// period, per owner. Only deals in the report currency.
+/// period, per owner. Only deals in the report currency. The open side
+/// comes from the roll-up by expected close day (a day field, so whole
+/// months and days cover it exactly); deals that take their stage's
+/// probability are weighted with the stage's probability of today. The
+/// won side comes from the roll-up by close instant, plus the hours at the
+/// period's ends read from the deals.
 pub async fn forecast(
     db: &Db,
     actor: &Actor,
@@ -396,74 +522,118 @@ pub async fn forecast(
 ) -> Result<Vec<ForecastRow>> {
     let mut c = db.reader().await?;
     let owners = scope(&mut c, actor, f).await?;
-    let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
-        return Ok(Vec::new());
+    let scope_sql = |alias: &str| {
+        format!(
+            "{}{}",
+            owners_sql(&format!("{alias}.owner_id"), &owners),
+            pipeline_sql(&format!("{alias}.pipeline_id"), f.pipeline_id)
+        )
     };
-    let scope_sql = format!(
-        "{}{}",
-        owners_sql("d.owner_id", &owners),
-        pipeline_sql("d.pipeline_id", f.pipeline_id)
-    );
-    let open_sql = format!(
-        "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(SUM(d.amount_minor) AS BIGINT) AS amt, \
-         CAST(SUM(d.amount_minor * d.effective_probability) AS BIGINT) AS w \
-         FROM deals d WHERE d.status = 'open' AND d.currency = $1 \
-         AND d.expected_close_date >= $2 AND d.expected_close_date < $3{scope_sql} \
-         GROUP BY d.owner_id, p",
-        period_case("d.expected_close_date", &day_bounds(periods))
-    );
-    let won_sql = format!(
-        "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(SUM(d.amount_minor) AS BIGINT) AS amt, CAST(0 AS BIGINT) AS w \
-         FROM deals d WHERE d.status = 'won' AND d.currency = $1 \
-         AND d.closed_at >= $2 AND d.closed_at < $3{scope_sql} \
-         GROUP BY d.owner_id, p",
-        period_case("d.closed_at", &instant_bounds(periods))
-    );
-    let bounds = instant_bounds(periods);
     let mut cells: BTreeMap<(usize, Id), ForecastRow> = BTreeMap::new();
-    for (sql, lo, hi, won) in [
-        (open_sql, first.start.to_db(), last.end.to_db(), false),
-        (
-            won_sql,
-            bounds.first().map(|b| b.0.clone()).unwrap_or_default(),
-            bounds.last().map(|b| b.1.clone()).unwrap_or_default(),
-            true,
-        ),
-    ] {
+
+    // Open deals by expected close period.
+    let probability: BTreeMap<Id, i64> = sqlx::query("SELECT id, probability FROM stages")
+        .fetch_all(c.conn())
+        .await?
+        .iter()
+        .map(|r| Ok((col::i(r, "id")?, col::i(r, "probability")?)))
+        .collect::<Result<_>>()?;
+    let by_day = Plan::days(&periods.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
+    let sql = format!(
+        "SELECT r.span, r.period, r.owner_id, r.stage_id, CAST(SUM(r.deals) AS BIGINT) AS n, \
+         CAST(SUM(r.amount_minor) AS BIGINT) AS amt, CAST(SUM(r.implicit_minor) AS BIGINT) AS imp, \
+         CAST(SUM(r.weighted) AS BIGINT) AS w \
+         FROM report_expected r WHERE r.currency = $1 AND {}{} \
+         GROUP BY r.span, r.period, r.owner_id, r.stage_id",
+        by_day.condition("r"),
+        scope_sql("r")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    // Sums in minor units × percent, per (period, owner).
+    let mut open: BTreeMap<(usize, Id), (i64, i64, i64)> = BTreeMap::new();
+    for r in &rows {
+        let Some(p) = by_day.period_of(r)? else {
+            continue;
+        };
+        let stage_probability = probability
+            .get(&col::i(r, "stage_id")?)
+            .copied()
+            .unwrap_or(0);
+        let e = open.entry((p, col::i(r, "owner_id")?)).or_default();
+        e.0 += col::i(r, "n")?;
+        e.1 += col::i(r, "amt")?;
+        e.2 += col::i(r, "w")? + col::i(r, "imp")?.saturating_mul(stage_probability);
+    }
+    for ((p, owner), (n, amt, w)) in open {
+        if n == 0 {
+            continue;
+        }
+        if let Some(row) = forecast_row(&mut cells, periods, p, owner) {
+            row.open = Tally::of((n, amt));
+            // Minor units × percent: four decimal places of the currency unit.
+            row.weighted = Decimal::new(w, 4).round_dp(2);
+        }
+    }
+
+    // Won deals by close period.
+    let by_instant = Plan::instants(&instant_ranges(periods));
+    let sql = format!(
+        "SELECT r.span, r.period, r.owner_id, CAST(SUM(r.deals) AS BIGINT) AS n, \
+         CAST(SUM(r.amount_minor) AS BIGINT) AS amt \
+         FROM report_closed r WHERE r.status = 'won' AND r.currency = $1 AND {}{} \
+         GROUP BY r.span, r.period, r.owner_id",
+        by_instant.condition("r"),
+        scope_sql("r")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&f.currency)
+        .fetch_all(c.conn())
+        .await?;
+    let mut won: BTreeMap<(usize, Id), (i64, i64)> = BTreeMap::new();
+    for r in &rows {
+        let Some(p) = by_instant.period_of(r)? else {
+            continue;
+        };
+        let e = won.entry((p, col::i(r, "owner_id")?)).or_default();
+        e.0 += col::i(r, "n")?;
+        e.1 += col::i(r, "amt")?;
+    }
+    let raw = raw_bounds(&by_instant);
+    if !raw.is_empty() {
+        let sql = format!(
+            "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(d.amount_minor) AS BIGINT) AS amt \
+             FROM deals d WHERE d.status = 'won' AND d.currency = $1 AND {}{} \
+             GROUP BY d.owner_id, p",
+            period_case("d.closed_at", &raw),
+            within("d.closed_at", &raw),
+            scope_sql("d")
+        );
         let rows = sqlx::query(&sql)
             .bind(&f.currency)
-            .bind(lo)
-            .bind(hi)
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
-            let Ok(p) = usize::try_from(col::i(r, "p")?) else {
+            let Some(p) = raw_period(&by_instant, col::i(r, "p")?) else {
                 continue;
             };
-            let Some(period) = periods.get(p) else {
-                continue;
-            };
-            let owner = col::i(r, "owner_id")?;
-            let row = cells.entry((p, owner)).or_insert_with(|| ForecastRow {
-                period: period.label.clone(),
-                owner_id: owner,
-                owner: String::new(),
-                open: Tally::default(),
-                weighted: money::from_minor(0),
-                won: Tally::default(),
-            });
-            let t = Tally::of((col::i(r, "n")?, col::i(r, "amt")?));
-            if won {
-                row.won = t;
-            } else {
-                row.open = t;
-                // Minor units × percent: four decimal places of the currency unit.
-                row.weighted = Decimal::new(col::i(r, "w")?, 4).round_dp(2);
-            }
+            let e = won.entry((p, col::i(r, "owner_id")?)).or_default();
+            e.0 += col::i(r, "n")?;
+            e.1 += col::i(r, "amt")?;
         }
     }
+    for ((p, owner), t) in won {
+        if t.0 == 0 {
+            continue;
+        }
+        if let Some(row) = forecast_row(&mut cells, periods, p, owner) {
+            row.won = Tally::of(t);
+        }
+    }
+
     let names = user_names(&mut c).await?;
     Ok(cells
         .into_values()
@@ -472,6 +642,67 @@ pub async fn forecast(
             r
         })
         .collect())
+}
+
+fn forecast_row<'a>(
+    cells: &'a mut BTreeMap<(usize, Id), ForecastRow>,
+    periods: &[Period],
+    p: usize,
+    owner: Id,
+) -> Option<&'a mut ForecastRow> {
+    let period = periods.get(p)?;
+    Some(cells.entry((p, owner)).or_insert_with(|| ForecastRow {
+        period: period.label.clone(),
+        owner_id: owner,
+        owner: String::new(),
+        open: Tally::default(),
+        weighted: money::from_minor(0),
+        won: Tally::default(),
+    }))
+}
+
+/// The periods as instants in the user's zone (midnight UTC when a period
+/// was given as days only).
+fn instant_ranges(periods: &[Period]) -> Vec<(Timestamp, Timestamp)> {
+    periods
+        .iter()
+        .map(|p| {
+            (
+                p.from.unwrap_or_else(|| rollup::midnight(p.start.inner())),
+                p.to.unwrap_or_else(|| rollup::midnight(p.end.inner())),
+            )
+        })
+        .collect()
+}
+
+/// The plan's raw ranges as SQL bounds, in order.
+fn raw_bounds(plan: &Plan) -> Vec<(String, String)> {
+    plan.raw
+        .iter()
+        .map(|(a, b, _)| (a.to_db(), b.to_db()))
+        .collect()
+}
+
+/// `(col >= a1 AND col < b1 OR …)`: each range read through the column's
+/// index, never the span between them. Bounds are our own formatted
+/// instants, never request text.
+fn within(column: &str, bounds: &[(String, String)]) -> String {
+    if bounds.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let parts: Vec<String> = bounds
+        .iter()
+        .map(|(a, b)| format!("({column} >= '{a}' AND {column} < '{b}')"))
+        .collect();
+    format!("({})", parts.join(" OR "))
+}
+
+/// The report period of the `i`th raw range (as [`period_case`] numbers them).
+fn raw_period(plan: &Plan, i: i64) -> Option<usize> {
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| plan.raw.get(i))
+        .map(|r| r.2)
 }
 
 async fn user_names(c: &mut impl Conn) -> Result<BTreeMap<Id, String>> {
@@ -516,45 +747,84 @@ pub async fn dynamics(
             lost: Tally::default(),
         })
         .collect();
-    let bounds = instant_bounds(periods);
-    let (Some(lo), Some(hi)) = (bounds.first(), bounds.last()) else {
-        return Ok(out);
+    let plan = Plan::instants(&instant_ranges(periods));
+    let scope_sql = |alias: &str| {
+        format!(
+            "{}{}",
+            owners_sql(&format!("{alias}.owner_id"), &owners),
+            pipeline_sql(&format!("{alias}.pipeline_id"), f.pipeline_id)
+        )
     };
-    let scope_sql = format!(
-        "{}{}",
-        owners_sql("d.owner_id", &owners),
-        pipeline_sql("d.pipeline_id", f.pipeline_id)
-    );
-    for (which, column, status) in [
-        (0, "d.created_at", None),
-        (1, "d.closed_at", Some("won")),
-        (2, "d.closed_at", Some("lost")),
+    // Per period: new, won, lost as (deals, minor units).
+    let mut acc = vec![[(0i64, 0i64); 3]; periods.len()];
+    let mut add = |p: usize, which: &str, n: i64, amt: i64| {
+        if let Some(row) = acc.get_mut(p) {
+            let t = &mut row[match which {
+                "new" => 0,
+                "won" => 1,
+                _ => 2,
+            }];
+            t.0 += n;
+            t.1 += amt;
+        }
+    };
+    // Whole UTC months and days: created from one roll-up, closed from another.
+    for sql in [
+        format!(
+            "SELECT r.span, r.period, 'new' AS which, CAST(SUM(r.deals) AS BIGINT) AS n, {SUM_CELLS} AS amt \
+             FROM report_created r WHERE {}{} GROUP BY r.span, r.period",
+            plan.condition("r"),
+            scope_sql("r")
+        ),
+        format!(
+            "SELECT r.span, r.period, r.status AS which, CAST(SUM(r.deals) AS BIGINT) AS n, {SUM_CELLS} AS amt \
+             FROM report_closed r WHERE {}{} GROUP BY r.span, r.period, r.status",
+            plan.condition("r"),
+            scope_sql("r")
+        ),
     ] {
-        let status_sql = status.map_or(String::new(), |s| format!(" AND d.status = '{s}'"));
-        let sql = format!(
-            "SELECT {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(COALESCE(SUM(CASE WHEN d.currency = $3 THEN d.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
-             FROM deals d WHERE {column} >= $1 AND {column} < $2{status_sql}{scope_sql} GROUP BY p",
-            period_case(column, &bounds)
-        );
         let rows = sqlx::query(&sql)
-            .bind(&lo.0)
-            .bind(&hi.1)
             .bind(&f.currency)
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
-            let Ok(p) = usize::try_from(col::i(r, "p")?) else {
-                continue;
-            };
-            let Some(row) = out.get_mut(p) else { continue };
-            let t = Tally::of((col::i(r, "n")?, col::i(r, "amt")?));
-            match which {
-                0 => row.new = t,
-                1 => row.won = t,
-                _ => row.lost = t,
+            if let Some(p) = plan.period_of(r)? {
+                add(p, &col::s(r, "which")?, col::i(r, "n")?, col::i(r, "amt")?);
             }
         }
+    }
+    // The hours at the ends of each period, from the deals.
+    let raw = raw_bounds(&plan);
+    if !raw.is_empty() {
+        for (which, column, status) in [
+            ("new", "d.created_at", None),
+            ("won", "d.closed_at", Some("won")),
+            ("lost", "d.closed_at", Some("lost")),
+        ] {
+            let status_sql = status.map_or(String::new(), |s| format!(" AND d.status = '{s}'"));
+            let sql = format!(
+                "SELECT {} AS p, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
+                 FROM deals d WHERE {}{status_sql}{} GROUP BY p",
+                period_case(column, &raw),
+                SUM_IN_CURRENCY.replace("$9", "$1"),
+                within(column, &raw),
+                scope_sql("d")
+            );
+            let rows = sqlx::query(&sql)
+                .bind(&f.currency)
+                .fetch_all(c.conn())
+                .await?;
+            for r in &rows {
+                if let Some(p) = raw_period(&plan, col::i(r, "p")?) {
+                    add(p, which, col::i(r, "n")?, col::i(r, "amt")?);
+                }
+            }
+        }
+    }
+    for (row, [new, won, lost]) in out.iter_mut().zip(acc) {
+        row.new = Tally::of(new);
+        row.won = Tally::of(won);
+        row.lost = Tally::of(lost);
     }
     Ok(out)
 }
@@ -600,29 +870,66 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
         owners_sql("d.owner_id", &owners),
         pipeline_sql("d.pipeline_id", f.pipeline_id)
     );
+    // Lost deals per reason (0: none): whole UTC months and days from the
+    // roll-up, the hours at the ends from the deals.
+    let plan = Plan::instants(&[(f.from, f.to)]);
+    let mut by_reason: BTreeMap<Id, (i64, i64)> = BTreeMap::new();
     let sql = format!(
-        "SELECT d.loss_reason_id AS rid, l.name AS rname, CAST(COUNT(*) AS BIGINT) AS n, \
-         {} AS amt \
-         FROM deals d LEFT JOIN lookups l ON l.id = d.loss_reason_id \
-         WHERE d.status = 'lost' AND d.closed_at >= $1 AND d.closed_at < $2{scope_sql} \
-         GROUP BY d.loss_reason_id, l.name ORDER BY n DESC, rname",
-        SUM_IN_CURRENCY.replace("$9", "$3")
+        "SELECT r.loss_reason_id AS rid, CAST(SUM(r.deals) AS BIGINT) AS n, {SUM_CELLS} AS amt \
+         FROM report_closed r WHERE r.status = 'lost' AND {}{}{} GROUP BY r.loss_reason_id",
+        plan.condition("r"),
+        owners_sql("r.owner_id", &owners),
+        pipeline_sql("r.pipeline_id", f.pipeline_id)
     );
     let rows = sqlx::query(&sql)
-        .bind(f.from.to_db())
-        .bind(f.to.to_db())
         .bind(&f.currency)
         .fetch_all(c.conn())
         .await?;
-    let mut reasons = Vec::new();
     for r in &rows {
-        reasons.push(LossRow {
-            reason_id: col::oi(r, "rid")?,
-            reason: col::os(r, "rname")?.unwrap_or_default(),
-            lost: Tally::of((col::i(r, "n")?, col::i(r, "amt")?)),
-            share: None,
-        });
+        let e = by_reason.entry(col::i(r, "rid")?).or_default();
+        e.0 += col::i(r, "n")?;
+        e.1 += col::i(r, "amt")?;
     }
+    let raw = raw_bounds(&plan);
+    if !raw.is_empty() {
+        let sql = format!(
+            "SELECT CAST(COALESCE(d.loss_reason_id, 0) AS BIGINT) AS rid, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
+             FROM deals d WHERE d.status = 'lost' AND {}{scope_sql} GROUP BY d.loss_reason_id",
+            SUM_IN_CURRENCY.replace("$9", "$1"),
+            within("d.closed_at", &raw)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&f.currency)
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let e = by_reason.entry(col::i(r, "rid")?).or_default();
+            e.0 += col::i(r, "n")?;
+            e.1 += col::i(r, "amt")?;
+        }
+    }
+    let names: BTreeMap<Id, String> = sqlx::query("SELECT id, name FROM lookups")
+        .fetch_all(c.conn())
+        .await?
+        .iter()
+        .map(|r| Ok((col::i(r, "id")?, col::s(r, "name")?)))
+        .collect::<Result<_>>()?;
+    let mut reasons: Vec<LossRow> = by_reason
+        .into_iter()
+        .filter(|(_, (n, _))| *n != 0)
+        .map(|(id, t)| LossRow {
+            reason_id: (id != 0).then_some(id),
+            reason: names.get(&id).cloned().unwrap_or_default(),
+            lost: Tally::of(t),
+            share: None,
+        })
+        .collect();
+    reasons.sort_by(|a, b| {
+        b.lost
+            .deals
+            .cmp(&a.lost.deals)
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
     let all: i64 = reasons.iter().map(|r| r.lost.deals).sum();
     for r in &mut reasons {
         r.share = calc::percent(r.lost.deals, all);

@@ -224,3 +224,248 @@ async fn stages_are_reordered_in_one_step() {
         reversed
     );
 }
+
+/// A clock that moves 1 day 7 hours on every reading, so that one short
+/// script of writes spreads over several UTC days and months.
+struct Stepper(std::sync::atomic::AtomicI64);
+
+impl voronka_store::db::Clock for Stepper {
+    fn now(&self) -> voronka_core::Timestamp {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        voronka_core::Timestamp::parse("2026-01-05T20:00:00Z")
+            .unwrap()
+            .plus_seconds(n * 31 * 3600)
+    }
+}
+
+/// Every row of the report roll-ups with a non-zero number, in key order.
+async fn rollups(db: &voronka_store::Db) -> Vec<String> {
+    let tables: [(&str, &[&str], &[&str]); 5] = [
+        (
+            "report_created",
+            &["pipeline_id", "owner_id", "reached", "status", "currency"],
+            &["deals", "amount_minor"],
+        ),
+        (
+            "report_stays",
+            &["pipeline_id", "owner_id", "stage_id"],
+            &["seconds", "stays"],
+        ),
+        (
+            "report_closed",
+            &[
+                "pipeline_id",
+                "owner_id",
+                "status",
+                "loss_reason_id",
+                "currency",
+            ],
+            &["deals", "amount_minor"],
+        ),
+        (
+            "report_expected",
+            &["pipeline_id", "owner_id", "stage_id", "currency"],
+            &["deals", "amount_minor", "implicit_minor", "weighted"],
+        ),
+        (
+            "report_moved",
+            &["pipeline_id", "owner_id", "stage_id", "currency"],
+            &["deals", "amount_minor"],
+        ),
+    ];
+    let text = ["span", "period", "reached", "status", "currency"];
+    let mut r = db.reader().await.unwrap();
+    let mut out = Vec::new();
+    for (table, keys, sums) in tables {
+        let cols: Vec<&str> = ["span", "period"]
+            .iter()
+            .chain(keys.iter())
+            .chain(sums.iter())
+            .copied()
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {table} ORDER BY {}",
+            cols.join(", "),
+            cols[..2 + keys.len()].join(", ")
+        );
+        for row in sqlx::query(&sql).fetch_all(r.conn()).await.unwrap() {
+            let values: Vec<String> = cols
+                .iter()
+                .map(|c| {
+                    if text.contains(c) {
+                        row.try_get::<String, _>(*c).unwrap()
+                    } else {
+                        row.try_get::<i64, _>(*c).unwrap().to_string()
+                    }
+                })
+                .collect();
+            if values[2 + keys.len()..].iter().any(|v| v != "0") {
+                out.push(format!("{table} {}", values.join(" ")));
+            }
+        }
+    }
+    out
+}
+
+/// The report roll-ups kept by each write agree with a recount from
+/// scratch after creates, moves across days and months, amount and owner
+/// changes, a move to another pipeline, losses with a reason, wins, a
+/// reopening and a deletion.
+#[tokio::test]
+async fn report_rollups_follow_every_change() {
+    use serde_json::json;
+    use voronka_core::records::{Account, CloseDeal, Deal, Outcome};
+    use voronka_store::db::ConnectOptions;
+    use voronka_store::{Actor, Db, deals, pipelines, rollup, rules, users};
+    let (first, url) = testing::fresh_db().await.unwrap();
+    first.close().await;
+    let db = Db::connect_with(
+        &url,
+        ConnectOptions {
+            clock: std::sync::Arc::new(Stepper(0.into())),
+            ..ConnectOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sys = Actor::system();
+    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
+        .await
+        .unwrap()
+        .id;
+    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None)
+        .await
+        .unwrap()
+        .id;
+    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
+        .await
+        .unwrap();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let other = pipelines::create(&db, &sys, json!({"name": "Второй"}), "ru")
+        .await
+        .unwrap();
+    let reason = voronka_store::lookups::create(
+        &db,
+        &sys,
+        voronka_core::records::LookupKind::LossReason,
+        json!({"name": "Дорого"}),
+    )
+    .await
+    .unwrap()
+    .id;
+    let mut ids = Vec::new();
+    for i in 0..6i64 {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({
+                "title": format!("D{i}"), "account_id": acc.id,
+                "amount": format!("{}.50", 100 * (i + 1)),
+                "owner_id": if i % 2 == 0 { u1 } else { u2 },
+                "expected_close_date": format!("2026-0{}-1{}", 2 + i % 3, i),
+                "probability": if i == 4 { json!(35) } else { json!(null) },
+            }),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    let mv = |id: i64, stage: i64| {
+        let db = db.clone();
+        let sys = sys.clone();
+        async move {
+            deals::move_deal(
+                &db,
+                &sys,
+                id,
+                deals::MoveDeal {
+                    stage_id: stage,
+                    reason_id: None,
+                    reason: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    mv(ids[0], p.stages[2].id).await;
+    mv(ids[0], p.stages[1].id).await;
+    mv(ids[0], p.stages[3].id).await;
+    mv(ids[5], p.stages[2].id).await;
+    let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"}))
+        .await
+        .unwrap();
+    let _: Deal = rules::update(
+        &db,
+        &sys,
+        ids[5],
+        json!({"pipeline_id": other.id, "stage_id": other.stages[1].id}),
+    )
+    .await
+    .unwrap();
+    rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
+    deals::close(
+        &db,
+        &sys,
+        ids[3],
+        CloseDeal {
+            outcome: Outcome::Lost,
+            reason_id: Some(reason),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    deals::close(
+        &db,
+        &sys,
+        ids[4],
+        CloseDeal {
+            outcome: Outcome::Won,
+            reason_id: None,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    deals::close(
+        &db,
+        &sys,
+        ids[0],
+        CloseDeal {
+            outcome: Outcome::Won,
+            reason_id: None,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    deals::reopen(&db, &sys, ids[0], deals::ReopenDeal { stage_id: None })
+        .await
+        .unwrap();
+
+    let kept = rollups(&db).await;
+    // The script reached several periods and every table.
+    for table in [
+        "report_created",
+        "report_stays",
+        "report_closed",
+        "report_expected",
+        "report_moved",
+    ] {
+        assert!(
+            kept.iter().any(|r| r.starts_with(table)),
+            "{table}: {kept:#?}"
+        );
+    }
+    assert!(
+        kept.iter().any(|r| r.contains(" m 2026-02-01 ")),
+        "{kept:#?}"
+    );
+    assert!(
+        kept.iter().any(|r| r.contains(" m 2026-01-01 ")),
+        "{kept:#?}"
+    );
+    rollup::rebuild(&db).await.unwrap();
+    assert_eq!(kept, rollups(&db).await);
+}

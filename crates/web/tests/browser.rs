@@ -849,3 +849,108 @@ async fn deal_amount(app: &TestApp, id: i64) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// The text of the first cell after the row header in the report table's
+/// row whose header is `row` (e.g. a stage's name).
+async fn report_cell(c: &Client, row: &str) -> String {
+    js(
+        c,
+        "const r = [...document.querySelectorAll('table.report tbody tr')]
+             .find(tr => tr.querySelector('th').innerText.trim() === arguments[0]);
+         return r ? r.querySelector('td').innerText.trim() : '';",
+        vec![json!(row)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[tokio::test]
+async fn the_head_of_sales_reads_the_funnel_and_narrows_it_to_a_manager() {
+    run("reports", |c| async move {
+        let app = TestApp::spawn().await;
+        let team = app.team("Продажи", false).await;
+        let m1 = new_user(&app, "m1", "Мария Петрова", team).await;
+        let stages = app.stages().await;
+        let acc = app
+            .create(&app.admin, "/api/v1/accounts", json!({"name": "ООО Ромашка"}))
+            .await;
+        // Three deals: two of Мария (one won), one of the administrator moved on a stage.
+        let mut ids = Vec::new();
+        for (owner, amount) in [(Some(m1), "100000"), (Some(m1), "50000"), (None, "20000")] {
+            let mut body = json!({"title": format!("Сделка {amount}"), "account_id": acc["id"], "amount": amount});
+            if let Some(o) = owner {
+                body["owner_id"] = json!(o);
+            }
+            let d = app.create(&app.admin, "/api/v1/deals", body).await;
+            ids.push(d["id"].as_i64().unwrap());
+        }
+        let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+        let lost = stages.iter().find(|s| s["kind"] == "lost").unwrap();
+        let (_, reasons) = app.get(&app.admin, "/api/v1/loss-reasons").await;
+        for (deal, stage, reason) in [
+            (ids[0], &won["id"], None),
+            (ids[1], &lost["id"], Some(&reasons[0]["id"])),
+            (ids[2], &stages[1]["id"], None),
+        ] {
+            let mut body = json!({"stage_id": stage});
+            if let Some(r) = reason {
+                body["reason_id"] = r.clone();
+            }
+            let (s, v) = app
+                .post(&app.admin, &format!("/api/v1/deals/{deal}/move"), body)
+                .await;
+            assert!(s.is_success(), "{v}");
+        }
+        let first = stages[0]["name"].as_str().unwrap().to_owned();
+
+        log_in(&c, &app, "admin").await;
+        c.goto(&app.url("/reports")).await.unwrap();
+        click(&c, "ul.report-index a[href='/reports/funnel']").await;
+        path_is(&c, "\\/reports\\/funnel", "the funnel page").await;
+        wait_js(&c, "document.querySelector('main svg')", "the funnel chart").await;
+        // Everyone's: all three entered the first stage; one won.
+        assert_eq!(report_cell(&c, &first).await, "3");
+        assert_eq!(report_cell(&c, "Успешные").await, "1");
+        screenshot(&c, "report-funnel").await;
+
+        // Narrowed to Мария: her two deals.
+        js(
+            &c,
+            "document.querySelector('form.filters select[name=owner_id]').value = arguments[0];",
+            vec![json!(m1.to_string())],
+        )
+        .await;
+        click(&c, "form.filters button.primary").await;
+        wait_js(
+            &c,
+            &format!("location.search.includes('owner_id={m1}')"),
+            "the funnel of one manager",
+        )
+        .await;
+        wait_js(&c, "document.querySelector('table.report')", "the table").await;
+        assert_eq!(report_cell(&c, &first).await, "2");
+        assert_eq!(report_cell(&c, "Успешные").await, "1");
+        // The exports carry the same filter.
+        let csv = js(
+            &c,
+            "return [...document.querySelectorAll('a.btn')].map(a => a.href).find(h => h.includes('format=csv'));",
+            vec![],
+        )
+        .await;
+        assert!(
+            csv.as_str().unwrap_or_default().contains(&format!("owner_id={m1}")),
+            "{csv}"
+        );
+
+        // The other reports open with a chart and no error.
+        for name in ["forecast", "dynamics", "losses", "as-of"] {
+            c.goto(&app.url(&format!("/reports/{name}"))).await.unwrap();
+            wait_js(&c, "document.querySelector('main svg, main p.muted')", name).await;
+            assert!(c.find(Locator::Css(".flash.error")).await.is_err(), "{name}");
+            screenshot(&c, &format!("report-{name}")).await;
+        }
+    })
+    .await;
+}

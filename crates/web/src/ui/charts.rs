@@ -22,7 +22,10 @@ fn f(d: Decimal) -> f64 {
 }
 
 /// Horizontal bars, one per row: label on the left, bar, formatted value.
+/// The label column is as wide as the longest label (long ones are cut
+/// with an ellipsis; the full text is in the bar's title).
 pub fn bars(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> String) -> Markup {
+    let width = 720.0;
     let row_h = 26.0;
     let height = row_h * rows.len().max(1) as f64 + 8.0;
     let max = rows
@@ -30,37 +33,76 @@ pub fn bars(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> St
         .map(|r| f(r.1))
         .fold(0.0_f64, f64::max)
         .max(1e-9);
+    const LONGEST: usize = 36;
+    let short = |name: &str| {
+        if name.chars().count() > LONGEST {
+            format!("{}…", name.chars().take(LONGEST - 1).collect::<String>())
+        } else {
+            name.to_owned()
+        }
+    };
+    let labels = rows
+        .iter()
+        .map(|r| text_width(&short(&r.0)))
+        .fold(0.0_f64, f64::max)
+        + 10.0;
+    let values = rows
+        .iter()
+        .map(|r| text_width(&fmt(r.1)))
+        .fold(0.0_f64, f64::max)
+        + 10.0;
+    let room = (width - labels - values).max(100.0);
     let mut s = String::new();
     for (i, (name, v)) in rows.iter().enumerate() {
         let y = i as f64 * row_h + 4.0;
-        let w = (f(*v) / max * 300.0).max(0.0);
+        let w = (f(*v) / max * room).max(0.0);
         let value = fmt(*v);
         s.push_str(&format!(
-            r##"<g><title>{n}: {val}</title><text x="0" y="{ty:.1}" class="chart-label">{n}</text><rect x="170" y="{y:.1}" width="{w:.1}" height="{bh:.1}" fill="{c}" stroke="#243b6b" stroke-width="0.5"/><text x="{vx:.1}" y="{ty:.1}">{val}</text></g>"##,
+            r##"<g><title>{n}: {val}</title><text x="0" y="{ty:.1}" class="chart-label">{shown}</text><rect x="{labels:.1}" y="{y:.1}" width="{w:.1}" height="{bh:.1}" fill="{c}" stroke="#243b6b" stroke-width="0.5"/><text x="{vx:.1}" y="{ty:.1}">{val}</text></g>"##,
             n = esc(name),
+            shown = esc(&short(name)),
             val = esc(&value),
             ty = y + 15.0,
             bh = row_h - 8.0,
             c = COLOURS[0],
-            vx = 176.0 + w,
+            vx = labels + w + 6.0,
         ));
     }
-    svg(label, 620.0, height, s)
+    svg(label, width, height, s)
+}
+
+/// Rough width of a label in the charts' 12-unit font: enough to keep
+/// labels from overlapping without measuring text on the server.
+fn text_width(s: &str) -> f64 {
+    s.chars().count() as f64 * 7.0
 }
 
 /// Lines over periods: one per series, dots with values on hover, a legend.
+/// Period labels are thinned out so that they never overlap.
 pub fn lines(
     label: &str,
     periods: &[String],
     series: &[(String, Vec<Decimal>)],
     fmt: &dyn Fn(Decimal) -> String,
 ) -> Markup {
-    let (left, top, w, h) = (70.0, 26.0, 520.0, 180.0);
     let max = series
         .iter()
         .flat_map(|s| s.1.iter().map(|v| f(*v)))
         .fold(0.0_f64, f64::max)
         .max(1e-9);
+    let top_label = fmt(Decimal::from_f64_retain(max)
+        .unwrap_or_default()
+        .round_dp(2));
+    let width = 900.0;
+    let widest = periods
+        .iter()
+        .map(|p| text_width(p))
+        .fold(0.0_f64, f64::max)
+        + 10.0;
+    // Room for the top value on the left and half a period label at each end.
+    let left = (text_width(&top_label) + 12.0).max(widest / 2.0);
+    let (top, h) = (40.0, 200.0);
+    let w = width - left - (widest / 2.0).max(30.0);
     let n = periods.len().max(1);
     let x = |i: usize| {
         left + if n == 1 {
@@ -71,26 +113,29 @@ pub fn lines(
     };
     let y = |v: f64| top + h - v / max * h;
     let mut s = String::new();
-    // Axes and the top value.
+    // Axes, a middle grid line, the top value.
     s.push_str(&format!(
-        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#8a94a6"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#8a94a6"/><text x="{lx}" y="{ty}" text-anchor="end">{maxv}</text><text x="{lx}" y="{b}" text-anchor="end">0</text>"##,
+        r##"<line x1="{left}" y1="{mid}" x2="{r}" y2="{mid}" stroke="#e3e7ee"/><line x1="{left}" y1="{top}" x2="{r}" y2="{top}" stroke="#e3e7ee"/><line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#8a94a6"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#8a94a6"/><text x="{lx}" y="{ty}" text-anchor="end">{maxv}</text><text x="{lx}" y="{b}" text-anchor="end">0</text>"##,
+        mid = top + h / 2.0,
         b = top + h,
         r = left + w,
-        lx = left - 4.0,
+        lx = left - 6.0,
         ty = top + 4.0,
-        maxv = esc(&fmt(Decimal::from_f64_retain(max).unwrap_or_default().round_dp(2))),
+        maxv = esc(&top_label),
     ));
-    let step = (n / 12).max(1);
+    let room = if n > 1 { w / (n - 1) as f64 } else { w };
+    let step = ((widest / room).ceil() as usize).max(1);
     for (i, p) in periods.iter().enumerate() {
         if i % step == 0 {
             s.push_str(&format!(
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="chart-axis">{}</text>"#,
                 x(i),
-                top + h + 16.0,
+                top + h + 18.0,
                 esc(p)
             ));
         }
     }
+    let mut lx = left;
     for (k, (name, values)) in series.iter().enumerate() {
         let c = COLOURS[k % COLOURS.len()];
         let dash = DASHES[k % DASHES.len()];
@@ -114,15 +159,15 @@ pub fn lines(
                 esc(&fmt(*v))
             ));
         }
-        let lx = left + 140.0 * k as f64;
         s.push_str(&format!(
-            r#"<line x1="{lx}" y1="10" x2="{:.1}" y2="10" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{:.1}" y="14">{}</text>"#,
+            r#"<line x1="{lx}" y1="14" x2="{:.1}" y2="14" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{:.1}" y="18">{}</text>"#,
             lx + 24.0,
-            lx + 28.0,
+            lx + 30.0,
             esc(name)
         ));
+        lx += 30.0 + text_width(name) + 24.0;
     }
-    svg(label, 620.0, top + h + 26.0, s)
+    svg(label, width, top + h + 30.0, s)
 }
 
 /// A pie of shares with a legend that prints each share's value and percent.
@@ -170,7 +215,11 @@ pub fn pie(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> Str
 
 fn svg(label: &str, w: f64, h: f64, body: String) -> Markup {
     html! {
-        svg.chart role="img" aria-label=(label) viewBox=(format!("0 0 {w} {h:.0}")) width="100%" {
+        // A 12-unit font in the drawing's own units, and no more than 1.3×
+        // enlargement on a wide screen, keep labels the size of the page's text.
+        svg.chart role="img" aria-label=(label) viewBox=(format!("0 0 {w} {h:.0}")) width="100%"
+            font-size="12" font-family="system-ui, sans-serif"
+            style=(format!("max-width: {:.0}px", w * 1.3)) {
             title { (label) }
             (PreEscaped(body))
         }

@@ -580,7 +580,7 @@ fn filters(
                 label { (t("filter-grain")) " "
                     select name="grain" {
                         @for g in grains {
-                            option value=(g) selected[sel(&p.grain, g)] { (t(&format!("grain-{g}"))) }
+                            option value=(g) selected[p.grain.as_deref().unwrap_or("month") == *g] { (t(&format!("grain-{g}"))) }
                         }
                     }
                 }
@@ -648,9 +648,11 @@ async fn report_page(
     let currency = p.currency.clone().unwrap_or_else(|| "RUB".to_owned());
     let result = build(&state, &ui, &name, &p).await;
     let content = match &result {
+        Ok((table, _)) if table.rows.is_empty() => html! {
+            p.muted { (t("report-empty")) }
+        },
         Ok((table, chart)) => html! {
             section.card { (chart) }
-            @if table.rows.is_empty() { p.muted { (t("report-empty")) } }
             table.list.report {
                 thead { tr { @for h in &table.headers { th scope="col" { (h) } } } }
                 tbody {

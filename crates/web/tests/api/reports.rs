@@ -281,6 +281,9 @@ pub async fn shaped() -> Shaped {
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
+    // The instants above were rewritten with SQL, past the write path that
+    // keeps the report roll-ups: recount them, as after a bulk load.
+    voronka_store::rollup::rebuild(&app.db).await.unwrap();
     Shaped {
         app,
         m1,
@@ -845,11 +848,19 @@ async fn report_pages_in_both_languages_with_chart_and_table() {
         "dynamics?from=2026-01-01&to=2026-04-30&grain=week",
         "losses?from=2026-01-01&to=2026-12-31",
         "opportunities?from=2026-01-01&to=2026-12-31&by=industry",
+    ] {
+        let body = page(&t, &t.app.admin, &format!("/reports/{name}")).await;
+        assert!(body.contains("<svg") && body.contains("<table"), "{name}");
+    }
+    // No deal in the set has products, nobody logged an activity: an empty
+    // report says so instead of drawing an empty chart.
+    for name in [
         "gross-profit?from=2026-01-01&to=2026-12-31&by=period",
         "activity?from=2026-01-01&to=2026-12-31",
     ] {
         let body = page(&t, &t.app.admin, &format!("/reports/{name}")).await;
-        assert!(body.contains("<svg") && body.contains("<table"), "{name}");
+        assert!(!body.contains("<svg") && !body.contains("<table"), "{name}");
+        assert!(body.contains("Нет данных за выбранный период"), "{name}");
     }
     // A bad filter is shown, not a crash.
     let body = page(
@@ -930,4 +941,134 @@ async fn exports_read_back() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Periods are the user's (Moscow, UTC+3): the hours between a Moscow
+/// midnight and the UTC one belong to the Moscow day. The roll-ups hold
+/// whole UTC days; these deals sit in the hours left over at the ends of
+/// 2026 and must be counted from the deals themselves.
+#[tokio::test]
+async fn period_edges_follow_the_users_time_zone() {
+    let app = TestApp::spawn().await;
+    let (_, m1_id) = app.user("m1", "manager", None).await;
+    let st = app.stages().await;
+    let (_, reasons) = app.get(&app.admin, "/api/v1/loss-reasons").await;
+    let r1 = reasons[0]["id"].clone();
+    let won = st.iter().find(|s| s["kind"] == "won").unwrap().clone();
+    let lost = st.iter().find(|s| s["kind"] == "lost").unwrap().clone();
+    // H: created 1 Jan 2026 01:00 Moscow (31 Dec 22:00 UTC), won an hour later.
+    let h = deal(&app, m1_id, "H", "1000.00", json!({})).await;
+    mv(&app, h, &won["id"], None).await;
+    backdate(
+        &app,
+        h,
+        &["2025-12-31T22:00:00", "2025-12-31T23:00:00"],
+        Some("2025-12-31T23:00:00"),
+    )
+    .await;
+    // I: created and lost on 1 Jan 2027 Moscow (31 Dec 2026 22:00 UTC): not 2026.
+    let i = deal(&app, m1_id, "I", "2000.00", json!({})).await;
+    mv(&app, i, &lost["id"], Some(&r1)).await;
+    backdate(
+        &app,
+        i,
+        &["2026-12-31T22:00:00", "2026-12-31T22:30:00"],
+        Some("2026-12-31T22:30:00"),
+    )
+    .await;
+    // J: created 31 Dec 2026 23:00 Moscow (20:00 UTC), still open: 2026.
+    let j = deal(&app, m1_id, "J", "4000.00", json!({})).await;
+    backdate(&app, j, &["2026-12-31T20:00:00"], None).await;
+    // K: created 31 Dec 2025 23:00 and lost 23:59 Moscow: 2025, though its
+    // UTC day is H's.
+    let k = deal(&app, m1_id, "K", "8000.00", json!({})).await;
+    mv(&app, k, &lost["id"], Some(&r1)).await;
+    backdate(
+        &app,
+        k,
+        &["2025-12-31T20:00:00", "2025-12-31T20:59:00"],
+        Some("2025-12-31T20:59:00"),
+    )
+    .await;
+    voronka_store::rollup::rebuild(&app.db).await.unwrap();
+    let a = &app.admin;
+
+    // The 2026 cohort is H (won) and J (open).
+    let (s, f) = app.get(a, &format!("/api/v1/reports/funnel?{YEAR}")).await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(f["total"], json!({"deals": 2, "amount": "5000.00"}));
+    assert_eq!(f["won"], json!({"deals": 1, "amount": "1000.00"}));
+    assert_eq!(f["lost"], json!({"deals": 0, "amount": "0.00"}));
+
+    // By month: January has H created and won; December has J created; nothing lost in 2026.
+    let (s, dy) = app
+        .get(a, &format!("/api/v1/reports/dynamics?{YEAR}&grain=month"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{dy}");
+    let rows = dy.as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    let figures = |r: &Value| {
+        (
+            r["new"]["deals"].as_i64().unwrap(),
+            r["won"]["deals"].as_i64().unwrap(),
+            r["lost"]["deals"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(figures(&rows[0]), (1, 1, 0));
+    assert_eq!(figures(&rows[11]), (1, 0, 0));
+    assert!(rows[1..11].iter().all(|r| figures(r) == (0, 0, 0)), "{dy}");
+
+    // No loss in 2026: I is 2027's, K is 2025's.
+    let (s, l) = app.get(a, &format!("/api/v1/reports/losses?{YEAR}")).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    assert_eq!(l["reasons"], json!([]));
+    let (_, l) = app
+        .get(a, "/api/v1/reports/losses?from=2025-12-01&to=2025-12-31")
+        .await;
+    assert_eq!(
+        l["reasons"][0]["lost"],
+        json!({"deals": 1, "amount": "8000.00"})
+    );
+
+    // Won in January 2026: H.
+    let (s, fc) = app
+        .get(
+            a,
+            "/api/v1/reports/forecast?from=2026-01-01&to=2026-01-31&grain=month",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{fc}");
+    assert_eq!(fc[0]["won"], json!({"deals": 1, "amount": "1000.00"}));
+    assert_eq!(fc.as_array().unwrap().len(), 1);
+
+    // At the end of 31 Dec 2025 (Moscow): K already lost, H not yet created.
+    // At the end of 1 Jan 2026: H won beside it.
+    let at = |date: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(
+                    &app.admin,
+                    &format!("/api/v1/reports/pipeline-as-of?date={date}"),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v.as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["deals"] != 0)
+                .map(|s| {
+                    (
+                        s["kind"].as_str().unwrap().to_owned(),
+                        s["deals"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(at("2025-12-31").await, vec![("lost".to_owned(), 1)]);
+    assert_eq!(
+        at("2026-01-01").await,
+        vec![("won".to_owned(), 1), ("lost".to_owned(), 1)]
+    );
 }

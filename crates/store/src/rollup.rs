@@ -1,0 +1,468 @@
+//! The report roll-up tables (`report_created`, `report_stays`,
+//! `report_closed`, `report_expected`, `report_moved`): kept in step with
+//! every deal write, in the same transaction, and recounted from scratch
+//! after bulk loads. What goes into them is decided in
+//! [`voronka_core::rollup`]; this module only reads a deal's history and
+//! adds the difference.
+
+use crate::db::{Conn, Db, Tx, boxed, col};
+use crate::error::{Result, StoreError};
+use std::collections::BTreeMap;
+use voronka_core::Invalid;
+use voronka_core::money;
+use voronka_core::records::{Deal, Id};
+use voronka_core::rollup::{self, Cell, Cells, DealFacts, Move, Piece, Span, Sums};
+use voronka_core::{Day, Timestamp};
+
+/// A table's name, its key columns and its number columns, in the order
+/// [`split`] yields their values.
+struct Shape {
+    table: &'static str,
+    keys: &'static [&'static str],
+    sums: &'static [&'static str],
+}
+
+const CREATED: Shape = Shape {
+    table: "report_created",
+    keys: &[
+        "span",
+        "period",
+        "pipeline_id",
+        "owner_id",
+        "reached",
+        "status",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor"],
+};
+const STAYS: Shape = Shape {
+    table: "report_stays",
+    keys: &["span", "period", "pipeline_id", "owner_id", "stage_id"],
+    sums: &["seconds", "stays"],
+};
+const CLOSED: Shape = Shape {
+    table: "report_closed",
+    keys: &[
+        "span",
+        "period",
+        "pipeline_id",
+        "owner_id",
+        "status",
+        "loss_reason_id",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor"],
+};
+const EXPECTED: Shape = Shape {
+    table: "report_expected",
+    keys: &[
+        "span",
+        "period",
+        "pipeline_id",
+        "owner_id",
+        "stage_id",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor", "implicit_minor", "weighted"],
+};
+const MOVED: Shape = Shape {
+    table: "report_moved",
+    keys: &[
+        "span",
+        "period",
+        "pipeline_id",
+        "owner_id",
+        "stage_id",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor"],
+};
+const SHAPES: [&Shape; 5] = [&CREATED, &STAYS, &CLOSED, &EXPECTED, &MOVED];
+
+#[derive(Debug, Clone)]
+enum Key {
+    I(Id),
+    S(String),
+}
+
+fn day(d: time::Date) -> Key {
+    Key::S(Day(d).to_db())
+}
+
+/// The cell's table, key values and numbers.
+fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
+    let span = |s: &Span| Key::S(s.as_str().to_owned());
+    match cell {
+        Cell::Created {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            reached,
+            status,
+            currency,
+        } => (
+            0,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::S(reached.clone()),
+                Key::S((*status).to_owned()),
+                Key::S(currency.clone()),
+            ],
+            sums[..2].to_vec(),
+        ),
+        Cell::Stay {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            stage_id,
+        } => (
+            1,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::I(*stage_id),
+            ],
+            sums[..2].to_vec(),
+        ),
+        Cell::Closed {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            status,
+            loss_reason_id,
+            currency,
+        } => (
+            2,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::S((*status).to_owned()),
+                Key::I(*loss_reason_id),
+                Key::S(currency.clone()),
+            ],
+            sums[..2].to_vec(),
+        ),
+        Cell::Expected {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            stage_id,
+            currency,
+        } => (
+            3,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::I(*stage_id),
+                Key::S(currency.clone()),
+            ],
+            sums.to_vec(),
+        ),
+        Cell::Moved {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            stage_id,
+            currency,
+        } => (
+            4,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::I(*stage_id),
+                Key::S(currency.clone()),
+            ],
+            sums[..2].to_vec(),
+        ),
+    }
+}
+
+/// Rows per statement: well under both backends' limits on bound values.
+const BATCH: usize = 400;
+
+/// Adds `cells` to the tables: one multi-row upsert per table and batch.
+/// Keys are unique within `cells` (it is a map), as PostgreSQL's
+/// `ON CONFLICT` requires.
+pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 5] = Default::default();
+    for (cell, sums) in cells {
+        let (t, keys, nums) = split(cell, sums);
+        by_table[t].push((keys, nums));
+    }
+    for (shape, rows) in SHAPES.iter().zip(&by_table) {
+        for chunk in rows.chunks(BATCH) {
+            let width = shape.keys.len() + shape.sums.len();
+            let mut n = 0;
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|_| {
+                    let ps: Vec<String> = (0..width)
+                        .map(|_| {
+                            n += 1;
+                            format!("${n}")
+                        })
+                        .collect();
+                    format!("({})", ps.join(", "))
+                })
+                .collect();
+            let mut sql = format!(
+                "INSERT INTO {} ({}, {}) VALUES {}",
+                shape.table,
+                shape.keys.join(", "),
+                shape.sums.join(", "),
+                values.join(", ")
+            );
+            if upsert {
+                let set: Vec<String> = shape
+                    .sums
+                    .iter()
+                    .map(|c| format!("{c} = {}.{c} + excluded.{c}", shape.table))
+                    .collect();
+                sql.push_str(&format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {}",
+                    shape.keys.join(", "),
+                    set.join(", ")
+                ));
+            }
+            let mut q = sqlx::query(&sql);
+            for (keys, nums) in chunk {
+                for k in keys {
+                    q = match k {
+                        Key::I(i) => q.bind(*i),
+                        Key::S(s) => q.bind(s.clone()),
+                    };
+                }
+                for v in nums {
+                    q = q.bind(*v);
+                }
+            }
+            q.execute(tx.conn()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A deal's stage history in the order written.
+pub(crate) async fn history(c: &mut impl Conn, deal_id: Id) -> Result<Vec<Move>> {
+    let rows = sqlx::query(
+        "SELECT at, pipeline_id, to_stage_id, currency, amount_minor FROM deal_stage_history \
+         WHERE deal_id = $1 ORDER BY id",
+    )
+    .bind(deal_id)
+    .fetch_all(c.conn())
+    .await?;
+    rows.iter().map(move_of).collect()
+}
+
+fn move_of(r: &sqlx::any::AnyRow) -> Result<Move> {
+    Ok(Move {
+        at: col::ts(r, "at")?,
+        pipeline_id: col::i(r, "pipeline_id")?,
+        stage_id: col::i(r, "to_stage_id")?,
+        currency: col::s(r, "currency")?,
+        amount_minor: col::i(r, "amount_minor")?,
+    })
+}
+
+pub(crate) fn facts(d: &Deal) -> Result<DealFacts> {
+    Ok(DealFacts {
+        pipeline_id: d.data.pipeline_id.unwrap_or_default(),
+        stage_id: d.data.stage_id.unwrap_or_default(),
+        owner_id: d.meta.owner_id,
+        status: d.status,
+        currency: d.data.currency.as_str().to_owned(),
+        amount_minor: money::to_minor(d.data.amount).map_err(|e| Invalid::field("amount", e))?,
+        probability: d.data.probability,
+        expected_close: d.data.expected_close_date,
+        created_at: d.meta.created_at,
+        closed_at: d.closed_at,
+        loss_reason_id: d.loss_reason_id,
+    })
+}
+
+/// What a deal (before, after — either may be absent) and its history
+/// (before, after) add to the tables; written in the caller's transaction.
+pub(crate) async fn follow(
+    tx: &mut Tx,
+    before: Option<(&Deal, &[Move])>,
+    after: Option<(&Deal, &[Move])>,
+) -> Result<()> {
+    let of = |x: Option<(&Deal, &[Move])>| -> Result<Cells> {
+        match x {
+            Some((d, h)) => Ok(rollup::cells(&facts(d)?, h)),
+            None => Ok(Cells::new()),
+        }
+    };
+    let change = rollup::diff(&of(before)?, &of(after)?);
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
+/// Deals read per round of a recount.
+const CHUNK: i64 = 20_000;
+
+/// Recounts every table from the deals and their history (after bulk loads
+/// and when the tables are first created), in one transaction.
+pub async fn rebuild(db: &Db) -> Result<()> {
+    db.write(|tx| {
+        boxed(async move {
+            for shape in SHAPES {
+                sqlx::query(&format!("DELETE FROM {}", shape.table))
+                    .execute(tx.conn())
+                    .await?;
+            }
+            let mut all = Cells::new();
+            let mut last: Id = 0;
+            loop {
+                let deals = sqlx::query(
+                    "SELECT id, pipeline_id, stage_id, owner_id, status, currency, amount_minor, probability, \
+                     expected_close_date, created_at, closed_at, loss_reason_id FROM deals \
+                     WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(last)
+                .bind(CHUNK)
+                .fetch_all(tx.conn())
+                .await?;
+                let Some(end) = deals.last().map(|r| col::i(r, "id")).transpose()? else {
+                    break;
+                };
+                let rows = sqlx::query(
+                    "SELECT deal_id, at, pipeline_id, to_stage_id, currency, amount_minor FROM deal_stage_history \
+                     WHERE deal_id > $1 AND deal_id <= $2 ORDER BY deal_id, id",
+                )
+                .bind(last)
+                .bind(end)
+                .fetch_all(tx.conn())
+                .await?;
+                let mut histories: BTreeMap<Id, Vec<Move>> = BTreeMap::new();
+                for r in &rows {
+                    histories
+                        .entry(col::i(r, "deal_id")?)
+                        .or_default()
+                        .push(move_of(r)?);
+                }
+                for r in &deals {
+                    let id = col::i(r, "id")?;
+                    let status = col::en(r, "status")?;
+                    let f = DealFacts {
+                        pipeline_id: col::i(r, "pipeline_id")?,
+                        stage_id: col::i(r, "stage_id")?,
+                        owner_id: col::i(r, "owner_id")?,
+                        status,
+                        currency: col::s(r, "currency")?,
+                        amount_minor: col::i(r, "amount_minor")?,
+                        probability: col::oi(r, "probability")?,
+                        expected_close: col::oday(r, "expected_close_date")?,
+                        created_at: col::ts(r, "created_at")?,
+                        closed_at: col::ots(r, "closed_at")?,
+                        loss_reason_id: col::oi(r, "loss_reason_id")?,
+                    };
+                    let h = histories.remove(&id).unwrap_or_default();
+                    for (cell, sums) in rollup::cells(&f, &h) {
+                        let e = all.entry(cell).or_insert([0; 4]);
+                        for (a, b) in e.iter_mut().zip(sums) {
+                            *a += b;
+                        }
+                    }
+                }
+                last = end;
+            }
+            all.retain(|_, v| *v != [0; 4]);
+            add(tx, &all, false).await
+        })
+    })
+    .await
+}
+
+/// Which report period each cell period and raw range belongs to.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub cells: BTreeMap<(Span, time::Date), usize>,
+    /// Instant ranges counted from the rows, with their report period.
+    pub raw: Vec<(Timestamp, Timestamp, usize)>,
+}
+
+impl Plan {
+    /// Report periods as instants (`from..to`).
+    pub fn instants(periods: &[(Timestamp, Timestamp)]) -> Plan {
+        let mut plan = Plan::default();
+        for (i, (a, b)) in periods.iter().enumerate() {
+            plan.take(rollup::pieces(*a, *b), i);
+        }
+        plan
+    }
+
+    /// Report periods as days (`from..to`), for day fields.
+    pub fn days(periods: &[(Day, Day)]) -> Plan {
+        let mut plan = Plan::default();
+        for (i, (a, b)) in periods.iter().enumerate() {
+            plan.take(rollup::day_pieces(*a, *b), i);
+        }
+        plan
+    }
+
+    pub fn take(&mut self, pieces: Vec<Piece>, i: usize) {
+        for p in pieces {
+            match p {
+                Piece::Cell(span, start) => {
+                    self.cells.insert((span, start), i);
+                }
+                Piece::Raw(a, b) => self.raw.push((a, b, i)),
+            }
+        }
+    }
+
+    /// `(span = 'm' AND period IN (…)) OR (span = 'd' AND period IN (…))`:
+    /// the periods are our own formatted dates, never request text.
+    pub fn condition(&self, alias: &str) -> String {
+        let mut parts = Vec::new();
+        for span in [Span::Month, Span::Day] {
+            let list: Vec<String> = self
+                .cells
+                .keys()
+                .filter(|(s, _)| *s == span)
+                .map(|(_, d)| format!("'{}'", Day(*d).to_db()))
+                .collect();
+            if !list.is_empty() {
+                parts.push(format!(
+                    "({alias}.span = '{}' AND {alias}.period IN ({}))",
+                    span.as_str(),
+                    list.join(", ")
+                ));
+            }
+        }
+        if parts.is_empty() {
+            "1 = 0".to_owned()
+        } else {
+            format!("({})", parts.join(" OR "))
+        }
+    }
+
+    /// The report period of a cell row read back.
+    pub fn period_of(&self, r: &sqlx::any::AnyRow) -> Result<Option<usize>> {
+        let span = Span::parse(&col::s(r, "span")?)
+            .ok_or_else(|| StoreError::corrupt("a report cell with an unknown span"))?;
+        let period = col::s(r, "period")?;
+        let day = Day::parse(&period)
+            .map_err(|_| StoreError::corrupt("a report cell with a bad period"))?;
+        Ok(self.cells.get(&(span, day.inner())).copied())
+    }
+}
