@@ -87,11 +87,13 @@ fn next_month(d: Date) -> Date {
 }
 
 /// A part of a report period: a whole UTC month or day answered by the
-/// cells, or an instant range (shorter than a day) counted from the rows.
+/// cells, or an instant range (at most half a day) counted from the rows —
+/// added, or taken back where a whole day's cell covers more than the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
     Cell(Span, Date),
     Raw(Timestamp, Timestamp),
+    Less(Timestamp, Timestamp),
 }
 
 /// The instant a UTC day starts.
@@ -99,30 +101,40 @@ pub fn midnight(d: Date) -> Timestamp {
     Timestamp::from_utc(OffsetDateTime::new_utc(d, Time::MIDNIGHT))
 }
 
-/// `from..to` as whole UTC months and days, with raw pieces for the hours
-/// before the first UTC midnight and after the last one.
+/// `from..to` as whole UTC months and days, and at each end the shorter
+/// way to read the rest from the rows: the hours up to the next UTC
+/// midnight added, or the whole day taken as a cell and the hours outside
+/// the period taken back. A period in Moscow time starts three hours before
+/// a UTC midnight and ends three hours before one, so both ends read three
+/// hours of rows rather than twenty-one.
 pub fn pieces(from: Timestamp, to: Timestamp) -> Vec<Piece> {
     if from >= to {
         return Vec::new();
     }
+    let half = Duration::hours(12);
+    let mut out = Vec::new();
     let first = from.inner().date();
     let start = if midnight(first) == from {
         first
+    } else if midnight(day_after(first)).inner() - from.inner() <= half {
+        out.push(Piece::Raw(from, midnight(day_after(first))));
+        day_after(first)
     } else {
-        first.next_day().unwrap_or(Date::MAX)
+        out.push(Piece::Less(midnight(first), from));
+        first
     };
-    let end = to.inner().date();
-    if start >= end {
-        return vec![Piece::Raw(from, to)];
+    let last = to.inner().date();
+    let (end, tail) = if midnight(last) == to {
+        (last, None)
+    } else if to.inner() - midnight(last).inner() <= half {
+        (last, Some(Piece::Raw(midnight(last), to)))
+    } else {
+        (day_after(last), Some(Piece::Less(to, midnight(day_after(last)))))
+    };
+    if start < end {
+        out.extend(day_pieces(Day(start), Day(end)));
     }
-    let mut out = Vec::new();
-    if from < midnight(start) {
-        out.push(Piece::Raw(from, midnight(start)));
-    }
-    out.extend(day_pieces(Day(start), Day(end)));
-    if midnight(end) < to {
-        out.push(Piece::Raw(midnight(end), to));
-    }
+    out.extend(tail);
     out
 }
 
@@ -144,15 +156,44 @@ pub fn day_pieces(from: Day, to: Day) -> Vec<Piece> {
     out
 }
 
-/// Everything up to and including `at`: every month before `at`'s month,
-/// the days of its month before its day, and the raw rest of its day
-/// (`Raw(day start, at)`, inclusive of `at` by the caller's reading).
-pub fn pieces_until(at: Timestamp) -> (Date, Vec<Piece>) {
+/// Everything up to and including `at`, for the pipeline as it stood then:
+/// every month before `at`'s month (the returned first day of that month:
+/// cells before it), then days, then the part of `at`'s own day, whichever
+/// is shorter to read from the rows — the hours before `at` added, or the
+/// whole day taken as a cell and the hours after `at` taken back.
+pub fn pieces_until(at: Timestamp) -> Until {
     let day = at.inner().date();
     let month = first_of_month(day);
-    let mut out = day_pieces(Day(month), Day(day));
-    out.push(Piece::Raw(midnight(day), at));
-    (month, out)
+    let next = day_after(day);
+    let before = at.inner() - midnight(day).inner();
+    if before <= Duration::hours(12) {
+        let mut pieces = day_pieces(Day(month), Day(day));
+        pieces.push(Piece::Raw(midnight(day), at));
+        Until {
+            month,
+            pieces,
+            undo: None,
+        }
+    } else {
+        Until {
+            month,
+            pieces: day_pieces(Day(month), Day(next)),
+            undo: Some((at, midnight(next))),
+        }
+    }
+}
+
+/// See [`pieces_until`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Until {
+    /// Month cells before this first day count whole.
+    pub month: Date,
+    /// Day cells of `month` (the month cell itself when the instant's day,
+    /// taken whole, is its last), and perhaps a raw piece read inclusive of
+    /// its end.
+    pub pieces: Vec<Piece>,
+    /// Moves after the instant (exclusive) up to this end, to take back.
+    pub undo: Option<(Timestamp, Timestamp)>,
 }
 
 /// The deal as the roll-ups see it.
@@ -419,40 +460,47 @@ mod tests {
     }
 
     #[test]
-    fn a_moscow_year_is_hours_days_months_days_hours() {
+    fn a_moscow_year_is_three_hours_twelve_months_and_three_hours_back() {
         // 2026 in Moscow (UTC+3): 2025-12-31T21:00Z .. 2026-12-31T21:00Z.
         let p = pieces(ts("2025-12-31T21:00:00Z"), ts("2026-12-31T21:00:00Z"));
-        assert_eq!(
-            p.first(),
-            Some(&Piece::Raw(
-                ts("2025-12-31T21:00:00Z"),
-                ts("2026-01-01T00:00:00Z")
-            ))
-        );
-        let months = p
-            .iter()
-            .filter(|x| matches!(x, Piece::Cell(Span::Month, _)))
-            .count();
-        // January..November whole; December 1..30 as days; the 31st's first 21 hours raw.
-        assert_eq!(months, 11);
-        let days = p
-            .iter()
-            .filter(|x| matches!(x, Piece::Cell(Span::Day, _)))
-            .count();
-        assert_eq!(days, 30);
-        assert_eq!(
-            p.last(),
-            Some(&Piece::Raw(
-                ts("2026-12-31T00:00:00Z"),
-                ts("2026-12-31T21:00:00Z")
-            ))
-        );
+        let months = (1..=12)
+            .map(|m| {
+                let m = Month::try_from(m).unwrap_or(Month::January);
+                Piece::Cell(Span::Month, Date::from_calendar_date(2026, m, 1).unwrap_or(Date::MIN))
+            })
+            .collect::<Vec<_>>();
+        let mut expected = vec![Piece::Raw(
+            ts("2025-12-31T21:00:00Z"),
+            ts("2026-01-01T00:00:00Z"),
+        )];
+        expected.extend(months);
+        // December 31 is a whole day in the cells; its last three UTC hours are 2027's.
+        expected.push(Piece::Less(
+            ts("2026-12-31T21:00:00Z"),
+            ts("2027-01-01T00:00:00Z"),
+        ));
+        assert_eq!(p, expected);
     }
 
     #[test]
-    fn less_than_a_day_is_one_raw_piece() {
-        let (a, b) = (ts("2026-03-01T05:00:00Z"), ts("2026-03-01T23:00:00Z"));
-        assert_eq!(pieces(a, b), vec![Piece::Raw(a, b)]);
+    fn less_than_a_day_reads_the_shorter_way() {
+        let (a, b) = (ts("2026-03-01T13:00:00Z"), ts("2026-03-01T23:00:00Z"));
+        // Day 1 whole, less 00:00–13:00 and 23:00–24:00.
+        assert_eq!(
+            pieces(a, b),
+            vec![
+                Piece::Raw(a, ts("2026-03-02T00:00:00Z")),
+                Piece::Less(b, ts("2026-03-02T00:00:00Z")),
+            ]
+        );
+        let (a, b) = (ts("2026-03-01T05:00:00Z"), ts("2026-03-01T09:00:00Z"));
+        assert_eq!(
+            pieces(a, b),
+            vec![
+                Piece::Less(ts("2026-03-01T00:00:00Z"), a),
+                Piece::Raw(ts("2026-03-01T00:00:00Z"), b),
+            ]
+        );
         assert!(pieces(b, a).is_empty());
     }
 
@@ -628,49 +676,78 @@ mod tests {
 
     proptest! {
         #[test]
-        fn pieces_cover_the_period_exactly(from in any_ts(), len in 0i64..90_000_000) {
+        fn pieces_cover_the_period_exactly(from in any_ts(), len in 0i64..90_000_000, probes in proptest::collection::vec(-90_000i64..90_090_000, 20)) {
             let to = from.plus_seconds(len);
             let p = pieces(from, to);
-            let mut at = from;
-            for (i, piece) in p.iter().enumerate() {
-                let (a, b) = match *piece {
-                    Piece::Raw(a, b) => {
-                        // Raw pieces are the ends only, and shorter than a day.
-                        prop_assert!(i == 0 || i == p.len() - 1);
-                        prop_assert!(b.inner() - a.inner() < Duration::days(1));
-                        (a, b)
+            let ranges: Vec<(Timestamp, Timestamp, i64)> = p
+                .iter()
+                .map(|piece| match *piece {
+                    Piece::Raw(a, b) => (a, b, 1),
+                    Piece::Less(a, b) => (a, b, -1),
+                    Piece::Cell(span, start) => (midnight(start), midnight(piece_end(span, start)), 1),
+                })
+                .collect();
+            for piece in &p {
+                match *piece {
+                    Piece::Raw(a, b) | Piece::Less(a, b) => {
+                        prop_assert!(a < b);
+                        prop_assert!(b.inner() - a.inner() <= Duration::hours(12));
                     }
-                    Piece::Cell(span, start) => {
-                        prop_assert_eq!(span.of(start), start);
-                        (midnight(start), midnight(piece_end(span, start)))
-                    }
-                };
-                prop_assert_eq!(a, at);
-                prop_assert!(a < b);
-                at = b;
+                    Piece::Cell(span, start) => prop_assert_eq!(span.of(start), start),
+                }
             }
-            prop_assert_eq!(at, if from < to { to } else { from });
+            // Every instant is counted exactly once inside the period, never outside it.
+            let mut instants: Vec<Timestamp> = probes.iter().map(|&s| from.plus_seconds(s)).collect();
+            for (a, b, _) in &ranges {
+                instants.extend([*a, *b, a.plus_seconds(-1), b.plus_seconds(-1)]);
+            }
+            instants.extend([from, to, from.plus_seconds(-1), to.plus_seconds(-1)]);
+            for t in instants {
+                let n: i64 = ranges.iter().filter(|(a, b, _)| *a <= t && t < *b).map(|r| r.2).sum();
+                prop_assert_eq!(n, i64::from(from <= t && t < to), "at {}", t);
+            }
             // At most a month of days at each end.
-            prop_assert!(p.iter().filter(|x| matches!(x, Piece::Cell(Span::Day, _))).count() <= 62);
+            prop_assert!(p.iter().filter(|x| matches!(x, Piece::Cell(Span::Day, _))).count() <= 64);
         }
 
         #[test]
         fn everything_until_an_instant_is_months_then_days_then_its_day(at in any_ts()) {
-            let (month, p) = pieces_until(at);
-            prop_assert_eq!(month, first_of_month(at.inner().date()));
-            let mut d = month;
-            for piece in &p {
+            let u = pieces_until(at);
+            prop_assert_eq!(u.month, first_of_month(at.inner().date()));
+            // Days from the first of the month, without a gap, then at most
+            // half a day read from the rows, added or taken back.
+            let mut d = u.month;
+            let mut covered = midnight(d);
+            for piece in &u.pieces {
                 match *piece {
                     Piece::Cell(Span::Day, start) => {
                         prop_assert_eq!(start, d);
                         d = day_after(d);
+                        covered = midnight(d);
                     }
                     Piece::Raw(a, b) => {
-                        prop_assert_eq!(a, midnight(d));
+                        prop_assert_eq!(a, covered);
                         prop_assert_eq!(b, at);
+                        prop_assert!(b.inner() - a.inner() <= Duration::hours(12));
+                        covered = b;
                     }
-                    Piece::Cell(Span::Month, _) => prop_assert!(false, "a month inside the month"),
+                    Piece::Less(..) => prop_assert!(false, "nothing taken back but the undo"),
+                    Piece::Cell(Span::Month, start) => {
+                        // Only when the instant's day is the month's last, taken whole.
+                        prop_assert_eq!(start, u.month);
+                        prop_assert_eq!(d, u.month);
+                        d = next_month(d);
+                        covered = midnight(d);
+                    }
                 }
+            }
+            match u.undo {
+                Some((a, b)) => {
+                    prop_assert_eq!(a, at);
+                    prop_assert_eq!(b, covered);
+                    prop_assert!(b.inner() - a.inner() < Duration::hours(12));
+                }
+                None => prop_assert_eq!(covered, at),
             }
         }
 

@@ -112,6 +112,21 @@ fn owners_sql(column: &str, owners: &Option<Vec<Id>>) -> String {
     }
 }
 
+/// The owner column in queries that read a few hours of deals through a
+/// time index: the unary plus keeps SQLite from reading the owners' whole
+/// index instead (it would, for a list of owners), and means nothing to
+/// PostgreSQL.
+const RAW_OWNER: &str = "+d.owner_id";
+
+/// The owners and pipeline of a raw (edge hours) query.
+fn raw_scope(owners: &Option<Vec<Id>>, pipeline: Option<Id>) -> String {
+    format!(
+        "{}{}",
+        owners_sql(RAW_OWNER, owners),
+        pipeline_sql("d.pipeline_id", pipeline)
+    )
+}
+
 fn pipeline_sql(column: &str, pipeline: Option<Id>) -> String {
     pipeline.map_or(String::new(), |p| format!(" AND {column} = {p}"))
 }
@@ -268,12 +283,12 @@ pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
     }
 
     // The hours at the ends: the deals created then, from their history.
-    for &(from, to, _) in &plan.raw {
+    for &(from, to, _, sign) in &plan.raw {
         raw_funnel(
             &mut c,
             &pipeline,
             &owners,
-            (from, to),
+            (from, to, sign),
             &f.currency,
             &mut groups,
             &mut spent,
@@ -312,13 +327,14 @@ pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
     })
 }
 
-/// The funnel's counts for the deals created `from..to` (less than a day),
-/// read from the deals and their history.
+/// The funnel's counts for the deals created `from..to` (at most half a
+/// day), read from the deals and their history, added (`sign` 1) or taken
+/// back (−1).
 async fn raw_funnel(
     c: &mut impl Conn,
     pipeline: &voronka_core::records::Pipeline,
     owners: &Option<Vec<Id>>,
-    (from, to): (Timestamp, Timestamp),
+    (from, to, sign): (Timestamp, Timestamp, i64),
     currency: &str,
     groups: &mut Vec<Reach>,
     spent: &mut BTreeMap<Id, (i64, i64)>,
@@ -330,7 +346,7 @@ async fn raw_funnel(
         .collect();
     let cohort = format!(
         "d.pipeline_id = $1 AND d.created_at >= $2 AND d.created_at < $3{}",
-        owners_sql("d.owner_id", owners)
+        owners_sql(RAW_OWNER, owners)
     );
     // The furthest open stage of this pipeline each deal's history reached.
     let sql = format!(
@@ -355,8 +371,8 @@ async fn raw_funnel(
         groups.push(Reach {
             furthest,
             outcome: outcome(&col::s(r, "status")?),
-            deals: col::i(r, "n")?,
-            amount_minor: col::i(r, "amt")?,
+            deals: sign * col::i(r, "n")?,
+            amount_minor: sign * col::i(r, "amt")?,
         });
     }
 
@@ -376,8 +392,8 @@ async fn raw_funnel(
     let mut flush = |history: &mut Vec<(Timestamp, Id)>| {
         for (stage, secs) in calc::stage_durations(history, None) {
             let e = spent.entry(stage).or_default();
-            e.0 += secs;
-            e.1 += 1;
+            e.0 += sign * secs;
+            e.1 += sign;
         }
         history.clear();
     };
@@ -420,9 +436,10 @@ pub async fn pipeline_as_of(
     let mut c = db.reader().await?;
     let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
     let owners = scope(&mut c, actor, f).await?;
-    let (month, pieces) = rollup::pieces_until(at);
+    let until = rollup::pieces_until(at);
+    let month = until.month;
     let mut plan = Plan::default();
-    plan.take(pieces, 0);
+    plan.take(until.pieces, 0);
     let sql = format!(
         "SELECT r.stage_id, CAST(SUM(r.deals) AS BIGINT) AS n, \
          CAST(COALESCE(SUM(CASE WHEN r.currency = $2 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS amt \
@@ -441,34 +458,45 @@ pub async fn pipeline_as_of(
     for r in &rows {
         by_stage.insert(col::i(r, "stage_id")?, (col::i(r, "n")?, col::i(r, "amt")?));
     }
-    for &(from, _, _) in &plan.raw {
+    // The rest of the day, from the moves themselves: each adds its deal to
+    // its stage and takes it from the stage of the move before. Moves after
+    // `at` in a day counted whole are taken back the same way.
+    let mut edges: Vec<(&str, String, String, i64)> = plan
+        .raw
+        .iter()
+        .map(|&(from, _, _, _)| ("h.at >= $1 AND h.at <= $2", from.to_db(), at.to_db(), 1))
+        .collect();
+    if let Some((after, end)) = until.undo {
+        edges.push(("h.at > $1 AND h.at < $2", after.to_db(), end.to_db(), -1));
+    }
+    for (range, lo, hi, sign) in edges {
         let sql = format!(
             "SELECT h.pipeline_id AS hp, h.to_stage_id AS hs, h.currency AS hc, h.amount_minor AS ha, \
              p.pipeline_id AS pp, p.to_stage_id AS ps, p.currency AS pc, p.amount_minor AS pa \
              FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
              LEFT JOIN deal_stage_history p ON p.id = \
                (SELECT MAX(p2.id) FROM deal_stage_history p2 WHERE p2.deal_id = h.deal_id AND p2.id < h.id) \
-             WHERE h.at >= $1 AND h.at <= $2{}",
-            owners_sql("d.owner_id", &owners)
+             WHERE {range}{}",
+            owners_sql(RAW_OWNER, &owners)
         );
         let rows = sqlx::query(&sql)
-            .bind(from.to_db())
-            .bind(at.to_db())
+            .bind(lo)
+            .bind(hi)
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
             let minor = |cur: &str, amt: i64| if cur == f.currency { amt } else { 0 };
             if col::i(r, "hp")? == pipeline.id {
                 let e = by_stage.entry(col::i(r, "hs")?).or_default();
-                e.0 += 1;
-                e.1 += minor(&col::s(r, "hc")?, col::i(r, "ha")?);
+                e.0 += sign;
+                e.1 += sign * minor(&col::s(r, "hc")?, col::i(r, "ha")?);
             }
             if col::oi(r, "pp")? == Some(pipeline.id)
                 && let Some(stage) = col::oi(r, "ps")?
             {
                 let e = by_stage.entry(stage).or_default();
-                e.0 -= 1;
-                e.1 -= minor(
+                e.0 -= sign;
+                e.1 -= sign * minor(
                     &col::os(r, "pc")?.unwrap_or_default(),
                     col::oi(r, "pa")?.unwrap_or(0),
                 );
@@ -601,28 +629,23 @@ pub async fn forecast(
         e.0 += col::i(r, "n")?;
         e.1 += col::i(r, "amt")?;
     }
-    let raw = raw_bounds(&by_instant);
-    if !raw.is_empty() {
+    // The hours at the periods' ends, one index range at a time.
+    for &(from, to, p, sign) in &by_instant.raw {
         let sql = format!(
-            "SELECT d.owner_id, {} AS p, CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(SUM(d.amount_minor) AS BIGINT) AS amt \
-             FROM deals d WHERE d.status = 'won' AND d.currency = $1 AND {}{} \
-             GROUP BY d.owner_id, p",
-            period_case("d.closed_at", &raw),
-            within("d.closed_at", &raw),
-            scope_sql("d")
+            "SELECT d.owner_id, d.amount_minor FROM deals d \
+             WHERE d.closed_at >= $1 AND d.closed_at < $2 AND d.status = 'won' AND d.currency = $3{}",
+            raw_scope(&owners, f.pipeline_id)
         );
         let rows = sqlx::query(&sql)
+            .bind(from.to_db())
+            .bind(to.to_db())
             .bind(&f.currency)
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
-            let Some(p) = raw_period(&by_instant, col::i(r, "p")?) else {
-                continue;
-            };
             let e = won.entry((p, col::i(r, "owner_id")?)).or_default();
-            e.0 += col::i(r, "n")?;
-            e.1 += col::i(r, "amt")?;
+            e.0 += sign;
+            e.1 += sign * col::i(r, "amount_minor")?;
         }
     }
     for ((p, owner), t) in won {
@@ -673,36 +696,6 @@ fn instant_ranges(periods: &[Period]) -> Vec<(Timestamp, Timestamp)> {
             )
         })
         .collect()
-}
-
-/// The plan's raw ranges as SQL bounds, in order.
-fn raw_bounds(plan: &Plan) -> Vec<(String, String)> {
-    plan.raw
-        .iter()
-        .map(|(a, b, _)| (a.to_db(), b.to_db()))
-        .collect()
-}
-
-/// `(col >= a1 AND col < b1 OR …)`: each range read through the column's
-/// index, never the span between them. Bounds are our own formatted
-/// instants, never request text.
-fn within(column: &str, bounds: &[(String, String)]) -> String {
-    if bounds.is_empty() {
-        return "1 = 0".to_owned();
-    }
-    let parts: Vec<String> = bounds
-        .iter()
-        .map(|(a, b)| format!("({column} >= '{a}' AND {column} < '{b}')"))
-        .collect();
-    format!("({})", parts.join(" OR "))
-}
-
-/// The report period of the `i`th raw range (as [`period_case`] numbers them).
-fn raw_period(plan: &Plan, i: i64) -> Option<usize> {
-    usize::try_from(i)
-        .ok()
-        .and_then(|i| plan.raw.get(i))
-        .map(|r| r.2)
 }
 
 async fn user_names(c: &mut impl Conn) -> Result<BTreeMap<Id, String>> {
@@ -793,9 +786,9 @@ pub async fn dynamics(
             }
         }
     }
-    // The hours at the ends of each period, from the deals.
-    let raw = raw_bounds(&plan);
-    if !raw.is_empty() {
+    // The hours at the ends of each period, from the deals, one index range
+    // at a time.
+    for &(from, to, p, sign) in &plan.raw {
         for (which, column, status) in [
             ("new", "d.created_at", None),
             ("won", "d.closed_at", Some("won")),
@@ -803,22 +796,23 @@ pub async fn dynamics(
         ] {
             let status_sql = status.map_or(String::new(), |s| format!(" AND d.status = '{s}'"));
             let sql = format!(
-                "SELECT {} AS p, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
-                 FROM deals d WHERE {}{status_sql}{} GROUP BY p",
-                period_case(column, &raw),
-                SUM_IN_CURRENCY.replace("$9", "$1"),
-                within(column, &raw),
-                scope_sql("d")
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n, {} AS amt FROM deals d \
+                 WHERE {column} >= $1 AND {column} < $2{status_sql}{}",
+                SUM_IN_CURRENCY.replace("$9", "$3"),
+                raw_scope(&owners, f.pipeline_id)
             );
-            let rows = sqlx::query(&sql)
+            let row = sqlx::query(&sql)
+                .bind(from.to_db())
+                .bind(to.to_db())
                 .bind(&f.currency)
-                .fetch_all(c.conn())
+                .fetch_one(c.conn())
                 .await?;
-            for r in &rows {
-                if let Some(p) = raw_period(&plan, col::i(r, "p")?) {
-                    add(p, which, col::i(r, "n")?, col::i(r, "amt")?);
-                }
-            }
+            add(
+                p,
+                which,
+                sign * col::i(&row, "n")?,
+                sign * col::i(&row, "amt")?,
+            );
         }
     }
     for (row, [new, won, lost]) in out.iter_mut().zip(acc) {
@@ -890,22 +884,25 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
         e.0 += col::i(r, "n")?;
         e.1 += col::i(r, "amt")?;
     }
-    let raw = raw_bounds(&plan);
-    if !raw.is_empty() {
+    for &(from, to, _, sign) in &plan.raw {
         let sql = format!(
-            "SELECT CAST(COALESCE(d.loss_reason_id, 0) AS BIGINT) AS rid, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
-             FROM deals d WHERE d.status = 'lost' AND {}{scope_sql} GROUP BY d.loss_reason_id",
-            SUM_IN_CURRENCY.replace("$9", "$1"),
-            within("d.closed_at", &raw)
+            "SELECT d.loss_reason_id, d.currency, d.amount_minor FROM deals d \
+             WHERE d.closed_at >= $1 AND d.closed_at < $2 AND d.status = 'lost'{}",
+            raw_scope(&owners, f.pipeline_id)
         );
         let rows = sqlx::query(&sql)
-            .bind(&f.currency)
+            .bind(from.to_db())
+            .bind(to.to_db())
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
-            let e = by_reason.entry(col::i(r, "rid")?).or_default();
-            e.0 += col::i(r, "n")?;
-            e.1 += col::i(r, "amt")?;
+            let e = by_reason
+                .entry(col::oi(r, "loss_reason_id")?.unwrap_or(0))
+                .or_default();
+            e.0 += sign;
+            if col::s(r, "currency")? == f.currency {
+                e.1 += sign * col::i(r, "amount_minor")?;
+            }
         }
     }
     let names: BTreeMap<Id, String> = sqlx::query("SELECT id, name FROM lookups")

@@ -396,8 +396,9 @@ pub async fn rebuild(db: &Db) -> Result<()> {
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub cells: BTreeMap<(Span, time::Date), usize>,
-    /// Instant ranges counted from the rows, with their report period.
-    pub raw: Vec<(Timestamp, Timestamp, usize)>,
+    /// Instant ranges counted from the rows, with their report period and
+    /// sign (−1: taken back from a whole day's cell).
+    pub raw: Vec<(Timestamp, Timestamp, usize, i64)>,
 }
 
 impl Plan {
@@ -425,7 +426,8 @@ impl Plan {
                 Piece::Cell(span, start) => {
                     self.cells.insert((span, start), i);
                 }
-                Piece::Raw(a, b) => self.raw.push((a, b, i)),
+                Piece::Raw(a, b) => self.raw.push((a, b, i, 1)),
+                Piece::Less(a, b) => self.raw.push((a, b, i, -1)),
             }
         }
     }
