@@ -457,7 +457,7 @@ fn form(ui: &Ui, f: &Fields, entity: Entity) -> Markup {
             }
             fieldset {
                 legend { (t("bf-group-by")) }
-                @for g in ["g1", "g2"] {
+                div.row { @for g in ["g1", "g2"] {
                     label { (t(&format!("bf-{g}"))) " "
                         select name=(g) id=(format!("bf-{g}")) {
                             option value="" { "—" }
@@ -473,7 +473,7 @@ fn form(ui: &Ui, f: &Fields, entity: Entity) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
             fieldset {
                 legend { (t("bf-aggregates")) }
