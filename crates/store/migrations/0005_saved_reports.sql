@@ -18,3 +18,14 @@ CREATE TABLE saved_reports (
 );
 CREATE INDEX saved_reports_owner ON saved_reports (owner_id, name);
 CREATE INDEX saved_reports_team ON saved_reports (team_id, name);
+
+-- The builder's common groupings of deals as covering indexes, each read in
+-- the grouping's order (no sort) with the report currency, the amount and
+-- the owner (the permission scope) inside it: by owner, by stage, by status,
+-- by source and creation day. `deals_created` answers the first and last
+-- creation instants, from which date groupings take their periods.
+CREATE INDEX deals_by_owner ON deals (owner_id, currency, amount_minor);
+CREATE INDEX deals_by_stage ON deals (stage_id, owner_id, currency, amount_minor);
+CREATE INDEX deals_by_status ON deals (status, owner_id, currency, amount_minor);
+CREATE INDEX deals_by_source_created ON deals (source_id, created_at, owner_id);
+CREATE INDEX deals_created ON deals (created_at);

@@ -377,7 +377,12 @@ fn where_sql(
         Some(list) if list.is_empty() => parts.push("1 = 0".to_owned()),
         Some(list) => {
             let ids: Vec<String> = list.iter().map(|o| binds.int(*o)).collect();
-            parts.push(format!("t.owner_id IN ({})", ids.join(", ")));
+            // The unary plus keeps SQLite from choosing an owner index for the
+            // scope: it would then look every row up in the table and sort for
+            // the GROUP BY (seconds at a million deals). Without it, the
+            // grouping's covering index (which ends in owner_id) is read in
+            // order and the scope checked inside it.
+            parts.push(format!("+t.owner_id IN ({})", ids.join(", ")));
         }
     }
     for (i, c) in plan.filters.iter().enumerate() {
