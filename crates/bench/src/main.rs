@@ -29,6 +29,8 @@ enum Scenario {
     Creates,
     /// The reports, as an administrator and as a manager.
     Reports,
+    /// Report-builder groupings over all deals, as an administrator and as a manager.
+    Builder,
 }
 
 #[derive(Parser)]
@@ -264,6 +266,9 @@ async fn main() -> Result<()> {
     if run(Scenario::Reports) {
         reports(&bench, &db, args.report_samples).await?;
     }
+    if run(Scenario::Builder) {
+        builder(&bench, &db, args.report_samples).await?;
+    }
     if run(Scenario::Creates) {
         let account_ids: Vec<i64> =
             scalar_rows(&db, "SELECT id FROM accounts ORDER BY id LIMIT 1000")
@@ -402,6 +407,102 @@ async fn pages(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
     for (name, paths) in &pages {
         if !paths.is_empty() {
             measure(bench, name, paths, page_samples, true).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Times POSTs of report definitions, the way `latency` times GETs.
+async fn latency_posts(
+    bench: &Bench,
+    name: &str,
+    path: &str,
+    body: &Value,
+    samples: usize,
+) -> Result<()> {
+    for _ in 0..3 {
+        bench.post(path, body).await?;
+    }
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let t = Instant::now();
+        bench.post(path, body).await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "{name:<44} p50 {:>10}  p90 {:>10}  p99 {:>10}  ({samples} requests)",
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.90)),
+        ms(percentile(&times, 0.99))
+    );
+    Ok(())
+}
+
+/// A manager who owns deals: the one with the most, among active managers.
+async fn busiest_manager(db: &Db) -> Result<Id> {
+    let managers: Vec<Id> = users::list_users(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.data.role == Role::Manager && u.data.active)
+        .map(|u| u.id)
+        .collect();
+    for row in scalar_rows(
+        db,
+        "SELECT owner_id FROM deals GROUP BY owner_id ORDER BY COUNT(*) DESC",
+    )
+    .await?
+    {
+        let owner: i64 = row.try_get("owner_id")?;
+        if managers.contains(&owner) {
+            return Ok(owner);
+        }
+    }
+    bail!("no active manager owns deals")
+}
+
+/// Report-builder groupings over every deal (no date filter: the worst
+/// case), as an administrator and as the busiest manager.
+async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
+    let count = json!({"func": "count"});
+    let sum = json!({"func": "sum", "field": "amount"});
+    let avg = json!({"func": "avg", "field": "amount"});
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "by owner: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by stage: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by source x created month: count",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "by status: sum, avg of amount",
+            json!({"entity": "deals", "group_by": [{"field": "status"}], "aggregates": [sum, avg]}),
+        ),
+    ];
+    let manager = busiest_manager(db).await?;
+    let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;
+    let as_manager = Bench {
+        client: bench.client.clone(),
+        base: bench.base.clone(),
+        token,
+        session: bench.session.clone(),
+    };
+    for (who, b) in [("admin", bench), ("manager", &as_manager)] {
+        for (name, body) in &cases {
+            latency_posts(
+                b,
+                &format!("builder ({who}): {name}"),
+                "/api/v1/reports/builder",
+                body,
+                samples,
+            )
+            .await?;
         }
     }
     Ok(())

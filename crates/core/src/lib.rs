@@ -5,6 +5,7 @@
 //! without a database or a clock (the current time is always passed in).
 
 pub mod activity;
+pub mod builder;
 pub mod datetime;
 pub mod documents;
 pub mod email;

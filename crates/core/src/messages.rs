@@ -274,6 +274,25 @@ registry! {
     // Pipelines and quotes.
     QUOTE_WON_STAGE_LATER = "err-quote-won-stage-later": "can be set once the pipeline and its stages exist";
     NOT_STAGE_OF_THIS_PIPELINE = "err-not-stage-of-this-pipeline": "is not a stage of this pipeline";
+    // The report builder.
+    BUILDER_ENTITY = "err-builder-entity": "must be one of the entities: {allowed}";
+    BUILDER_FIELD = "err-builder-field": "is not a field of {entity}";
+    BUILDER_TOO_MANY = "err-builder-too-many": "must have at most {max} entries";
+    BUILDER_OPERATOR = "err-builder-operator": "does not apply to {field}; use one of {allowed}";
+    BUILDER_VALUES = "err-builder-values": "{op} takes {n} value(s)";
+    BUILDER_BETWEEN_ORDER = "err-builder-between-order": "the first value must not be after the second";
+    BUILDER_NOT_NUMBER = "err-builder-not-number": "{value} is not a number";
+    BUILDER_CHOICE = "err-builder-choice": "must be one of: {allowed}";
+    BUILDER_NOT_GROUPABLE = "err-builder-not-groupable": "{field} cannot be grouped by";
+    BUILDER_GRAIN = "err-builder-grain": "must be one of the periods: {allowed}";
+    BUILDER_GRAIN_NOT_DATE = "err-builder-grain-not-date": "applies to date fields only, and {field} is not one";
+    BUILDER_FUNC = "err-builder-func": "must be one of the functions: {allowed}";
+    BUILDER_COUNT_NO_FIELD = "err-builder-count-no-field": "count counts records and takes no field";
+    BUILDER_NEEDS_FIELD = "err-builder-needs-field": "{func} needs a number or money field";
+    BUILDER_NOT_AGGREGATABLE = "err-builder-not-aggregatable": "{field} is not a number or money: {func} does not apply";
+    BUILDER_CHART = "err-builder-chart": "must be one of the charts: {allowed}";
+    BUILDER_TOO_MANY_PERIODS = "err-builder-too-many-periods": "gives more than {max} periods; choose a longer period or filter the dates";
+    REPORT_OWNER_ONLY = "err-report-owner-only": "only the report's owner or an administrator can change it";
 }
 
 /// A template with its arguments put in; an argument not given stays `{name}`.

@@ -70,7 +70,6 @@ CREATE TABLE report_moved (
 );
 
 -- The hours at the ends of a period in the user's time zone are counted from
--- the rows themselves.
-CREATE INDEX deals_created ON deals (created_at);
+-- the rows themselves (deals_created comes with version 5).
 CREATE INDEX deals_closed ON deals (closed_at);
 CREATE INDEX deal_stage_history_when ON deal_stage_history (at);

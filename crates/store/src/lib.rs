@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod activities;
 pub mod actor;
 pub mod audit;
+pub mod builder;
 pub mod catalog;
 pub mod company;
 pub mod contacts;

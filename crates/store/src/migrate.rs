@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 5,
+        common: include_str!("../migrations/0005_saved_reports.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 6,
         common: include_str!("../migrations/0006_report_rollups.sql"),
         sqlite: "",

@@ -951,6 +951,85 @@ async fn the_head_of_sales_reads_the_funnel_and_narrows_it_to_a_manager() {
             assert!(c.find(Locator::Css(".flash.error")).await.is_err(), "{name}");
             screenshot(&c, &format!("report-{name}")).await;
         }
+
+/// The report builder in the page: deals grouped by stage, the chart and the
+/// table, saved under a name and reopened from the saved reports.
+#[tokio::test]
+async fn a_head_builds_saves_and_reopens_a_grouped_report() {
+    run("builder", |c| async move {
+        let app = TestApp::spawn().await;
+        let acc = app
+            .create(&app.admin, "/api/v1/accounts", json!({"name": "ООО Ромашка"}))
+            .await;
+        let st = app.stages().await;
+        // Two deals in the first stage, one in the second.
+        for (title, stage) in [("Станки", 0), ("Монтаж", 0), ("Поставка", 1)] {
+            app.create(
+                &app.admin,
+                "/api/v1/deals",
+                json!({"title": title, "account_id": acc["id"], "stage_id": st[stage]["id"], "amount": "1000"}),
+            )
+            .await;
+        }
+        let s0 = st[0]["name"].as_str().unwrap().to_owned();
+        let s1 = st[1]["name"].as_str().unwrap().to_owned();
+        log_in(&c, &app, "admin").await;
+
+        // From the Reports section to the builder.
+        c.goto(&app.url("/reports")).await.unwrap();
+        click(&c, "a[href='/reports/builder']").await;
+        path_is(&c, "\\/reports\\/builder", "the builder").await;
+        c.find(Locator::Css("#bf-g1"))
+            .await
+            .unwrap()
+            .select_by_value("stage")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#bf-chart"))
+            .await
+            .unwrap()
+            .select_by_value("bar")
+            .await
+            .unwrap();
+        click(&c, "#bf-show").await;
+        wait_js(
+            &c,
+            "document.querySelector('#bf-result') && document.querySelector('section.chart svg')",
+            "the chart and the table",
+        )
+        .await;
+        let table = js(&c, "return document.querySelector('#bf-result').innerText;", vec![]).await;
+        let table = table.as_str().unwrap();
+        assert!(table.contains(&format!("{s0}\t2")), "{table}");
+        assert!(table.contains(&format!("{s1}\t1")), "{table}");
+        assert!(table.contains("Итого\t3"), "{table}");
+
+        // Saved under a name, it opens again with the same grouping.
+        fill(&c, "#bf-name", "Сделки по этапам").await;
+        click(&c, "#bf-save-form button.primary").await;
+        wait_js(
+            &c,
+            "document.querySelector('h1') && document.querySelector('h1').innerText.includes('Сделки по этапам')",
+            "the saved report",
+        )
+        .await;
+        js(
+            &c,
+            "document.querySelector('section.chart').scrollIntoView();",
+            vec![],
+        )
+        .await;
+        screenshot(&c, "report-builder").await;
+        c.goto(&app.url("/reports/builder")).await.unwrap();
+        click(&c, "ul.saved-reports a").await;
+        wait_js(
+            &c,
+            "document.querySelector('#bf-g1') && document.querySelector('#bf-g1').value === 'stage' \
+             && document.querySelector('#bf-result')",
+            "the reopened report",
+        )
+        .await;
+        assert!(content_text(&c).await.contains("Итого"));
     })
     .await;
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, call the store, answer.
 
 pub mod admin;
+pub mod builder;
 pub mod catalog;
 pub mod commerce;
 pub mod records;
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(commerce::router())
         .merge(reports::router())
+        .merge(builder::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

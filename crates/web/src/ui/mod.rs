@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod board;
+pub mod builder;
 pub mod calendar;
 pub mod catalog;
 pub mod catalog_settings;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalog_settings::router())
         .merge(documents::router())
         .merge(reports::router())
+        .merge(builder::router())
         .merge(print::router())
 }
 

@@ -467,6 +467,7 @@ async fn index(ui: Ui) -> Response {
             @for r in REPORTS {
                 li { a href=(format!("/reports/{r}")) { (t(&format!("report-{r}"))) } }
             }
+            li { a href="/reports/builder" { (t("report-builder")) } }
         }
     };
     let page = Page {

@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod builder;
 mod calendar;
 mod catalog;
 mod catalog_pages;
