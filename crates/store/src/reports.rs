@@ -118,7 +118,10 @@ fn owners_sql(column: &str, owners: &Option<Vec<Id>>) -> String {
 /// PostgreSQL.
 const RAW_OWNER: &str = "+d.owner_id";
 
-/// The owners and pipeline of a raw (edge hours) query.
+/// The owners and pipeline of a raw (edge hours) query. Such queries put
+/// nothing else in `WHERE` but the time range (status and currency are
+/// checked on the few rows read), so that no other index — by status, by
+/// owner — can look cheaper to the planner than the range.
 fn raw_scope(owners: &Option<Vec<Id>>, pipeline: Option<Id>) -> String {
     format!(
         "{}{}",
@@ -496,10 +499,11 @@ pub async fn pipeline_as_of(
             {
                 let e = by_stage.entry(stage).or_default();
                 e.0 -= sign;
-                e.1 -= sign * minor(
-                    &col::os(r, "pc")?.unwrap_or_default(),
-                    col::oi(r, "pa")?.unwrap_or(0),
-                );
+                e.1 -= sign
+                    * minor(
+                        &col::os(r, "pc")?.unwrap_or_default(),
+                        col::oi(r, "pa")?.unwrap_or(0),
+                    );
             }
         }
     }
@@ -632,17 +636,19 @@ pub async fn forecast(
     // The hours at the periods' ends, one index range at a time.
     for &(from, to, p, sign) in &by_instant.raw {
         let sql = format!(
-            "SELECT d.owner_id, d.amount_minor FROM deals d \
-             WHERE d.closed_at >= $1 AND d.closed_at < $2 AND d.status = 'won' AND d.currency = $3{}",
+            "SELECT d.owner_id, d.status, d.currency, d.amount_minor FROM deals d \
+             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
             raw_scope(&owners, f.pipeline_id)
         );
         let rows = sqlx::query(&sql)
             .bind(from.to_db())
             .bind(to.to_db())
-            .bind(&f.currency)
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
+            if col::s(r, "status")? != "won" || col::s(r, "currency")? != f.currency {
+                continue;
+            }
             let e = won.entry((p, col::i(r, "owner_id")?)).or_default();
             e.0 += sign;
             e.1 += sign * col::i(r, "amount_minor")?;
@@ -789,30 +795,46 @@ pub async fn dynamics(
     // The hours at the ends of each period, from the deals, one index range
     // at a time.
     for &(from, to, p, sign) in &plan.raw {
-        for (which, column, status) in [
-            ("new", "d.created_at", None),
-            ("won", "d.closed_at", Some("won")),
-            ("lost", "d.closed_at", Some("lost")),
-        ] {
-            let status_sql = status.map_or(String::new(), |s| format!(" AND d.status = '{s}'"));
-            let sql = format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n, {} AS amt FROM deals d \
-                 WHERE {column} >= $1 AND {column} < $2{status_sql}{}",
-                SUM_IN_CURRENCY.replace("$9", "$3"),
-                raw_scope(&owners, f.pipeline_id)
-            );
-            let row = sqlx::query(&sql)
-                .bind(from.to_db())
-                .bind(to.to_db())
-                .bind(&f.currency)
-                .fetch_one(c.conn())
-                .await?;
-            add(
-                p,
-                which,
-                sign * col::i(&row, "n")?,
-                sign * col::i(&row, "amt")?,
-            );
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, {} AS amt FROM deals d \
+             WHERE d.created_at >= $1 AND d.created_at < $2{}",
+            SUM_IN_CURRENCY.replace("$9", "$3"),
+            raw_scope(&owners, f.pipeline_id)
+        );
+        let row = sqlx::query(&sql)
+            .bind(from.to_db())
+            .bind(to.to_db())
+            .bind(&f.currency)
+            .fetch_one(c.conn())
+            .await?;
+        add(
+            p,
+            "new",
+            sign * col::i(&row, "n")?,
+            sign * col::i(&row, "amt")?,
+        );
+        // Closed then: the status is checked here, not in SQL, so that the
+        // close-time index is the only one the query can use.
+        let sql = format!(
+            "SELECT d.status, d.currency, d.amount_minor FROM deals d \
+             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
+            raw_scope(&owners, f.pipeline_id)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from.to_db())
+            .bind(to.to_db())
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let status = col::s(r, "status")?;
+            if status == "won" || status == "lost" {
+                let amt = if col::s(r, "currency")? == f.currency {
+                    col::i(r, "amount_minor")?
+                } else {
+                    0
+                };
+                add(p, &status, sign, sign * amt);
+            }
         }
     }
     for (row, [new, won, lost]) in out.iter_mut().zip(acc) {
@@ -855,7 +877,10 @@ pub struct Losses {
 }
 
 /// Deals lost in the period by reason; deals closed in the period against
-/// each competitor (by the deal's outcome).
+/// each competitor (by the deal's outcome). The competitors' query starts
+/// from the deals that have competitors (`CROSS JOIN` fixes SQLite's join
+/// order; PostgreSQL plans it as the inner join it is): read from the deals'
+/// side, it would walk every closed deal of the year.
 pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
     let mut c = db.reader().await?;
     let owners = scope(&mut c, actor, f).await?;
@@ -886,8 +911,8 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
     }
     for &(from, to, _, sign) in &plan.raw {
         let sql = format!(
-            "SELECT d.loss_reason_id, d.currency, d.amount_minor FROM deals d \
-             WHERE d.closed_at >= $1 AND d.closed_at < $2 AND d.status = 'lost'{}",
+            "SELECT d.status, d.loss_reason_id, d.currency, d.amount_minor FROM deals d \
+             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
             raw_scope(&owners, f.pipeline_id)
         );
         let rows = sqlx::query(&sql)
@@ -896,6 +921,9 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
             .fetch_all(c.conn())
             .await?;
         for r in &rows {
+            if col::s(r, "status")? != "lost" {
+                continue;
+            }
             let e = by_reason
                 .entry(col::oi(r, "loss_reason_id")?.unwrap_or(0))
                 .or_default();
@@ -933,8 +961,8 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
     }
     let sql = format!(
         "SELECT c.id AS cid, c.name AS cname, d.status, CAST(COUNT(*) AS BIGINT) AS n, {} AS amt \
-         FROM deal_competitors dc JOIN competitors c ON c.id = dc.competitor_id JOIN deals d ON d.id = dc.deal_id \
-         WHERE d.status IN ('won', 'lost') AND d.closed_at >= $1 AND d.closed_at < $2{scope_sql} \
+         FROM deal_competitors dc JOIN competitors c ON c.id = dc.competitor_id CROSS JOIN deals d \
+         WHERE d.id = dc.deal_id AND d.status IN ('won', 'lost') AND d.closed_at >= $1 AND d.closed_at < $2{scope_sql} \
          GROUP BY c.id, c.name, d.status ORDER BY c.name, c.id",
         SUM_IN_CURRENCY.replace("$9", "$3")
     );
