@@ -129,7 +129,10 @@ pub fn pieces(from: Timestamp, to: Timestamp) -> Vec<Piece> {
     } else if to.inner() - midnight(last).inner() <= half {
         (last, Some(Piece::Raw(midnight(last), to)))
     } else {
-        (day_after(last), Some(Piece::Less(to, midnight(day_after(last)))))
+        (
+            day_after(last),
+            Some(Piece::Less(to, midnight(day_after(last)))),
+        )
     };
     if start < end {
         out.extend(day_pieces(Day(start), Day(end)));
@@ -466,7 +469,10 @@ mod tests {
         let months = (1..=12)
             .map(|m| {
                 let m = Month::try_from(m).unwrap_or(Month::January);
-                Piece::Cell(Span::Month, Date::from_calendar_date(2026, m, 1).unwrap_or(Date::MIN))
+                Piece::Cell(
+                    Span::Month,
+                    Date::from_calendar_date(2026, m, 1).unwrap_or(Date::MIN),
+                )
             })
             .collect::<Vec<_>>();
         let mut expected = vec![Piece::Raw(

@@ -951,6 +951,9 @@ async fn the_head_of_sales_reads_the_funnel_and_narrows_it_to_a_manager() {
             assert!(c.find(Locator::Css(".flash.error")).await.is_err(), "{name}");
             screenshot(&c, &format!("report-{name}")).await;
         }
+    })
+    .await;
+}
 
 /// The report builder in the page: deals grouped by stage, the chart and the
 /// table, saved under a name and reopened from the saved reports.
