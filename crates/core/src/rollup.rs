@@ -34,6 +34,13 @@
 //!   deal enters a stage, −1 when it leaves it, at the period of the move.
 //!   Summing every change up to an instant rebuilds the pipeline as it stood
 //!   then. Owners are the deal's current owner.
+//! - **opportunity** — per creation period, pipeline, owner, one of the
+//!   analysis keys (the source, the customer's territory, its industry),
+//!   status and currency: deals, amount and, for won deals, the seconds from
+//!   creation to the win. Each deal counts once under each key, so grouping
+//!   by owner or pipeline reads the source rows. Territory and industry are
+//!   the account's, so an account edit that changes them moves its deals'
+//!   cells ([`opportunity_cells`] before and after).
 
 use crate::datetime::{Day, Timestamp};
 use crate::records::{Id, StageKind};
@@ -214,6 +221,10 @@ pub struct DealFacts {
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub loss_reason_id: Option<Id>,
+    pub source_id: Option<Id>,
+    /// The customer's territory and industry (`None` without an account).
+    pub territory: Option<String>,
+    pub industry: Option<String>,
 }
 
 /// One row of stage history, in the order written.
@@ -224,6 +235,37 @@ pub struct Move {
     pub stage_id: Id,
     pub currency: String,
     pub amount_minor: i64,
+}
+
+/// What the opportunity cells are keyed by besides owner and pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dim {
+    Source,
+    Territory,
+    Industry,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 3] = [Dim::Source, Dim::Territory, Dim::Industry];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dim::Source => "source",
+            Dim::Territory => "territory",
+            Dim::Industry => "industry",
+        }
+    }
+
+    /// The deal's key under this dimension: the source's id as text, the
+    /// territory or industry as written (trimmed); empty for none, which
+    /// the report shows as one "not set" group.
+    pub fn key(self, deal: &DealFacts) -> String {
+        match self {
+            Dim::Source => deal.source_id.map(|id| id.to_string()).unwrap_or_default(),
+            Dim::Territory => deal.territory.as_deref().unwrap_or("").trim().to_owned(),
+            Dim::Industry => deal.industry.as_deref().unwrap_or("").trim().to_owned(),
+        }
+    }
 }
 
 /// A cell's key. Periods are the first day of the UTC month or the day.
@@ -272,11 +314,22 @@ pub enum Cell {
         stage_id: Id,
         currency: String,
     },
+    Opportunity {
+        span: Span,
+        period: Date,
+        pipeline_id: Id,
+        owner_id: Id,
+        dim: Dim,
+        key: String,
+        status: &'static str,
+        currency: String,
+    },
 }
 
 /// A cell's numbers. Created, closed, moved: `[deals, amount, 0, 0]`;
 /// stay: `[seconds, stays, 0, 0]`; expected: `[deals, amount, amount taking
-/// the stage's probability, amount × own probability]`.
+/// the stage's probability, amount × own probability]`; opportunity:
+/// `[deals, amount, seconds from creation to the win, 0]`.
 pub type Sums = [i64; 4];
 
 /// A set of cells and their numbers.
@@ -284,7 +337,8 @@ pub type Cells = BTreeMap<Cell, Sums>;
 
 const SPANS: [Span; 2] = [Span::Month, Span::Day];
 
-fn add(cells: &mut Cells, cell: Cell, sums: Sums) {
+/// Adds `sums` to the cell's numbers (saturating: a cell never wraps).
+pub fn add(cells: &mut Cells, cell: Cell, sums: Sums) {
     let e = cells.entry(cell).or_insert([0; 4]);
     for (a, b) in e.iter_mut().zip(sums) {
         *a = a.saturating_add(b);
@@ -396,7 +450,49 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
             }
         }
     }
+    for (cell, sums) in opportunity_cells(deal) {
+        add(&mut out, cell, sums);
+    }
     out.retain(|_, v| *v != [0; 4]);
+    out
+}
+
+/// The seconds from creation to the win; `None` for a deal not won.
+pub fn won_cycle(deal: &DealFacts) -> Option<i64> {
+    match (deal.status, deal.closed_at) {
+        (StageKind::Won, Some(closed)) => Some(
+            (closed.inner() - deal.created_at.inner())
+                .whole_seconds()
+                .max(0),
+        ),
+        _ => None,
+    }
+}
+
+/// The opportunity cells of a deal alone (they need no history), so an
+/// account edit can move its deals' cells without reading their moves.
+pub fn opportunity_cells(deal: &DealFacts) -> Cells {
+    let mut out = Cells::new();
+    let created = deal.created_at.inner().date();
+    let sums = [1, deal.amount_minor, won_cycle(deal).unwrap_or(0), 0];
+    for span in SPANS {
+        for dim in Dim::ALL {
+            add(
+                &mut out,
+                Cell::Opportunity {
+                    span,
+                    period: span.of(created),
+                    pipeline_id: deal.pipeline_id,
+                    owner_id: deal.owner_id,
+                    dim,
+                    key: dim.key(deal),
+                    status: deal.status.as_str(),
+                    currency: deal.currency.clone(),
+                },
+                sums,
+            );
+        }
+    }
     out
 }
 
@@ -449,6 +545,9 @@ mod tests {
             created_at: ts("2026-03-31T22:00:00Z"),
             closed_at: None,
             loss_reason_id: None,
+            source_id: Some(5),
+            territory: Some("Урал".into()),
+            industry: None,
         }
     }
 
@@ -609,6 +708,69 @@ mod tests {
         assert_eq!(e, Some([1, 10_000, 0, 300_000]));
     }
 
+    #[test]
+    fn a_won_deal_counts_under_each_key_with_its_cycle() {
+        let mut d = deal();
+        d.status = StageKind::Won;
+        d.closed_at = Some(ts("2026-04-10T22:00:00Z"));
+        let c = opportunity_cells(&d);
+        let cell = |dim, key: &str| Cell::Opportunity {
+            span: Span::Month,
+            period: date("2026-03-01"),
+            pipeline_id: 1,
+            owner_id: 7,
+            dim,
+            key: key.into(),
+            status: "won",
+            currency: "RUB".into(),
+        };
+        let ten_days = 10 * 86_400;
+        assert_eq!(
+            c.get(&cell(Dim::Source, "5")),
+            Some(&[1, 10_000, ten_days, 0])
+        );
+        assert_eq!(
+            c.get(&cell(Dim::Territory, "Урал")),
+            Some(&[1, 10_000, ten_days, 0])
+        );
+        // No account industry: the empty key, one "not set" group.
+        assert_eq!(
+            c.get(&cell(Dim::Industry, "")),
+            Some(&[1, 10_000, ten_days, 0])
+        );
+        // Three keys for each of the two spans, and the same in cells().
+        assert_eq!(c.len(), 6);
+        let all = cells(&d, &[]);
+        assert!(c.iter().all(|(k, v)| all.get(k) == Some(v)));
+    }
+
+    #[test]
+    fn an_open_or_lost_deal_has_no_cycle() {
+        let mut d = deal();
+        assert!(opportunity_cells(&d).values().all(|v| v[2] == 0));
+        d.status = StageKind::Lost;
+        d.closed_at = Some(ts("2026-04-10T22:00:00Z"));
+        assert_eq!(won_cycle(&d), None);
+        assert!(opportunity_cells(&d).values().all(|v| v[2] == 0));
+    }
+
+    #[test]
+    fn a_new_territory_moves_only_the_territory_cells() {
+        let before = deal();
+        let mut after = deal();
+        after.territory = Some(" Сибирь ".into());
+        let d = diff(&opportunity_cells(&before), &opportunity_cells(&after));
+        assert_eq!(d.len(), 4);
+        for (k, v) in &d {
+            let Cell::Opportunity { dim, key, .. } = k else {
+                panic!("{k:?}");
+            };
+            assert_eq!(*dim, Dim::Territory);
+            let expected = if key == "Сибирь" { 1 } else { -1 };
+            assert_eq!(v[0], expected, "{key}");
+        }
+    }
+
     fn any_ts() -> impl Strategy<Value = Timestamp> {
         // 2020..2030, to the second.
         (1_577_836_800i64..1_893_456_000).prop_map(|s| {
@@ -656,6 +818,9 @@ mod tests {
                     created_at: created,
                     closed_at: (status != StageKind::Open).then_some(at),
                     loss_reason_id: (status == StageKind::Lost).then_some(3),
+                    source_id: (owner % 2 == 0).then_some(owner + 100),
+                    territory: (owner % 3 != 0).then(|| format!("T{}", owner % 2)),
+                    industry: None,
                 };
                 (deal, history)
             })
@@ -669,7 +834,8 @@ mod tests {
                 | Cell::Stay { span, .. }
                 | Cell::Closed { span, .. }
                 | Cell::Expected { span, .. }
-                | Cell::Moved { span, .. } => *span,
+                | Cell::Moved { span, .. }
+                | Cell::Opportunity { span, .. } => *span,
             };
             if s == span && pick(k) {
                 for (a, b) in t.iter_mut().zip(v) {
@@ -760,12 +926,15 @@ mod tests {
         #[test]
         fn both_spans_hold_the_same_totals((deal, history) in any_deal()) {
             let c = cells(&deal, &history);
-            let picks: [fn(&Cell) -> bool; 5] = [
+            let picks: [fn(&Cell) -> bool; 8] = [
                 |k| matches!(k, Cell::Created { .. }),
                 |k| matches!(k, Cell::Stay { .. }),
                 |k| matches!(k, Cell::Closed { .. }),
                 |k| matches!(k, Cell::Expected { .. }),
                 |k| matches!(k, Cell::Moved { .. }),
+                |k| matches!(k, Cell::Opportunity { dim: Dim::Source, .. }),
+                |k| matches!(k, Cell::Opportunity { dim: Dim::Territory, .. }),
+                |k| matches!(k, Cell::Opportunity { dim: Dim::Industry, .. }),
             ];
             for pick in picks {
                 prop_assert_eq!(total(&c, Span::Month, pick), total(&c, Span::Day, pick));
@@ -785,6 +954,13 @@ mod tests {
             let closed = total(&c, Span::Day, picks[2])[0];
             let expected = total(&c, Span::Day, picks[3])[0];
             prop_assert_eq!(closed + expected, 1);
+            // Each analysis key counts the deal once, with the same amount
+            // and cycle as the created cell.
+            let created = total(&c, Span::Day, picks[0]);
+            let cycle = won_cycle(&deal).unwrap_or(0);
+            for pick in &picks[5..] {
+                prop_assert_eq!(total(&c, Span::Day, *pick), [1, created[1], cycle, 0]);
+            }
         }
 
         #[test]

@@ -125,6 +125,25 @@ impl Table for Account {
 impl Rules for Account {
     const OWNED: bool = true;
 
+    fn after<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        record: &'a Self,
+        old: Option<&'a Self>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            // The opportunity analysis keys deals by their customer's place.
+            if let Some(old) = old
+                && (old.data.territory != record.data.territory
+                    || old.data.industry != record.data.industry)
+            {
+                let before = (old.data.territory.clone(), old.data.industry.clone());
+                crate::rollup::follow_account(tx, record.id, &before).await?;
+            }
+            Ok(())
+        })
+    }
+
     fn before_delete<'a>(
         tx: &'a mut Tx,
         _actor: &'a Actor,

@@ -705,12 +705,7 @@ fn instant_ranges(periods: &[Period]) -> Vec<(Timestamp, Timestamp)> {
 }
 
 async fn user_names(c: &mut impl Conn) -> Result<BTreeMap<Id, String>> {
-    let rows = sqlx::query("SELECT id, name FROM users")
-        .fetch_all(c.conn())
-        .await?;
-    rows.iter()
-        .map(|r| Ok((col::i(r, "id")?, col::s(r, "name")?)))
-        .collect()
+    id_names(c, "SELECT id, name FROM users").await
 }
 
 // ---------------------------------------------------------------- dynamics
@@ -1102,7 +1097,9 @@ pub struct OpportunityRow {
 }
 
 /// Deals created in the period, grouped: count, amount, win rate, average
-/// won deal and average sales cycle.
+/// won deal and average sales cycle. Whole UTC months and days come from
+/// `report_opportunities`; the hours at the ends from the deals themselves,
+/// through the same rule ([`rollup::opportunity_cells`]).
 pub async fn opportunities(
     db: &Db,
     actor: &Actor,
@@ -1111,24 +1108,16 @@ pub async fn opportunities(
 ) -> Result<Vec<OpportunityRow>> {
     let mut c = db.reader().await?;
     let owners = scope(&mut c, actor, f).await?;
-    let (key, join) = match by {
-        OpportunityBy::Source => ("g.name", "LEFT JOIN lookups g ON g.id = d.source_id"),
-        OpportunityBy::Territory => ("g.territory", "LEFT JOIN accounts g ON g.id = d.account_id"),
-        OpportunityBy::Industry => ("g.industry", "LEFT JOIN accounts g ON g.id = d.account_id"),
-        OpportunityBy::Owner => ("g.name", "LEFT JOIN users g ON g.id = d.owner_id"),
-        OpportunityBy::Pipeline => ("g.name", "LEFT JOIN pipelines g ON g.id = d.pipeline_id"),
+    // Owners and pipelines are read from the source rows: each deal is
+    // there exactly once.
+    let dim = match by {
+        OpportunityBy::Territory => rollup::Dim::Territory,
+        OpportunityBy::Industry => rollup::Dim::Industry,
+        OpportunityBy::Source | OpportunityBy::Owner | OpportunityBy::Pipeline => {
+            rollup::Dim::Source
+        }
     };
-    let sql = format!(
-        "SELECT {key} AS k, d.status, d.currency, d.amount_minor, d.created_at, d.closed_at \
-         FROM deals d {join} WHERE d.created_at >= $1 AND d.created_at < $2{}{}",
-        owners_sql("d.owner_id", &owners),
-        pipeline_sql("d.pipeline_id", f.pipeline_id)
-    );
-    let rows = sqlx::query(&sql)
-        .bind(f.from.to_db())
-        .bind(f.to.to_db())
-        .fetch_all(c.conn())
-        .await?;
+    let plan = Plan::instants(&[(f.from, f.to)]);
     #[derive(Default)]
     struct Acc {
         total: (i64, i64),
@@ -1136,34 +1125,114 @@ pub async fn opportunities(
         lost: (i64, i64),
         cycle_secs: i64,
     }
+    // By the raw key (a source, owner or pipeline id as text, a territory
+    // or an industry); names come after.
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
-    for r in &rows {
-        let k = col::os(r, "k")?.unwrap_or_default();
-        let amount = if col::s(r, "currency")? == f.currency {
-            col::i(r, "amount_minor")?
-        } else {
-            0
-        };
-        let acc = groups.entry(k).or_default();
-        acc.total.0 += 1;
+    let mut count = |key: String, status: &str, currency: &str, sums: [i64; 3], sign: i64| {
+        let amount = if currency == f.currency { sums[1] } else { 0 };
+        let (n, amount) = (sign * sums[0], sign * amount);
+        let acc = groups.entry(key).or_default();
+        acc.total.0 += n;
         acc.total.1 += amount;
-        match outcome(&col::s(r, "status")?) {
+        match outcome(status) {
             Outcome::Won => {
-                acc.won.0 += 1;
+                acc.won.0 += n;
                 acc.won.1 += amount;
-                if let Some(closed) = col::ots(r, "closed_at")? {
-                    let created = col::ts(r, "created_at")?;
-                    acc.cycle_secs += (closed.inner() - created.inner()).whole_seconds().max(0);
-                }
+                acc.cycle_secs += sign * sums[2];
             }
             Outcome::Lost => {
-                acc.lost.0 += 1;
+                acc.lost.0 += n;
                 acc.lost.1 += amount;
             }
             Outcome::Open => {}
         }
+    };
+
+    let key = match by {
+        OpportunityBy::Owner => "CAST(r.owner_id AS TEXT)",
+        OpportunityBy::Pipeline => "CAST(r.pipeline_id AS TEXT)",
+        _ => "r.dim_key",
+    };
+    let sql = format!(
+        "SELECT {key} AS k, r.status, r.currency, CAST(SUM(r.deals) AS BIGINT) AS n, \
+         CAST(SUM(r.amount_minor) AS BIGINT) AS amt, CAST(SUM(r.cycle_seconds) AS BIGINT) AS secs \
+         FROM report_opportunities r WHERE r.dim = $1 AND {}{}{} \
+         GROUP BY {key}, r.status, r.currency",
+        plan.condition("r"),
+        owners_sql("r.owner_id", &owners),
+        pipeline_sql("r.pipeline_id", f.pipeline_id)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(dim.as_str())
+        .fetch_all(c.conn())
+        .await?;
+    for r in &rows {
+        count(
+            col::s(r, "k")?,
+            &col::s(r, "status")?,
+            &col::s(r, "currency")?,
+            [col::i(r, "n")?, col::i(r, "amt")?, col::i(r, "secs")?],
+            1,
+        );
     }
-    let mut out: Vec<OpportunityRow> = groups
+
+    // The hours at the ends, from the deals created then.
+    for &(from, to, _, sign) in &plan.raw {
+        let sql = format!(
+            "SELECT {} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id \
+             WHERE d.created_at >= $1 AND d.created_at < $2{}",
+            crate::rollup::FACT_COLUMNS,
+            raw_scope(&owners, f.pipeline_id)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from.to_db())
+            .bind(to.to_db())
+            .fetch_all(c.conn())
+            .await?;
+        for r in &rows {
+            let deal = crate::rollup::facts_of_row(r)?;
+            let key = match by {
+                OpportunityBy::Owner => deal.owner_id.to_string(),
+                OpportunityBy::Pipeline => deal.pipeline_id.to_string(),
+                _ => dim.key(&deal),
+            };
+            let sums = [1, deal.amount_minor, rollup::won_cycle(&deal).unwrap_or(0)];
+            count(key, deal.status.as_str(), &deal.currency, sums, sign);
+        }
+    }
+
+    let names = match by {
+        OpportunityBy::Source => id_names(&mut c, "SELECT id, name FROM lookups").await?,
+        OpportunityBy::Owner => user_names(&mut c).await?,
+        OpportunityBy::Pipeline => id_names(&mut c, "SELECT id, name FROM pipelines").await?,
+        OpportunityBy::Territory | OpportunityBy::Industry => BTreeMap::new(),
+    };
+    let mut named: BTreeMap<String, Acc> = BTreeMap::new();
+    for (key, a) in groups {
+        if a.total.0 == 0 {
+            continue;
+        }
+        let name = match by {
+            OpportunityBy::Territory | OpportunityBy::Industry => key,
+            _ => key
+                .parse::<Id>()
+                .ok()
+                .map(|id| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))
+                .unwrap_or_default(),
+        };
+        // Two records of one name are one group, as the reader sees them.
+        let e = named.entry(name).or_default();
+        for (x, y) in [
+            (&mut e.total, a.total),
+            (&mut e.won, a.won),
+            (&mut e.lost, a.lost),
+        ] {
+            x.0 += y.0;
+            x.1 += y.1;
+        }
+        e.cycle_secs += a.cycle_secs;
+    }
+    let mut out: Vec<OpportunityRow> = named
         .into_iter()
         .map(|(key, a)| OpportunityRow {
             key,
@@ -1177,6 +1246,14 @@ pub async fn opportunities(
         .collect();
     out.sort_by(|a, b| b.total.deals.cmp(&a.total.deals).then(a.key.cmp(&b.key)));
     Ok(out)
+}
+
+/// Names by id from a small table (`SELECT id, name …`).
+async fn id_names(c: &mut impl Conn, sql: &str) -> Result<BTreeMap<Id, String>> {
+    let rows = sqlx::query(sql).fetch_all(c.conn()).await?;
+    rows.iter()
+        .map(|r| Ok((col::i(r, "id")?, col::s(r, "name")?)))
+        .collect()
 }
 
 // ---------------------------------------------------------------- gross profit

@@ -1,9 +1,10 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
-//! `report_closed`, `report_expected`, `report_moved`): kept in step with
+//! `report_closed`, `report_expected`, `report_moved`,
+//! `report_opportunities`): kept in step with
 //! every deal write, in the same transaction, and recounted from scratch
 //! after bulk loads. What goes into them is decided in
-//! [`voronka_core::rollup`]; this module only reads a deal's history and
-//! adds the difference.
+//! [`voronka_core::rollup`]; this module only reads a deal's history (and
+//! its customer's territory and industry) and adds the difference.
 
 use crate::db::{Conn, Db, Tx, boxed, col};
 use crate::error::{Result, StoreError};
@@ -77,7 +78,21 @@ const MOVED: Shape = Shape {
     ],
     sums: &["deals", "amount_minor"],
 };
-const SHAPES: [&Shape; 5] = [&CREATED, &STAYS, &CLOSED, &EXPECTED, &MOVED];
+const OPPORTUNITIES: Shape = Shape {
+    table: "report_opportunities",
+    keys: &[
+        "span",
+        "period",
+        "dim",
+        "pipeline_id",
+        "owner_id",
+        "dim_key",
+        "status",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor", "cycle_seconds"],
+};
+const SHAPES: [&Shape; 6] = [&CREATED, &STAYS, &CLOSED, &EXPECTED, &MOVED, &OPPORTUNITIES];
 
 #[derive(Debug, Clone)]
 enum Key {
@@ -190,6 +205,29 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             ],
             sums[..2].to_vec(),
         ),
+        Cell::Opportunity {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            dim,
+            key,
+            status,
+            currency,
+        } => (
+            5,
+            vec![
+                span(s),
+                day(*period),
+                Key::S(dim.as_str().to_owned()),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::S(key.clone()),
+                Key::S((*status).to_owned()),
+                Key::S(currency.clone()),
+            ],
+            sums[..3].to_vec(),
+        ),
     }
 }
 
@@ -200,7 +238,7 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 5] = Default::default();
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 6] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
         by_table[t].push((keys, nums));
@@ -280,7 +318,25 @@ fn move_of(r: &sqlx::any::AnyRow) -> Result<Move> {
     })
 }
 
-pub(crate) fn facts(d: &Deal) -> Result<DealFacts> {
+/// A customer's territory and industry, as the opportunity cells key them.
+pub(crate) type Place = (Option<String>, Option<String>);
+
+/// The territory and industry of the deal's customer (none without one).
+async fn place_of(c: &mut impl Conn, account_id: Option<Id>) -> Result<Place> {
+    let Some(id) = account_id else {
+        return Ok((None, None));
+    };
+    let row = sqlx::query("SELECT territory, industry FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c.conn())
+        .await?;
+    match row {
+        Some(r) => Ok((col::os(&r, "territory")?, col::os(&r, "industry")?)),
+        None => Ok((None, None)),
+    }
+}
+
+pub(crate) fn facts(d: &Deal, place: &Place) -> Result<DealFacts> {
     Ok(DealFacts {
         pipeline_id: d.data.pipeline_id.unwrap_or_default(),
         stage_id: d.data.stage_id.unwrap_or_default(),
@@ -293,6 +349,9 @@ pub(crate) fn facts(d: &Deal) -> Result<DealFacts> {
         created_at: d.meta.created_at,
         closed_at: d.closed_at,
         loss_reason_id: d.loss_reason_id,
+        source_id: d.data.source_id,
+        territory: place.0.clone(),
+        industry: place.1.clone(),
     })
 }
 
@@ -303,13 +362,80 @@ pub(crate) async fn follow(
     before: Option<(&Deal, &[Move])>,
     after: Option<(&Deal, &[Move])>,
 ) -> Result<()> {
-    let of = |x: Option<(&Deal, &[Move])>| -> Result<Cells> {
+    // The customer's place is read once when the deal keeps its customer.
+    let account = |x: Option<(&Deal, &[Move])>| x.and_then(|(d, _)| d.data.account_id);
+    let place_before = place_of(tx, account(before)).await?;
+    let place_after = if account(after) == account(before) {
+        place_before.clone()
+    } else {
+        place_of(tx, account(after)).await?
+    };
+    let of = |x: Option<(&Deal, &[Move])>, place: &Place| -> Result<Cells> {
         match x {
-            Some((d, h)) => Ok(rollup::cells(&facts(d)?, h)),
+            Some((d, h)) => Ok(rollup::cells(&facts(d, place)?, h)),
             None => Ok(Cells::new()),
         }
     };
-    let change = rollup::diff(&of(before)?, &of(after)?);
+    let change = rollup::diff(&of(before, &place_before)?, &of(after, &place_after)?);
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
+/// The columns [`facts_of_row`] reads: a deal `d` and its customer `a`.
+pub(crate) const FACT_COLUMNS: &str = "d.id, d.pipeline_id, d.stage_id, d.owner_id, d.status, d.currency, \
+     d.amount_minor, d.probability, d.expected_close_date, d.created_at, d.closed_at, \
+     d.loss_reason_id, d.source_id, a.territory, a.industry";
+
+pub(crate) fn facts_of_row(r: &sqlx::any::AnyRow) -> Result<DealFacts> {
+    Ok(DealFacts {
+        pipeline_id: col::i(r, "pipeline_id")?,
+        stage_id: col::i(r, "stage_id")?,
+        owner_id: col::i(r, "owner_id")?,
+        status: col::en(r, "status")?,
+        currency: col::s(r, "currency")?,
+        amount_minor: col::i(r, "amount_minor")?,
+        probability: col::oi(r, "probability")?,
+        expected_close: col::oday(r, "expected_close_date")?,
+        created_at: col::ts(r, "created_at")?,
+        closed_at: col::ots(r, "closed_at")?,
+        loss_reason_id: col::oi(r, "loss_reason_id")?,
+        source_id: col::oi(r, "source_id")?,
+        territory: col::os(r, "territory")?,
+        industry: col::os(r, "industry")?,
+    })
+}
+
+/// Moves the opportunity cells of an account's deals when its territory or
+/// industry changes; in the caller's transaction, after the account's row
+/// is written (the deals are read with the new place and counted again with
+/// the old one taken back).
+pub(crate) async fn follow_account(tx: &mut Tx, account_id: Id, before: &Place) -> Result<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT {FACT_COLUMNS} FROM deals d JOIN accounts a ON a.id = d.account_id \
+         WHERE d.account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut change = Cells::new();
+    for r in &rows {
+        let after = facts_of_row(r)?;
+        let old = DealFacts {
+            territory: before.0.clone(),
+            industry: before.1.clone(),
+            ..after.clone()
+        };
+        let d = rollup::diff(
+            &rollup::opportunity_cells(&old),
+            &rollup::opportunity_cells(&after),
+        );
+        for (cell, sums) in d {
+            rollup::add(&mut change, cell, sums);
+        }
+    }
+    change.retain(|_, v| *v != [0; 4]);
     if change.is_empty() {
         return Ok(());
     }
@@ -332,11 +458,10 @@ pub async fn rebuild(db: &Db) -> Result<()> {
             let mut all = Cells::new();
             let mut last: Id = 0;
             loop {
-                let deals = sqlx::query(
-                    "SELECT id, pipeline_id, stage_id, owner_id, status, currency, amount_minor, probability, \
-                     expected_close_date, created_at, closed_at, loss_reason_id FROM deals \
-                     WHERE id > $1 ORDER BY id LIMIT $2",
-                )
+                let deals = sqlx::query(&format!(
+                    "SELECT {FACT_COLUMNS} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id \
+                     WHERE d.id > $1 ORDER BY d.id LIMIT $2"
+                ))
                 .bind(last)
                 .bind(CHUNK)
                 .fetch_all(tx.conn())
@@ -361,26 +486,10 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 }
                 for r in &deals {
                     let id = col::i(r, "id")?;
-                    let status = col::en(r, "status")?;
-                    let f = DealFacts {
-                        pipeline_id: col::i(r, "pipeline_id")?,
-                        stage_id: col::i(r, "stage_id")?,
-                        owner_id: col::i(r, "owner_id")?,
-                        status,
-                        currency: col::s(r, "currency")?,
-                        amount_minor: col::i(r, "amount_minor")?,
-                        probability: col::oi(r, "probability")?,
-                        expected_close: col::oday(r, "expected_close_date")?,
-                        created_at: col::ts(r, "created_at")?,
-                        closed_at: col::ots(r, "closed_at")?,
-                        loss_reason_id: col::oi(r, "loss_reason_id")?,
-                    };
+                    let f = facts_of_row(r)?;
                     let h = histories.remove(&id).unwrap_or_default();
                     for (cell, sums) in rollup::cells(&f, &h) {
-                        let e = all.entry(cell).or_insert([0; 4]);
-                        for (a, b) in e.iter_mut().zip(sums) {
-                            *a += b;
-                        }
+                        rollup::add(&mut all, cell, sums);
                     }
                 }
                 last = end;

@@ -105,9 +105,29 @@ async fn deal_totals_follow_every_change() {
         .await
         .unwrap()
         .id;
-    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
-        .await
-        .unwrap();
+    let acc: Account = rules::create(
+        &db,
+        &sys,
+        json!({"name": "A", "owner_id": u1, "territory": "Урал", "industry": "Связь"}),
+    )
+    .await
+    .unwrap();
+    let acc2: Account = rules::create(
+        &db,
+        &sys,
+        json!({"name": "B", "owner_id": u2, "territory": "Сибирь"}),
+    )
+    .await
+    .unwrap();
+    let source = voronka_store::lookups::create(
+        &db,
+        &sys,
+        voronka_core::records::LookupKind::LeadSource,
+        json!({"name": "Выставка"}),
+    )
+    .await
+    .unwrap()
+    .id;
     let p = pipelines::list(&db).await.unwrap().remove(0);
     let mut ids = Vec::new();
     for i in 0..6 {
@@ -135,6 +155,14 @@ async fn deal_totals_follow_every_change() {
     let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"}))
         .await
         .unwrap();
+    let _: Deal = rules::update(
+        &db,
+        &sys,
+        ids[3],
+        json!({"account_id": acc2.id, "source_id": source}),
+    )
+    .await
+    .unwrap();
     rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
     deals::close(
         &db,
@@ -240,7 +268,7 @@ impl voronka_store::db::Clock for Stepper {
 
 /// Every row of the report roll-ups with a non-zero number, in key order.
 async fn rollups(db: &voronka_store::Db) -> Vec<String> {
-    let tables: [(&str, &[&str], &[&str]); 5] = [
+    let tables: [(&str, &[&str], &[&str]); 6] = [
         (
             "report_created",
             &["pipeline_id", "owner_id", "reached", "status", "currency"],
@@ -272,8 +300,22 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
             &["pipeline_id", "owner_id", "stage_id", "currency"],
             &["deals", "amount_minor"],
         ),
+        (
+            "report_opportunities",
+            &[
+                "dim",
+                "pipeline_id",
+                "owner_id",
+                "dim_key",
+                "status",
+                "currency",
+            ],
+            &["deals", "amount_minor", "cycle_seconds"],
+        ),
     ];
-    let text = ["span", "period", "reached", "status", "currency"];
+    let text = [
+        "span", "period", "reached", "status", "currency", "dim", "dim_key",
+    ];
     let mut r = db.reader().await.unwrap();
     let mut out = Vec::new();
     for (table, keys, sums) in tables {
@@ -310,7 +352,8 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
 /// The report roll-ups kept by each write agree with a recount from
 /// scratch after creates, moves across days and months, amount and owner
 /// changes, a move to another pipeline, losses with a reason, wins, a
-/// reopening and a deletion.
+/// reopening, a deletion, a new customer and source, and a customer's new
+/// territory and industry.
 #[tokio::test]
 async fn report_rollups_follow_every_change() {
     use serde_json::json;
@@ -337,9 +380,29 @@ async fn report_rollups_follow_every_change() {
         .await
         .unwrap()
         .id;
-    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
-        .await
-        .unwrap();
+    let acc: Account = rules::create(
+        &db,
+        &sys,
+        json!({"name": "A", "owner_id": u1, "territory": "Урал", "industry": "Связь"}),
+    )
+    .await
+    .unwrap();
+    let acc2: Account = rules::create(
+        &db,
+        &sys,
+        json!({"name": "B", "owner_id": u2, "territory": "Сибирь"}),
+    )
+    .await
+    .unwrap();
+    let source = voronka_store::lookups::create(
+        &db,
+        &sys,
+        voronka_core::records::LookupKind::LeadSource,
+        json!({"name": "Выставка"}),
+    )
+    .await
+    .unwrap()
+    .id;
     let p = pipelines::list(&db).await.unwrap().remove(0);
     let other = pipelines::create(&db, &sys, json!({"name": "Второй"}), "ru")
         .await
@@ -398,6 +461,14 @@ async fn report_rollups_follow_every_change() {
     let _: Deal = rules::update(
         &db,
         &sys,
+        ids[3],
+        json!({"account_id": acc2.id, "source_id": source}),
+    )
+    .await
+    .unwrap();
+    let _: Deal = rules::update(
+        &db,
+        &sys,
         ids[5],
         json!({"pipeline_id": other.id, "stage_id": other.stages[1].id}),
     )
@@ -443,6 +514,14 @@ async fn report_rollups_follow_every_change() {
     deals::reopen(&db, &sys, ids[0], deals::ReopenDeal { stage_id: None })
         .await
         .unwrap();
+    let _: Account = rules::update(
+        &db,
+        &sys,
+        acc.id,
+        json!({"territory": "Москва", "industry": null}),
+    )
+    .await
+    .unwrap();
 
     let kept = rollups(&db).await;
     // The script reached several periods and every table.
@@ -452,6 +531,7 @@ async fn report_rollups_follow_every_change() {
         "report_closed",
         "report_expected",
         "report_moved",
+        "report_opportunities",
     ] {
         assert!(
             kept.iter().any(|r| r.starts_with(table)),
@@ -464,6 +544,25 @@ async fn report_rollups_follow_every_change() {
     );
     assert!(
         kept.iter().any(|r| r.contains(" m 2026-01-01 ")),
+        "{kept:#?}"
+    );
+    // Every deal counted under its customer's place as it is now.
+    for place in ["Москва", "Сибирь"] {
+        assert!(
+            kept.iter()
+                .any(|r| r.contains(" territory ") && r.contains(place)),
+            "{place}: {kept:#?}"
+        );
+    }
+    assert!(
+        !kept
+            .iter()
+            .any(|r| r.contains("Урал") || r.contains("Связь")),
+        "{kept:#?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|r| r.contains(&format!(" source {} {u2} {source} ", p.id))),
         "{kept:#?}"
     );
     rollup::rebuild(&db).await.unwrap();

@@ -1071,4 +1071,69 @@ async fn period_edges_follow_the_users_time_zone() {
         at("2026-01-01").await,
         vec![("won".to_owned(), 1), ("lost".to_owned(), 1)]
     );
+
+    // Opportunities of 2026 by the customer's territory: H (won after an
+    // hour) and J, both of «Ромашка» in Moscow.
+    let opp = |by: &'static str, period: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(
+                    &app.admin,
+                    &format!("/api/v1/reports/opportunities?{period}&by={by}"),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let t = opp("territory", YEAR).await;
+    assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t[0]["key"], "Москва");
+    assert_eq!(t[0]["total"], json!({"deals": 2, "amount": "5000.00"}));
+    assert_eq!(t[0]["won"], json!({"deals": 1, "amount": "1000.00"}));
+    assert_eq!(t[0]["win_rate"], "100.0");
+    assert_eq!(t[0]["avg_cycle_days"], "0.0");
+    let i = opp("industry", YEAR).await;
+    assert_eq!(i[0]["key"], "Станки");
+    // No source on any deal: one group without a name.
+    let s = opp("source", YEAR).await;
+    assert_eq!(s[0]["key"], "");
+    assert_eq!(s[0]["total"]["deals"], 2);
+    // K alone is December 2025's, though its UTC day is H's.
+    let dec = opp("owner", "from=2025-12-01&to=2025-12-31").await;
+    assert_eq!(dec[0]["key"], "m1");
+    assert_eq!(dec[0]["total"], json!({"deals": 1, "amount": "8000.00"}));
+    assert_eq!(dec[0]["lost"]["deals"], 1);
+
+    // The customer moves to Kazan: its deals follow at once, with no recount.
+    let (_, acc) = app.get(a, "/api/v1/accounts?q=Ромашка").await;
+    let acc = acc["items"][0]["id"].as_i64().unwrap();
+    let (st, body) = app
+        .patch(
+            a,
+            &format!("/api/v1/accounts/{acc}"),
+            json!({"territory": "Казань"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let t = opp("territory", YEAR).await;
+    assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t[0]["key"], "Казань");
+    assert_eq!(t[0]["total"], json!({"deals": 2, "amount": "5000.00"}));
+    assert_eq!(
+        opp("territory", "from=2025-12-01&to=2025-12-31").await[0]["key"],
+        "Казань"
+    );
+
+    // A manager of no deals sees none of them.
+    let (m2, _) = app.user("m2", "manager", None).await;
+    let (s, v) = app
+        .get(
+            &m2,
+            &format!("/api/v1/reports/opportunities?{YEAR}&by=territory"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!([]));
 }
