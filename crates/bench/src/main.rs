@@ -484,6 +484,30 @@ async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             "by status: sum, avg of amount",
             json!({"entity": "deals", "group_by": [{"field": "status"}], "aggregates": [sum, avg]}),
         ),
+        (
+            "by created month: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "created_at", "grain": "month"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by owner x created week: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "week"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by closed month: count, avg of amount",
+            json!({"entity": "deals", "group_by": [{"field": "closed_at", "grain": "month"}], "aggregates": [count, avg]}),
+        ),
+        (
+            "by expected close quarter: sum",
+            json!({"entity": "deals", "group_by": [{"field": "expected_close_date", "grain": "quarter"}], "aggregates": [sum]}),
+        ),
+        (
+            "by stage x created month: count (no grid index)",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by owner x start month: count",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "start_at", "grain": "month"}]}),
+        ),
     ];
     let manager = busiest_manager(db).await?;
     let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;

@@ -19,7 +19,7 @@
 //! about ten comparisons a row, and daylight-saving shifts are exact.
 
 use crate::actor::Actor;
-use crate::db::{Conn, Db, boxed, col};
+use crate::db::{Backend, Conn, Db, boxed, col};
 use crate::error::{Result, StoreError};
 use crate::table;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -31,6 +31,8 @@ use voronka_core::builder::{
 };
 use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money, msg};
+
+mod grid;
 
 /// The user's calendar: where their days begin, as UTC instants.
 pub trait Calendar: Sync {
@@ -364,13 +366,13 @@ fn condition(
     })
 }
 
-/// `WHERE …`: the permission scope and the definition's filters.
-fn where_sql(
+/// The permission scope and the definition's filters, each a condition.
+fn conditions(
     plan: &Plan,
     owners: &Option<Vec<Id>>,
     cal: &dyn Calendar,
     binds: &mut Binds,
-) -> Result<String> {
+) -> Result<Vec<String>> {
     let mut parts = Vec::new();
     match owners {
         None => {}
@@ -388,11 +390,16 @@ fn where_sql(
     for (i, c) in plan.filters.iter().enumerate() {
         parts.push(condition(plan.entity, c, i, cal, binds)?);
     }
-    Ok(if parts.is_empty() {
+    Ok(parts)
+}
+
+/// `WHERE …` of the conditions (empty without any).
+fn where_of(parts: &[String]) -> String {
+    if parts.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", parts.join(" AND "))
-    })
+    }
 }
 
 /// The nested `CASE` of a [`Probe`]; bounds are our own formatted dates.
@@ -476,20 +483,20 @@ fn period_bounds(f: &FieldDef, p: &Periods, cal: &dyn Calendar, path: &str) -> R
         .collect()
 }
 
-/// The SELECT list of the aggregates: `a{i}` (count, sum, min, max) and
-/// `n{i}` (how many values an average divides by).
+/// The aggregates as `(alias, expression)`: `a{i}` (count, sum, min, max)
+/// and, for an average, `n{i}` (how many values it divides by).
 fn aggregate_sql(
     e: Entity,
     aggs: &[Aggregate],
     currency: &str,
     binds: &mut Binds,
-) -> Result<String> {
+) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     // Bound once, and only when used: PostgreSQL cannot type an unused parameter.
     let mut cur: Option<String> = None;
     for (i, a) in aggs.iter().enumerate() {
         let Some(f) = a.field else {
-            out.push(format!("CAST(COUNT(*) AS BIGINT) AS a{i}"));
+            out.push((format!("a{i}"), "COUNT(*)".to_owned()));
             continue;
         };
         let col = col_of(e, f)?;
@@ -505,14 +512,19 @@ fn aggregate_sql(
             Func::Min => format!("MIN({v})"),
             Func::Max => format!("MAX({v})"),
         };
-        out.push(format!("CAST({agg} AS BIGINT) AS a{i}"));
-        out.push(format!("CAST(COUNT({v}) AS BIGINT) AS n{i}"));
+        out.push((format!("a{i}"), agg));
+        // Only an average divides by the count of values: counting them for
+        // the others would cost every row a second CASE.
+        if a.func == Func::Avg {
+            out.push((format!("n{i}"), format!("COUNT({v})")));
+        }
     }
-    Ok(out.join(", "))
+    Ok(out)
 }
 
 /// The raw figures of one aggregate in one row: the SQL value and the count
-/// of values behind it.
+/// of values behind it (for an average, its divisor; for a sum, minimum or
+/// maximum only whether there was any).
 #[derive(Debug, Clone, Copy, Default)]
 struct Raw {
     v: Option<i64>,
@@ -524,10 +536,11 @@ fn read_raw(r: &AnyRow, aggs: &[Aggregate]) -> Result<Vec<Raw>> {
         .enumerate()
         .map(|(i, a)| {
             let v = col::oi(r, &format!("a{i}"))?;
-            let n = if a.field.is_some() {
-                col::i(r, &format!("n{i}"))?
-            } else {
-                v.unwrap_or(0)
+            let n = match a.func {
+                Func::Avg => col::i(r, &format!("n{i}"))?,
+                Func::Count => v.unwrap_or(0),
+                // SQL's SUM, MIN and MAX are NULL exactly when no value counted.
+                Func::Sum | Func::Min | Func::Max => i64::from(v.is_some()),
             };
             Ok(Raw { v, n })
         })
@@ -595,24 +608,19 @@ struct SortKey(bool, i64, String);
 
 // ------------------------------------------------------------ running
 
-/// Runs a checked plan for the actor: only the records they may see count.
-pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Result<Outcome> {
-    let mut c = db.reader().await?;
-    let owners = actor.narrow(None);
-    if plan.groups.is_empty() && !plan.columns.is_empty() {
-        return detail(&mut c, plan, &owners, cal).await;
-    }
-    let e = plan.entity;
-    let mut periods = Vec::new();
-    for (i, g) in plan.groups.iter().enumerate() {
-        periods.push(periods_for(&mut c, e, g, i, cal).await?);
-    }
-
-    let mut binds = Binds::default();
-    let aggs = aggregate_sql(e, &plan.aggregates, &plan.currency, &mut binds)?;
+/// The plain statement: one `GROUP BY`, a date period found per row by the
+/// nested `CASE` of a [`Probe`].
+fn grouped(
+    plan: &Plan,
+    periods: &[Option<Periods>],
+    cal: &dyn Calendar,
+    conds: &[String],
+    aggs: &[(String, String)],
+    index: Option<&str>,
+) -> Result<String> {
     let mut keys = Vec::new();
     for (i, g) in plan.groups.iter().enumerate() {
-        let col = col_of(e, g.field)?;
+        let col = col_of(plan.entity, g.field)?;
         let expr = match &periods[i] {
             Some(p) => {
                 let bounds = period_bounds(g.field, p, cal, &format!("group_by[{i}].grain"))?;
@@ -636,11 +644,69 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
         let list: Vec<String> = (0..keys.len()).map(|i| format!("k{i}")).collect();
         format!(" GROUP BY {}", list.join(", "))
     };
-    let filter = where_sql(plan, &owners, cal, &mut binds)?;
-    let inner = format!(
-        "SELECT {select_keys}{aggs} FROM {} t{filter}{group_by}",
-        table_of(e)
-    );
+    let indexed = index.map_or(String::new(), |ix| format!(" INDEXED BY {ix}"));
+    Ok(format!(
+        "SELECT {select_keys}{} FROM {} t{indexed}{}{group_by}",
+        select_list(aggs),
+        table_of(plan.entity),
+        where_of(conds)
+    ))
+}
+
+/// `CAST(expr AS BIGINT) AS alias, …`.
+fn select_list(aggs: &[(String, String)]) -> String {
+    aggs.iter()
+        .map(|(alias, x)| format!("CAST({x} AS BIGINT) AS {alias}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs a checked plan for the actor: only the records they may see count.
+pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Result<Outcome> {
+    Ok(run_with(db, actor, plan, cal, true).await?.0)
+}
+
+/// [`run`], with the grid plan allowed or not; also says whether the grid
+/// answered. Tests compare both ways on the same data.
+#[doc(hidden)]
+pub async fn run_with(
+    db: &Db,
+    actor: &Actor,
+    plan: &Plan,
+    cal: &dyn Calendar,
+    allow_grid: bool,
+) -> Result<(Outcome, bool)> {
+    let mut c = db.reader().await?;
+    let owners = actor.narrow(None);
+    if plan.groups.is_empty() && !plan.columns.is_empty() {
+        return Ok((detail(&mut c, plan, &owners, cal).await?, false));
+    }
+    let e = plan.entity;
+    let mut periods = Vec::new();
+    for (i, g) in plan.groups.iter().enumerate() {
+        periods.push(periods_for(&mut c, e, g, i, cal).await?);
+    }
+
+    let mut binds = Binds::default();
+    let aggs = aggregate_sql(e, &plan.aggregates, &plan.currency, &mut binds)?;
+    let conds = conditions(plan, &owners, cal, &mut binds)?;
+    let grid = match c.backend() {
+        Backend::Sqlite if allow_grid => {
+            grid::statement(&mut c, plan, &periods, cal, &conds, &aggs, owners.is_some()).await?
+        }
+        Backend::Sqlite | Backend::Postgres => None,
+    };
+    let gridded = grid.is_some();
+    let inner = match grid {
+        Some(sql) => sql,
+        None => {
+            let index = match c.backend() {
+                Backend::Sqlite => grid::plain_index(plan, owners.is_some())?,
+                Backend::Postgres => None,
+            };
+            grouped(plan, &periods, cal, &conds, &aggs, index)?
+        }
+    };
     // Names of referenced records are joined after grouping: the GROUP BY
     // runs over ids alone, the join touches one row per group.
     let mut outer_cols = vec!["g.*".to_owned()];
@@ -750,7 +816,7 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
         .collect();
     let truncated = merged.len() > MAX_GROUP_ROWS;
     merged.truncate(MAX_GROUP_ROWS);
-    Ok(Outcome {
+    let outcome = Outcome {
         entity: e,
         groups: plan.groups.iter().map(group_name).collect(),
         aggregates: plan.aggregates.iter().map(Aggregate::key).collect(),
@@ -772,7 +838,8 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
             .collect(),
         totals,
         truncated,
-    })
+    };
+    Ok((outcome, gridded))
 }
 
 /// Columns without grouping: the newest records (at most
@@ -786,8 +853,12 @@ async fn detail(
     let e = plan.entity;
     let mut binds = Binds::default();
     let aggs = aggregate_sql(e, &plan.aggregates, &plan.currency, &mut binds)?;
-    let filter = where_sql(plan, owners, cal, &mut binds)?;
-    let totals_sql = format!("SELECT {aggs} FROM {} t{filter}", table_of(e));
+    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?);
+    let totals_sql = format!(
+        "SELECT {} FROM {} t{filter}",
+        select_list(&aggs),
+        table_of(e)
+    );
     let rows = binds.fetch(c, &totals_sql).await?;
     let raw = match rows.first() {
         Some(r) => read_raw(r, &plan.aggregates)?,
@@ -819,7 +890,7 @@ async fn detail(
             _ => {}
         }
     }
-    let filter = where_sql(plan, owners, cal, &mut binds)?;
+    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?);
     let sql = format!(
         "SELECT {} FROM {} t{joins}{filter} ORDER BY t.id DESC LIMIT {}",
         select.join(", "),

@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        common: "",
+        sqlite: include_str!("../migrations/0008_builder_grid.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the

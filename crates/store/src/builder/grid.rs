@@ -1,0 +1,354 @@
+//! Date groupings on SQLite without a sort: the "grid" plan.
+//!
+//! SQLite has no hash aggregation: a `GROUP BY` whose key is an expression
+//! (a date period) sorts every row first — over a million deals that sort
+//! is most of a second. When every grouping is either a date field or a
+//! reference or choice field whose values can be listed (users, stages,
+//! pipelines, lookups, fixed choices), the report is a grid of cells known
+//! in advance: one period × one value. Each cell is then one correlated
+//! aggregate over a range of a covering index that starts with the listed
+//! fields and then the date (`INDEXED BY`, so the plan cannot drift), and
+//! every row is read once, in index order, with no sort.
+//!
+//! The grid yields the same columns as the `GROUP BY` it replaces (`k{i}`,
+//! `a{i}`, `n{i}`), so labels, sorting and totals are shared; empty cells
+//! are dropped. PostgreSQL hashes its groups and keeps the plain statement.
+
+use super::{Periods, col_of, period_bounds, table_of};
+use crate::db::{Conn, col};
+use crate::error::Result;
+use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
+
+/// A covering index the grid may read, by its columns in order (without
+/// the table alias). Created by migration 8 on SQLite, except the last,
+/// which the activities calendar already had.
+struct Covering {
+    entity: Entity,
+    name: &'static str,
+    columns: &'static [&'static str],
+}
+
+const COVERING: &[Covering] = &[
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_created",
+        columns: &["created_at", "owner_id", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_closed",
+        columns: &["closed_at", "owner_id", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_expected",
+        columns: &[
+            "expected_close_date",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_source_created",
+        columns: &[
+            "source_id",
+            "created_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_owner_created",
+        columns: &["owner_id", "created_at", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_owner_start",
+        columns: &["owner_id", "start_at"],
+    },
+];
+
+/// Covering indexes a plain `GROUP BY` of one field reads in that field's
+/// order, aggregating as it goes (migrations 5 and 8).
+const STREAMING: &[Covering] = &[
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_by_owner",
+        columns: &["owner_id", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_by_stage",
+        columns: &["stage_id", "owner_id", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_by_status",
+        columns: &["status", "owner_id", "currency", "amount_minor"],
+    },
+];
+
+/// Every deal column a report reads but the title (migration 8).
+const ALL: Covering = Covering {
+    entity: Entity::Deals,
+    name: "deals_grid_all",
+    columns: &[
+        "created_at",
+        "owner_id",
+        "currency",
+        "amount_minor",
+        "stage_id",
+        "status",
+        "source_id",
+        "pipeline_id",
+        "loss_reason_id",
+        "account_id",
+        "closed_at",
+        "expected_close_date",
+        "probability",
+    ],
+};
+
+/// The columns a plan reads: its groupings, filters, aggregates, the
+/// currency of money and the owner when the actor is narrowed.
+fn needed_columns(plan: &Plan, narrowed: bool) -> Result<Vec<&'static str>> {
+    let e = plan.entity;
+    let mut needed: Vec<&str> = Vec::new();
+    for g in &plan.groups {
+        needed.push(bare(col_of(e, g.field)?));
+    }
+    for f in &plan.filters {
+        needed.push(bare(col_of(e, f.field)?));
+    }
+    for a in &plan.aggregates {
+        if let Some(f) = a.field {
+            needed.push(bare(col_of(e, f)?));
+            if f.ty == FieldType::Money && e == Entity::Deals {
+                needed.push("currency");
+            }
+        }
+    }
+    if narrowed {
+        needed.push("owner_id");
+    }
+    Ok(needed)
+}
+
+fn covers(ix: &Covering, e: Entity, needed: &[&str]) -> bool {
+    ix.entity == e && needed.iter().all(|c| ix.columns.contains(c))
+}
+
+/// The index a plain `GROUP BY` on SQLite should read, where the planner
+/// left alone would look every deal up in the table (a grouping no index
+/// leads, or a date grouping, which sorts anyway): the one holding every
+/// column a deal report reads. `None` keeps the planner's own choice: a
+/// single grouping some covering index leads (read in order, no sort), or a
+/// plan that reads the title.
+pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static str>> {
+    let needed = needed_columns(plan, narrowed)?;
+    let e = plan.entity;
+    if let [g] = plan.groups.as_slice()
+        && g.grain.is_none()
+    {
+        let lead = bare(col_of(e, g.field)?);
+        if STREAMING
+            .iter()
+            .chain(COVERING)
+            .any(|ix| ix.columns[0] == lead && covers(ix, e, &needed))
+        {
+            return Ok(None);
+        }
+    }
+    Ok(covers(&ALL, e, &needed).then_some(ALL.name))
+}
+
+/// Cells a grid may have; past this the plain `GROUP BY` is cheaper.
+const MAX_CELLS: i64 = 20_000;
+
+fn bare(column: &str) -> &str {
+    column.strip_prefix("t.").unwrap_or(column)
+}
+
+/// The SQL listing a field's possible values (and `NULL`), as column `v`,
+/// with how many there are; `None` for fields whose values cannot be listed
+/// cheaply (accounts, free text).
+async fn domain(c: &mut impl Conn, ty: FieldType) -> Result<Option<(String, i64)>> {
+    let table = match ty {
+        FieldType::Ref(RefKind::User) => "users",
+        FieldType::Ref(RefKind::Pipeline) => "pipelines",
+        FieldType::Ref(RefKind::Stage) => "stages",
+        FieldType::Ref(RefKind::Lookup) => "lookups",
+        FieldType::Choice(values) => {
+            // Catalogue constants (lower-case words), never request text.
+            let mut parts: Vec<String> = values
+                .iter()
+                .map(|v| format!("SELECT '{v}' AS v"))
+                .collect();
+            parts.push("SELECT NULL".to_owned());
+            return Ok(Some((parts.join(" UNION ALL "), values.len() as i64 + 1)));
+        }
+        _ => return Ok(None),
+    };
+    let row = sqlx::query(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"
+    ))
+    .fetch_one(c.conn())
+    .await?;
+    let n = col::i(&row, "n")?;
+    Ok(Some((
+        format!("SELECT id AS v FROM {table} UNION ALL SELECT NULL"),
+        n + 1,
+    )))
+}
+
+/// The grid statement for the plan, or `None` when it does not fit (no
+/// date grouping, a grouping whose values cannot be listed, no covering
+/// index, too many cells). `conditions` are the permission scope and the
+/// filters, already bound; `aggregates` the `(alias, expression)` pairs of
+/// the plain statement.
+pub(super) async fn statement(
+    c: &mut impl Conn,
+    plan: &Plan,
+    periods: &[Option<Periods>],
+    cal: &dyn super::Calendar,
+    conditions: &[String],
+    aggregates: &[(String, String)],
+    narrowed: bool,
+) -> Result<Option<String>> {
+    let e = plan.entity;
+    let Some(date) = plan.groups.iter().position(|g| g.grain.is_some()) else {
+        return Ok(None);
+    };
+    let Some(Some(p)) = periods.get(date) else {
+        return Ok(None);
+    };
+    let date_col = col_of(e, plan.groups[date].field)?;
+
+    // The listed groupings, in order, with their value lists.
+    let mut listed = Vec::new();
+    let mut cells = p.days.len().saturating_sub(1) as i64 + 1;
+    for (i, g) in plan.groups.iter().enumerate() {
+        if i == date {
+            continue;
+        }
+        let Some((sql, n)) = domain(c, g.field.ty).await? else {
+            return Ok(None);
+        };
+        cells = cells.saturating_mul(n);
+        listed.push((i, col_of(e, g.field)?, sql));
+    }
+    if cells > MAX_CELLS {
+        return Ok(None);
+    }
+
+    // Every column the cells read must be inside the index.
+    let needed = needed_columns(plan, narrowed)?;
+    let lead: Vec<&str> = listed.iter().map(|(_, col, _)| bare(col)).collect();
+    let Some(index) = COVERING.iter().find(|ix| {
+        ix.entity == e
+            && ix.columns.len() > lead.len()
+            && lead.iter().all(|c| ix.columns[..lead.len()].contains(c))
+            && ix.columns[lead.len()] == bare(date_col)
+            && covers(ix, e, &needed)
+    }) else {
+        return Ok(None);
+    };
+
+    let bounds = period_bounds(
+        plan.groups[date].field,
+        p,
+        cal,
+        &format!("group_by[{date}].grain"),
+    )?;
+    let ranges: Vec<String> = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| format!("SELECT {i} AS i, '{}' AS lo, '{}' AS hi", w[0], w[1]))
+        .collect();
+    if ranges.is_empty() {
+        return Ok(None);
+    }
+    let figures: Vec<&str> = aggregates.iter().map(|(_, x)| x.as_str()).collect();
+    let figures = format!("json_array(COUNT(*), {})", figures.join(", "));
+    let part = |dated: bool| -> String {
+        let mut keys = Vec::new();
+        let mut from = Vec::new();
+        let mut wheres = Vec::new();
+        for i in 0..plan.groups.len() {
+            if i == date {
+                if dated {
+                    keys.push(format!("p.i AS k{i}"));
+                } else {
+                    keys.push(format!("NULL AS k{i}"));
+                }
+            } else if let Some((_, col, sql)) = listed.iter().find(|(j, ..)| *j == i) {
+                keys.push(format!("v{i}.v AS k{i}"));
+                from.push(format!("({sql}) v{i}"));
+                wheres.push(format!("{col} IS v{i}.v"));
+            }
+        }
+        if dated {
+            from.push(format!("({}) p", ranges.join(" UNION ALL ")));
+            wheres.push(format!("{date_col} >= p.lo AND {date_col} < p.hi"));
+        } else {
+            wheres.push(format!("{date_col} IS NULL"));
+        }
+        wheres.extend(conditions.iter().cloned());
+        let from = if from.is_empty() {
+            String::new()
+        } else {
+            format!(" FROM {}", from.join(", "))
+        };
+        format!(
+            "SELECT {}, (SELECT {figures} FROM {} t INDEXED BY {} WHERE {}) AS j{from}",
+            keys.join(", "),
+            table_of(e),
+            index.name,
+            wheres.join(" AND ")
+        )
+    };
+    let keys: Vec<String> = (0..plan.groups.len()).map(|i| format!("k{i}")).collect();
+    let values: Vec<String> = aggregates
+        .iter()
+        .enumerate()
+        .map(|(n, (alias, _))| {
+            format!(
+                "CAST(json_extract(x.j, '$[{}]') AS BIGINT) AS {alias}",
+                n + 1
+            )
+        })
+        .collect();
+    // MATERIALIZED: flattened, SQLite would run a cell's subquery once for
+    // every json_extract of it.
+    Ok(Some(format!(
+        "WITH x AS MATERIALIZED ({} UNION ALL {}) \
+         SELECT {}, {} FROM x WHERE json_extract(x.j, '$[0]') > 0",
+        part(true),
+        part(false),
+        keys.join(", "),
+        values.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_covering_index_lists_catalogue_columns() {
+        for ix in COVERING.iter().chain(STREAMING).chain([&ALL]) {
+            for c in ix.columns {
+                let known = voronka_core::builder::fields(ix.entity)
+                    .iter()
+                    .filter_map(|f| super::super::column(ix.entity, f.name))
+                    .any(|col| bare(col) == *c)
+                    || *c == "currency";
+                assert!(known, "{}: {c}", ix.name);
+            }
+        }
+    }
+}
