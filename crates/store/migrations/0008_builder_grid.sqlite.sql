@@ -10,6 +10,9 @@ CREATE INDEX deals_grid_closed ON deals (closed_at, owner_id, currency, amount_m
 CREATE INDEX deals_grid_expected ON deals (expected_close_date, owner_id, currency, amount_minor);
 CREATE INDEX deals_grid_source_created ON deals (source_id, created_at, owner_id, currency, amount_minor);
 CREATE INDEX deals_grid_owner_created ON deals (owner_id, created_at, currency, amount_minor);
+-- Activities by start (a calendar's own question), and the first and last
+-- start a grouping's periods are taken from.
+CREATE INDEX activities_grid_start ON activities (start_at, owner_id);
 
 -- Every field a deal report can group, filter or sum by, but the title: a
 -- grouping no index above serves reads this (and sorts) instead of the

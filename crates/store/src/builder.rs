@@ -1,7 +1,11 @@
 //! The report builder's SQL, and the reports people save.
 //!
 //! A checked [`Plan`] runs as one `GROUP BY` statement (a detail report —
-//! columns without grouping — as one listing plus one totals statement).
+//! columns without grouping — as one listing plus one totals statement),
+//! unless a faster way gives the same answer: creation periods of deals from
+//! the opportunity roll-up ([`rolled`]), other date groupings on SQLite cell
+//! by cell over covering indexes ([`grid`]). All three yield the same
+//! columns, so labels, order and totals are computed once.
 //! Only whitelisted text reaches the SQL: table and column names come from
 //! [`column`] for the catalogue's fields, date-period bounds are dates this
 //! code formatted itself; every value from the request is bound.
@@ -19,7 +23,7 @@
 //! about ten comparisons a row, and daylight-saving shifts are exact.
 
 use crate::actor::Actor;
-use crate::db::{Backend, Conn, Db, boxed, col};
+use crate::db::{Backend, Conn, Db, Reader, boxed, col};
 use crate::error::{Result, StoreError};
 use crate::table;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -33,6 +37,7 @@ use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money, msg};
 
 mod grid;
+mod rolled;
 
 /// The user's calendar: where their days begin, as UTC instants.
 pub trait Calendar: Sync {
@@ -441,9 +446,11 @@ async fn periods_for(
         return Ok(None);
     };
     let col = col_of(e, g.field)?;
+    // Two subqueries: SQLite reads a lone MIN or MAX off an index's end,
+    // but scans the whole index for both in one SELECT.
+    let table = table_of(e);
     let sql = format!(
-        "SELECT MIN({col}) AS lo, MAX({col}) AS hi FROM {} t",
-        table_of(e)
+        "SELECT (SELECT MIN({col}) FROM {table} t) AS lo, (SELECT MAX({col}) FROM {table} t) AS hi"
     );
     let row = sqlx::query(&sql).fetch_one(c.conn()).await?;
     let (Some(lo), Some(hi)) = (col::os(&row, "lo")?, col::os(&row, "hi")?) else {
@@ -661,25 +668,74 @@ fn select_list(aggs: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
+/// values, and the way that answers it: the opportunity roll-up for
+/// creation periods of deals (either backend), the grid for other date
+/// groupings on SQLite, else one `GROUP BY`.
+async fn statement(
+    c: &mut Reader,
+    plan: &Plan,
+    periods: &[Option<Periods>],
+    cal: &dyn Calendar,
+    owners: &Option<Vec<Id>>,
+    fast: bool,
+) -> Result<(Binds, String, Way)> {
+    if fast {
+        // Its own binds: PostgreSQL refuses parameters a statement leaves unused.
+        let mut binds = Binds::default();
+        if let Some(sql) = rolled::statement(plan, periods, cal, owners, &mut binds)? {
+            return Ok((binds, sql, Way::Rollup));
+        }
+    }
+    let mut binds = Binds::default();
+    let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
+    let conds = conditions(plan, owners, cal, &mut binds)?;
+    let sqlite = c.backend() == Backend::Sqlite;
+    if fast && sqlite {
+        let narrowed = owners.is_some();
+        if let Some(sql) = grid::statement(c, plan, periods, cal, &conds, &aggs, narrowed).await? {
+            return Ok((binds, sql, Way::Grid));
+        }
+    }
+    let index = match sqlite {
+        true => grid::plain_index(plan, owners.is_some())?,
+        false => None,
+    };
+    let sql = grouped(plan, periods, cal, &conds, &aggs, index)?;
+    Ok((binds, sql, Way::Plain))
+}
+
 /// Runs a checked plan for the actor: only the records they may see count.
 pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Result<Outcome> {
     Ok(run_with(db, actor, plan, cal, true).await?.0)
 }
 
-/// [`run`], with the grid plan allowed or not; also says whether the grid
-/// answered. Tests compare both ways on the same data.
+/// How a report was answered.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// From `report_opportunities` (and the edge hours from the deals).
+    Rollup,
+    /// Cell by cell over a covering index (SQLite).
+    Grid,
+    /// One `GROUP BY`, or a listing.
+    Plain,
+}
+
+/// [`run`], with the fast ways (roll-up, grid) allowed or not; also says
+/// which way answered. Tests compare them on the same data.
 #[doc(hidden)]
 pub async fn run_with(
     db: &Db,
     actor: &Actor,
     plan: &Plan,
     cal: &dyn Calendar,
-    allow_grid: bool,
-) -> Result<(Outcome, bool)> {
+    allow_fast: bool,
+) -> Result<(Outcome, Way)> {
     let mut c = db.reader().await?;
     let owners = actor.narrow(None);
     if plan.groups.is_empty() && !plan.columns.is_empty() {
-        return Ok((detail(&mut c, plan, &owners, cal).await?, false));
+        return Ok((detail(&mut c, plan, &owners, cal).await?, Way::Plain));
     }
     let e = plan.entity;
     let mut periods = Vec::new();
@@ -687,26 +743,7 @@ pub async fn run_with(
         periods.push(periods_for(&mut c, e, g, i, cal).await?);
     }
 
-    let mut binds = Binds::default();
-    let aggs = aggregate_sql(e, &plan.aggregates, &plan.currency, &mut binds)?;
-    let conds = conditions(plan, &owners, cal, &mut binds)?;
-    let grid = match c.backend() {
-        Backend::Sqlite if allow_grid => {
-            grid::statement(&mut c, plan, &periods, cal, &conds, &aggs, owners.is_some()).await?
-        }
-        Backend::Sqlite | Backend::Postgres => None,
-    };
-    let gridded = grid.is_some();
-    let inner = match grid {
-        Some(sql) => sql,
-        None => {
-            let index = match c.backend() {
-                Backend::Sqlite => grid::plain_index(plan, owners.is_some())?,
-                Backend::Postgres => None,
-            };
-            grouped(plan, &periods, cal, &conds, &aggs, index)?
-        }
-    };
+    let (binds, inner, way) = statement(&mut c, plan, &periods, cal, &owners, allow_fast).await?;
     // Names of referenced records are joined after grouping: the GROUP BY
     // runs over ids alone, the join touches one row per group.
     let mut outer_cols = vec!["g.*".to_owned()];
@@ -839,7 +876,7 @@ pub async fn run_with(
         totals,
         truncated,
     };
-    Ok((outcome, gridded))
+    Ok((outcome, way))
 }
 
 /// Columns without grouping: the newest records (at most

@@ -20,8 +20,8 @@ use crate::error::Result;
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
 
 /// A covering index the grid may read, by its columns in order (without
-/// the table alias). Created by migration 8 on SQLite, except the last,
-/// which the activities calendar already had.
+/// the table alias). Created by migration 8 on SQLite, except
+/// `activities_owner_start`, which the activities calendar already had.
 struct Covering {
     entity: Entity,
     name: &'static str,
@@ -69,6 +69,11 @@ const COVERING: &[Covering] = &[
         entity: Entity::Activities,
         name: "activities_owner_start",
         columns: &["owner_id", "start_at"],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_start",
+        columns: &["start_at", "owner_id"],
     },
 ];
 
