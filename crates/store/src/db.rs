@@ -376,6 +376,14 @@ pub struct Reader {
 pub trait Conn: Send {
     fn conn(&mut self) -> &mut AnyConnection;
     fn backend(&self) -> Backend;
+    /// Whether a record read here should lock its row until commit. A write
+    /// computes what it adds to the totals and roll-ups from the row it read,
+    /// so two PostgreSQL transactions (READ COMMITTED, concurrent) changing
+    /// the same deal must not both start from the same old row. SQLite's
+    /// single writer serializes them already, and readers never write.
+    fn locks_rows(&self) -> bool {
+        false
+    }
 }
 
 impl Conn for Tx {
@@ -384,6 +392,9 @@ impl Conn for Tx {
     }
     fn backend(&self) -> Backend {
         self.backend
+    }
+    fn locks_rows(&self) -> bool {
+        self.backend == Backend::Postgres
     }
 }
 

@@ -364,6 +364,21 @@ pub(crate) async fn follow(
 ) -> Result<()> {
     // The customer's place is read once when the deal keeps its customer.
     let account = |x: Option<(&Deal, &[Move])>| x.and_then(|(d, _)| d.data.account_id);
+    if tx.locks_rows() {
+        // An account edit moves its deals' cells by their place (see
+        // `follow_account`): holding the customers' rows until commit makes
+        // the two wait for each other instead of both counting the old place.
+        // In id order, so two deals swapping customers cannot deadlock.
+        let mut ids: Vec<Id> = [account(before), account(after)].into_iter().flatten().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+        }
+    }
     let place_before = place_of(tx, account(before)).await?;
     let place_after = if account(after) == account(before) {
         place_before.clone()

@@ -7,7 +7,7 @@ use crate::db::{Conn, Tx, col, execute, fetch_optional};
 use crate::error::{Result, StoreError};
 use crate::list::{ListSpec, Page};
 use crate::search;
-use sea_query::{Alias, Asterisk, Expr, Query, SimpleExpr, Value as SqValue};
+use sea_query::{Alias, Asterisk, Expr, LockType, Query, SimpleExpr, Value as SqValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -46,6 +46,9 @@ pub(crate) async fn load<T: Table>(c: &mut impl Conn, id: Id) -> Result<Option<T
     q.column(Asterisk)
         .from(table::<T>())
         .and_where(Expr::col(Alias::new("id")).eq(id));
+    if c.locks_rows() {
+        q.lock(LockType::Update);
+    }
     fetch_optional(c, &q)
         .await?
         .map(|r| T::from_row(&r))

@@ -568,3 +568,97 @@ async fn report_rollups_follow_every_change() {
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
 }
+
+/// Changes of the same deals and of their customer arriving at once still
+/// leave the roll-ups equal to a recount. On PostgreSQL the transactions run
+/// side by side, and each must start from the deal and the customer as the
+/// previous one left them, not as both found them.
+#[tokio::test]
+async fn concurrent_changes_of_one_deal_keep_the_rollups_exact() {
+    use serde_json::json;
+    use voronka_core::records::{Account, Deal};
+    use voronka_store::{Actor, deals, pipelines, rollup, rules, users};
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = Actor::system();
+    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
+        .await
+        .unwrap()
+        .id;
+    let acc: Account = rules::create(
+        &db,
+        &sys,
+        json!({"name": "A", "owner_id": u1, "territory": "Урал"}),
+    )
+    .await
+    .unwrap();
+    let acc2: Account = rules::create(&db, &sys, json!({"name": "B", "owner_id": u1}))
+        .await
+        .unwrap();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let mut ids = Vec::new();
+    for i in 0..2 {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{i}"), "account_id": acc.id, "amount": "100", "owner_id": u1}),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    let mut handles = Vec::new();
+    for i in 0..48i64 {
+        let (db, sys, p) = (db.clone(), sys.clone(), p.clone());
+        let (deal, acc_id, acc2_id) = (ids[(i % 2) as usize], acc.id, acc2.id);
+        handles.push(tokio::spawn(async move {
+            match i % 4 {
+                0 => deals::move_deal(
+                    &db,
+                    &sys,
+                    deal,
+                    deals::MoveDeal {
+                        stage_id: p.stages[(i as usize / 4) % 3].id,
+                        reason_id: None,
+                        reason: None,
+                    },
+                )
+                .await
+                .map(|_| ()),
+                1 => rules::update::<Deal>(
+                    &db,
+                    &sys,
+                    deal,
+                    json!({"amount": format!("{}", 100 + i)}),
+                )
+                .await
+                .map(|_| ()),
+                2 => rules::update::<Account>(
+                    &db,
+                    &sys,
+                    acc_id,
+                    json!({"territory": if i % 8 == 2 { "Сибирь" } else { "Урал" }}),
+                )
+                .await
+                .map(|_| ()),
+                _ => rules::update::<Deal>(
+                    &db,
+                    &sys,
+                    deal,
+                    json!({"account_id": if i % 8 == 3 { acc2_id } else { acc_id }}),
+                )
+                .await
+                .map(|_| ()),
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let kept = rollups(&db).await;
+    assert!(
+        kept.iter().any(|r| r.starts_with("report_opportunities")),
+        "{kept:#?}"
+    );
+    rollup::rebuild(&db).await.unwrap();
+    assert_eq!(kept, rollups(&db).await);
+}
