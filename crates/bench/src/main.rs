@@ -501,8 +501,44 @@ async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             json!({"entity": "deals", "group_by": [{"field": "expected_close_date", "grain": "quarter"}], "aggregates": [sum]}),
         ),
         (
-            "by stage x created month: count (no grid index)",
+            "by stage x created month: count",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "by owner x closed month: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "closed_at", "grain": "month"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by owner x expected close quarter: sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "expected_close_date", "grain": "quarter"}], "aggregates": [sum]}),
+        ),
+        (
+            "by loss reason x closed month: count",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, {"field": "closed_at", "grain": "month"}]}),
+        ),
+        (
+            "by stage x expected close month: sum",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "expected_close_date", "grain": "month"}], "aggregates": [sum]}),
+        ),
+        (
+            "by account: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "leads by status x created month: count",
+            json!({"entity": "leads", "group_by": [{"field": "status"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "leads by source: count",
+            json!({"entity": "leads", "group_by": [{"field": "source"}]}),
+        ),
+        (
+            "accounts by industry x kind: count",
+            json!({"entity": "accounts", "group_by": [{"field": "industry"}, {"field": "kind"}]}),
+        ),
+        (
+            "contacts by owner x created quarter: count",
+            json!({"entity": "contacts", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "quarter"}]}),
         ),
         (
             "activities by owner x start month: count",

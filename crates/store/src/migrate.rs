@@ -64,6 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0008_builder_grid.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 9,
+        common: "",
+        sqlite: include_str!("../migrations/0009_builder_pairs.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the

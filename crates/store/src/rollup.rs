@@ -369,7 +369,10 @@ pub(crate) async fn follow(
         // `follow_account`): holding the customers' rows until commit makes
         // the two wait for each other instead of both counting the old place.
         // In id order, so two deals swapping customers cannot deadlock.
-        let mut ids: Vec<Id> = [account(before), account(after)].into_iter().flatten().collect();
+        let mut ids: Vec<Id> = [account(before), account(after)]
+            .into_iter()
+            .flatten()
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         for id in ids {

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The report builder's fast ways — creation periods from the opportunity
 //! roll-up, and the grid (SQLite's date groupings read cell by cell from
-//! covering indexes) — give exactly what the plain `GROUP BY` gives, over deals scattered across periods, owners, sources, currencies
-//! and missing dates, for an administrator and for a manager, in Moscow
+//! covering indexes) — give exactly what the plain `GROUP BY` gives, over
+//! deals, leads and contacts scattered across periods, owners, sources,
+//! currencies and missing dates, for an administrator and for a manager, in Moscow
 //! time and in UTC.
 
 use serde_json::json;
@@ -62,6 +63,10 @@ async fn the_grid_matches_the_plain_group_by() {
         rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
             .await
             .unwrap();
+    let other: voronka_core::records::Account =
+        rules::create(&db, &sys, json!({"name": "B", "owner_id": u2}))
+            .await
+            .unwrap();
     let mut rng = Lcg(7);
     let mut r = db.reader().await.unwrap();
     let mut first_deal = None;
@@ -76,7 +81,7 @@ async fn the_grid_matches_the_plain_group_by() {
             &db,
             &sys,
             json!({"title": format!("D{i}"), "owner_id": owner, "source_id": source,
-                   "account_id": account.id,
+                   "account_id": if i % 3 == 0 { other.id } else { account.id },
                    "currency": currency, "amount": format!("{}.{:02}", rng.next(90_000), rng.next(100)),
                    "stage_id": p.stages[rng.next(3) as usize].id}),
         )
@@ -95,12 +100,18 @@ async fn the_grid_matches_the_plain_group_by() {
                 .day()
                 .to_db()
         });
+        let status = match (closed, rng.next(2)) {
+            (None, _) => "open",
+            (Some(_), 0) => "won",
+            (Some(_), _) => "lost",
+        };
         sqlx::query(
-            "UPDATE deals SET created_at = $1, closed_at = $2, expected_close_date = $3 WHERE id = $4",
+            "UPDATE deals SET created_at = $1, closed_at = $2, expected_close_date = $3, status = $4 WHERE id = $5",
         )
         .bind(created.to_db())
         .bind(closed.map(Timestamp::to_db))
         .bind(expected)
+        .bind(status)
         .bind(d.id)
         .execute(r.conn())
         .await
@@ -121,6 +132,41 @@ async fn the_grid_matches_the_plain_group_by() {
                    "start_at": start.to_db(), "end_at": start.plus_seconds(3600).to_db()})
         };
         let _: voronka_core::records::Activity = rules::create(&db, &sys, body).await.unwrap();
+    }
+    // Leads and contacts, created across the same months.
+    for i in 0..60 {
+        let owner = if rng.next(3) == 0 { u2 } else { u1 };
+        let source = match rng.next(4) {
+            3 => None,
+            k => Some(sources[k as usize]),
+        };
+        let status = ["new", "working"][rng.next(2) as usize];
+        let lead: voronka_core::records::Lead = rules::create(
+            &db,
+            &sys,
+            json!({"last_name": format!("L{i}"), "company": format!("C{i}"), "owner_id": owner,
+                   "source_id": source, "status": status}),
+        )
+        .await
+        .unwrap();
+        let contact: voronka_core::records::Contact = rules::create(
+            &db,
+            &sys,
+            json!({"last_name": format!("K{i}"), "owner_id": owner, "account_id": account.id}),
+        )
+        .await
+        .unwrap();
+        let created = Timestamp::parse("2025-11-01T00:00:00Z")
+            .unwrap()
+            .plus_seconds(rng.next(420) as i64 * 86_400 + rng.next(24) as i64 * 3600);
+        for (table, id) in [("leads", lead.id), ("contacts", contact.id)] {
+            sqlx::query(&format!("UPDATE {table} SET created_at = $1 WHERE id = $2"))
+                .bind(created.to_db())
+                .bind(id)
+                .execute(r.conn())
+                .await
+                .unwrap();
+        }
     }
     drop(r);
     // The stamps were rewritten behind the roll-ups' back.
@@ -208,13 +254,59 @@ async fn the_grid_matches_the_plain_group_by() {
             "P",
             json!({"entity": "deals", "group_by": [date("closed_at", "month")],
                "filters": [{"field": "stage", "op": "eq", "values": [p.stages[0].id]},
-                           {"field": "status", "op": "eq", "values": ["open"]}]}),
+                           {"field": "status", "op": "eq", "values": ["won"]}]}),
         ),
-        // No index pairs stage with the date; none leads with currency.
+        // A field beside a date from the index that pairs them.
         (
-            "P",
+            "G",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("created_at", "month")],
                "aggregates": [count, max]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, date("closed_at", "month")],
+               "aggregates": [count, sum]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "owner"}],
+               "aggregates": [sum, min]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, date("expected_close_date", "quarter")],
+               "aggregates": [count, avg]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [date("closed_at", "week"), {"field": "status"}],
+               "aggregates": [count, sum, avg]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "month")]}),
+        ),
+        (
+            "G",
+            json!({"entity": "leads", "group_by": [{"field": "status"}, date("created_at", "month")]}),
+        ),
+        (
+            "G",
+            json!({"entity": "leads", "group_by": [date("created_at", "quarter"), {"field": "source"}]}),
+        ),
+        (
+            "G",
+            json!({"entity": "contacts", "group_by": [{"field": "owner"}, date("created_at", "week")]}),
+        ),
+        // No index pairs the pipeline with the close date; none leads with
+        // currency; the customer's index is read in order (one GROUP BY).
+        (
+            "P",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("closed_at", "month")]}),
+        ),
+        (
+            "P",
+            json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": [count, sum]}),
         ),
         (
             "P",
@@ -247,6 +339,134 @@ async fn the_grid_matches_the_plain_group_by() {
                 };
                 assert_eq!(way, expected, "{def}, UTC: {utc}");
             }
+        }
+    }
+}
+
+/// A grouping by customer over more customers than a report shows gives,
+/// walked in name order, the same first rows, totals and cut as the
+/// `GROUP BY` — for an administrator, for a manager whose team owns most
+/// deals, and for one who sees so few that the walk gives way.
+#[tokio::test]
+async fn a_grouping_by_customer_walks_the_names_in_order() {
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = Actor::system();
+    let mut ids = Vec::new();
+    for login in ["u1", "u2", "u3"] {
+        let u = users::create_user(&db, &sys, json!({"login": login, "name": login}), None)
+            .await
+            .unwrap();
+        ids.push(u.id);
+    }
+    let (u1, u2, u3) = (ids[0], ids[1], ids[2]);
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let accounts = builder::MAX_GROUP_ROWS as i64 + 800;
+    let now = Timestamp::parse("2026-03-01T10:00:00Z").unwrap().to_db();
+    let mut r = db.reader().await.unwrap();
+    let mut rng = Lcg(11);
+    let mut rows = Vec::new();
+    for i in 1..=accounts {
+        // Names out of id order, some shared (ties go by id).
+        let name = format!("Фирма {:05}", (i * 7919) % 2000);
+        rows.push(format!(
+            "({i}, '{name}', 'customer', '[]', '[]', '{name}', {}, '{now}', '{now}')",
+            if i % 2 == 0 { u1 } else { u2 }
+        ));
+    }
+    let mut deals = Vec::new();
+    for i in 1..=accounts + 40 {
+        // Every seventh customer has no deals; the last forty deals none.
+        let account = if i > accounts {
+            "NULL".to_owned()
+        } else if i % 7 == 0 {
+            continue;
+        } else {
+            i.to_string()
+        };
+        for k in 0..=rng.next(2) {
+            let owner = match (i + k as i64) % 3 {
+                0 => u1,
+                1 => u2,
+                _ if i % 97 == 0 => u3,
+                _ => u1,
+            };
+            deals.push(format!(
+                "('D{i}-{k}', {}, {}, {account}, {}, 'RUB', 0, 'open', 'd', {owner}, '{now}', '{now}')",
+                p.id,
+                p.stages[0].id,
+                rng.next(1_000_000)
+            ));
+        }
+    }
+    for chunk in rows.chunks(500) {
+        sqlx::query(&format!(
+            "INSERT INTO accounts (id, name, kind, phones, emails, search_key, owner_id, created_at, updated_at) VALUES {}",
+            chunk.join(", ")
+        ))
+        .execute(r.conn())
+        .await
+        .unwrap();
+    }
+    for chunk in deals.chunks(500) {
+        sqlx::query(&format!(
+            "INSERT INTO deals (title, pipeline_id, stage_id, account_id, amount_minor, currency, \
+             effective_probability, status, search_key, owner_id, created_at, updated_at) VALUES {}",
+            chunk.join(", ")
+        ))
+        .execute(r.conn())
+        .await
+        .unwrap();
+    }
+    drop(r);
+    let sparse = Actor {
+        user_id: Some(u3),
+        role: Role::Manager,
+        visible_owners: Some(vec![u3]),
+    };
+    let team = Actor {
+        user_id: Some(u2),
+        role: Role::Manager,
+        visible_owners: Some(vec![u1, u2]),
+    };
+    let sqlite = db.reader().await.unwrap().backend() == Backend::Sqlite;
+    let aggregates = json!([{"func": "count"}, {"func": "sum", "field": "amount"},
+                            {"func": "avg", "field": "amount"}, {"func": "max", "field": "amount"}]);
+    let all =
+        json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": aggregates});
+    // A filter outside the customer's index: the walk looks the rows up.
+    let some = json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": aggregates,
+                      "filters": [{"field": "amount", "op": "gt", "values": ["100"]}]});
+    let cases = [
+        (&all, &sys, true),
+        (&all, &team, true),
+        (&all, &sparse, false),
+        (&some, &sys, true),
+    ];
+    for (def, actor, walks) in cases {
+        let plan: Definition = serde_json::from_value(def.clone()).unwrap();
+        let plan = plan.validate().unwrap();
+        let (fast, way) = builder::run_with(&db, actor, &plan, &Utc, true)
+            .await
+            .unwrap();
+        let (plain, _) = builder::run_with(&db, actor, &plan, &Utc, false)
+            .await
+            .unwrap();
+        assert_eq!(fast, plain, "{def} {:?}", actor.user_id);
+        let expected = if sqlite && walks {
+            Way::Walk
+        } else {
+            Way::Plain
+        };
+        assert_eq!(way, expected, "{def} {:?}", actor.user_id);
+        assert_eq!(fast.truncated, walks, "{def} {:?}", actor.user_id);
+        if walks {
+            assert_eq!(fast.rows.len(), builder::MAX_GROUP_ROWS);
+            let labels: Vec<&str> = fast.rows.iter().map(|r| r.keys[0].label.as_str()).collect();
+            let mut sorted = labels.clone();
+            sorted.sort();
+            assert_eq!(labels, sorted);
+        } else {
+            assert!(!fast.rows.is_empty());
         }
     }
 }

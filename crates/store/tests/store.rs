@@ -15,6 +15,15 @@ async fn count(db: &voronka_store::Db, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// A new manager's id; the login doubles as the name.
+async fn user(db: &voronka_store::Db, login: &str) -> i64 {
+    let body = serde_json::json!({"login": login, "name": login});
+    voronka_store::users::create_user(db, &voronka_store::Actor::system(), body, None)
+        .await
+        .unwrap()
+        .id
+}
+
 /// Concurrent actions are committed together, yet each is all-or-nothing:
 /// a failing one leaves no trace and does not take the others down.
 #[tokio::test]
@@ -94,17 +103,11 @@ async fn migrating_twice_changes_nothing() {
 async fn deal_totals_follow_every_change() {
     use serde_json::json;
     use voronka_core::records::{Account, Deal};
-    use voronka_store::{Actor, deals, pipelines, rules, users};
+    use voronka_store::{Actor, deals, pipelines, rules};
     let (db, _) = testing::fresh_db().await.unwrap();
     let sys = Actor::system();
-    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
-        .await
-        .unwrap()
-        .id;
-    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None)
-        .await
-        .unwrap()
-        .id;
+    let u1 = user(&db, "u1").await;
+    let u2 = user(&db, "u2").await;
     let acc: Account = rules::create(
         &db,
         &sys,
@@ -359,7 +362,7 @@ async fn report_rollups_follow_every_change() {
     use serde_json::json;
     use voronka_core::records::{Account, CloseDeal, Deal, Outcome};
     use voronka_store::db::ConnectOptions;
-    use voronka_store::{Actor, Db, deals, pipelines, rollup, rules, users};
+    use voronka_store::{Actor, Db, deals, pipelines, rollup, rules};
     let (first, url) = testing::fresh_db().await.unwrap();
     first.close().await;
     let db = Db::connect_with(
@@ -372,14 +375,8 @@ async fn report_rollups_follow_every_change() {
     .await
     .unwrap();
     let sys = Actor::system();
-    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
-        .await
-        .unwrap()
-        .id;
-    let u2 = users::create_user(&db, &sys, json!({"login": "u2", "name": "U2"}), None)
-        .await
-        .unwrap()
-        .id;
+    let u1 = user(&db, "u1").await;
+    let u2 = user(&db, "u2").await;
     let acc: Account = rules::create(
         &db,
         &sys,
@@ -577,13 +574,10 @@ async fn report_rollups_follow_every_change() {
 async fn concurrent_changes_of_one_deal_keep_the_rollups_exact() {
     use serde_json::json;
     use voronka_core::records::{Account, Deal};
-    use voronka_store::{Actor, deals, pipelines, rollup, rules, users};
+    use voronka_store::{Actor, deals, pipelines, rollup, rules};
     let (db, _) = testing::fresh_db().await.unwrap();
     let sys = Actor::system();
-    let u1 = users::create_user(&db, &sys, json!({"login": "u1", "name": "U1"}), None)
-        .await
-        .unwrap()
-        .id;
+    let u1 = user(&db, "u1").await;
     let acc: Account = rules::create(
         &db,
         &sys,

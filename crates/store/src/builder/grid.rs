@@ -20,7 +20,7 @@ use crate::error::Result;
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
 
 /// A covering index the grid may read, by its columns in order (without
-/// the table alias). Created by migration 8 on SQLite, except
+/// the table alias). Created by migrations 8 and 9 on SQLite, except
 /// `activities_owner_start`, which the activities calendar already had.
 struct Covering {
     entity: Entity,
@@ -66,6 +66,80 @@ const COVERING: &[Covering] = &[
         columns: &["owner_id", "created_at", "currency", "amount_minor"],
     },
     Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_owner_closed",
+        columns: &["owner_id", "closed_at", "currency", "amount_minor"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_owner_expected",
+        columns: &[
+            "owner_id",
+            "expected_close_date",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_stage_created",
+        columns: &[
+            "stage_id",
+            "created_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_stage_expected",
+        columns: &[
+            "stage_id",
+            "expected_close_date",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_status_closed",
+        columns: &[
+            "status",
+            "closed_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_loss_closed",
+        columns: &[
+            "loss_reason_id",
+            "closed_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Leads,
+        name: "leads_grid_status_created",
+        columns: &["status", "created_at", "owner_id"],
+    },
+    Covering {
+        entity: Entity::Leads,
+        name: "leads_grid_source_created",
+        columns: &["source_id", "created_at", "owner_id"],
+    },
+    Covering {
+        entity: Entity::Contacts,
+        name: "contacts_grid_owner_created",
+        columns: &["owner_id", "created_at"],
+    },
+    Covering {
         entity: Entity::Activities,
         name: "activities_owner_start",
         columns: &["owner_id", "start_at"],
@@ -78,22 +152,23 @@ const COVERING: &[Covering] = &[
 ];
 
 /// Covering indexes a plain `GROUP BY` of one field reads in that field's
-/// order, aggregating as it goes (migrations 5 and 8).
+/// order, aggregating as it goes, besides the grid's own (each of those
+/// leads with its field too).
 const STREAMING: &[Covering] = &[
     Covering {
         entity: Entity::Deals,
-        name: "deals_by_owner",
-        columns: &["owner_id", "currency", "amount_minor"],
+        name: "deals_by_account",
+        columns: &["account_id", "owner_id", "currency", "amount_minor"],
     },
     Covering {
-        entity: Entity::Deals,
-        name: "deals_by_stage",
-        columns: &["stage_id", "owner_id", "currency", "amount_minor"],
+        entity: Entity::Accounts,
+        name: "accounts_by_industry",
+        columns: &["industry", "kind", "owner_id"],
     },
     Covering {
-        entity: Entity::Deals,
-        name: "deals_by_status",
-        columns: &["status", "owner_id", "currency", "amount_minor"],
+        entity: Entity::Contacts,
+        name: "contacts_account",
+        columns: &["account_id"],
     },
 ];
 
@@ -147,25 +222,36 @@ fn covers(ix: &Covering, e: Entity, needed: &[&str]) -> bool {
     ix.entity == e && needed.iter().all(|c| ix.columns.contains(c))
 }
 
-/// The index a plain `GROUP BY` on SQLite should read, where the planner
-/// left alone would look every deal up in the table (a grouping no index
-/// leads, or a date grouping, which sorts anyway): the one holding every
-/// column a deal report reads. `None` keeps the planner's own choice: a
-/// single grouping some covering index leads (read in order, no sort), or a
+/// The index a plain `GROUP BY` on SQLite should read: for groupings with
+/// no date (or none at all), the narrowest covering index they lead (read
+/// in order, aggregated as it goes, no sort); otherwise the one holding
+/// every column a deal report reads, where the planner left alone would
+/// look every deal up in the table (a grouping no index leads, or a date
+/// grouping, which sorts anyway). `None` keeps the planner's own choice: a
 /// plan that reads the title.
 pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static str>> {
     let needed = needed_columns(plan, narrowed)?;
     let e = plan.entity;
-    if let [g] = plan.groups.as_slice()
-        && g.grain.is_none()
-    {
-        let lead = bare(col_of(e, g.field)?);
-        if STREAMING
+    if plan.groups.iter().all(|g| g.grain.is_none()) {
+        let lead = plan
+            .groups
+            .iter()
+            .map(|g| Ok(bare(col_of(e, g.field)?)))
+            .collect::<Result<Vec<_>>>()?;
+        // SQLite groups in any order of the keys an index leads with; with
+        // no keys (the totals alone) any covering index will do.
+        if let Some(ix) = STREAMING
             .iter()
             .chain(COVERING)
-            .any(|ix| ix.columns[0] == lead && covers(ix, e, &needed))
+            .chain([&ALL])
+            .filter(|ix| {
+                ix.columns.len() >= lead.len()
+                    && lead.iter().all(|c| ix.columns[..lead.len()].contains(c))
+                    && covers(ix, e, &needed)
+            })
+            .min_by_key(|ix| ix.columns.len())
         {
-            return Ok(None);
+            return Ok(Some(ix.name));
         }
     }
     Ok(covers(&ALL, e, &needed).then_some(ALL.name))
@@ -277,8 +363,7 @@ pub(super) async fn statement(
     if ranges.is_empty() {
         return Ok(None);
     }
-    let figures: Vec<&str> = aggregates.iter().map(|(_, x)| x.as_str()).collect();
-    let figures = format!("json_array(COUNT(*), {})", figures.join(", "));
+    let figures = cell_figures(aggregates);
     let part = |dated: bool| -> String {
         let mut keys = Vec::new();
         let mut from = Vec::new();
@@ -317,16 +402,7 @@ pub(super) async fn statement(
         )
     };
     let keys: Vec<String> = (0..plan.groups.len()).map(|i| format!("k{i}")).collect();
-    let values: Vec<String> = aggregates
-        .iter()
-        .enumerate()
-        .map(|(n, (alias, _))| {
-            format!(
-                "CAST(json_extract(x.j, '$[{}]') AS BIGINT) AS {alias}",
-                n + 1
-            )
-        })
-        .collect();
+    let values = cell_values(aggregates);
     // MATERIALIZED: flattened, SQLite would run a cell's subquery once for
     // every json_extract of it.
     Ok(Some(format!(
@@ -336,6 +412,96 @@ pub(super) async fn statement(
         part(false),
         keys.join(", "),
         values.join(", ")
+    )))
+}
+
+/// One cell's figures as a JSON array: its row count (an empty cell is
+/// dropped), then the aggregates of the plain statement.
+fn cell_figures(aggregates: &[(String, String)]) -> String {
+    let figures: Vec<&str> = aggregates.iter().map(|(_, x)| x.as_str()).collect();
+    format!("json_array(COUNT(*), {})", figures.join(", "))
+}
+
+/// The aggregates of a cell `x.j` under the plain statement's aliases.
+fn cell_values(aggregates: &[(String, String)]) -> Vec<String> {
+    aggregates
+        .iter()
+        .enumerate()
+        .map(|(n, (alias, _))| {
+            format!(
+                "CAST(json_extract(x.j, '$[{}]') AS BIGINT) AS {alias}",
+                n + 1
+            )
+        })
+        .collect()
+}
+
+/// Customers the walk reads at most before leaving a sparse scope (a
+/// manager who sees few customers' deals) to the `GROUP BY`.
+const WALK: usize = 10 * (super::MAX_GROUP_ROWS + 1);
+
+/// A grouping by customer alone, when there are more customers than a
+/// report shows. The `GROUP BY` is quick (one covering index led by the
+/// customer, read in order), but shipping every group row into the server
+/// to keep the first [`super::MAX_GROUP_ROWS`] by name is not: over a
+/// million deals that is ~190,000 rows and a second. Instead the customers
+/// are walked in name order (`accounts_name`, the order the report sorts
+/// them in: SQLite compares text bytewise, as Rust does) and each one's
+/// range of that index is aggregated, until one row more than a report
+/// shows is found — a few thousand index ranges. The caller counts the
+/// totals apart and falls back to the `GROUP BY` when the walk ends short.
+///
+/// Same columns as the grid (`k0`, then the aggregates); `None` when the
+/// plan is not such a grouping or there are few customers.
+pub(super) async fn walk(
+    c: &mut impl Conn,
+    plan: &Plan,
+    conditions: &[String],
+    aggregates: &[(String, String)],
+) -> Result<Option<String>> {
+    let e = plan.entity;
+    let [g] = plan.groups.as_slice() else {
+        return Ok(None);
+    };
+    if g.field.ty != FieldType::Ref(RefKind::Account) || g.grain.is_some() {
+        return Ok(None);
+    }
+    let col = col_of(e, g.field)?;
+    // Covering or not: only the walked customers' rows are read, so a
+    // filter or the permission scope outside the index costs a few thousand
+    // row lookups at most.
+    let Some(index) = STREAMING
+        .iter()
+        .chain(COVERING)
+        .find(|ix| ix.entity == e && ix.columns[0] == bare(col))
+    else {
+        return Ok(None);
+    };
+    let many = sqlx::query(&format!(
+        "SELECT 1 AS x FROM accounts LIMIT 1 OFFSET {}",
+        super::MAX_GROUP_ROWS
+    ))
+    .fetch_optional(c.conn())
+    .await?;
+    if many.is_none() {
+        return Ok(None);
+    }
+    let figures = cell_figures(aggregates);
+    let mut wheres = vec![format!("{col} = a.id")];
+    wheres.extend(conditions.iter().cloned());
+    let values = cell_values(aggregates);
+    // A subquery with a LIMIT is not flattened: it runs as a coroutine, each
+    // customer's cell computed once, and the outer LIMIT stops the walk.
+    Ok(Some(format!(
+        "SELECT x.k0, {} FROM (SELECT a.id AS k0, \
+         (SELECT {figures} FROM {} t INDEXED BY {} WHERE {}) AS j \
+         FROM accounts a INDEXED BY accounts_name ORDER BY a.name, a.id LIMIT {WALK}) x \
+         WHERE json_extract(x.j, '$[0]') > 0 LIMIT {}",
+        values.join(", "),
+        table_of(e),
+        index.name,
+        wheres.join(" AND "),
+        super::MAX_GROUP_ROWS + 1
     )))
 }
 
