@@ -68,7 +68,7 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         common: "",
         sqlite: include_str!("../migrations/0009_builder_pairs.sqlite.sql"),
-        postgres: "",
+        postgres: include_str!("../migrations/0009_stage_moves.postgres.sql"),
     },
 ];
 
