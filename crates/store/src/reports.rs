@@ -130,6 +130,24 @@ fn raw_scope(owners: &Option<Vec<Id>>, pipeline: Option<Id>) -> String {
     )
 }
 
+/// The deals (`d`, with what `from` joins) whose `column` falls in
+/// `[lo, hi)`: the edge hours of a period, read by that column's index
+/// alone (see [`raw_scope`]).
+async fn deals_between(
+    c: &mut impl Conn,
+    select: &str,
+    column: &str,
+    (lo, hi): (Timestamp, Timestamp),
+    scope: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let sql = format!("SELECT {select} WHERE {column} >= $1 AND {column} < $2{scope}");
+    Ok(sqlx::query(&sql)
+        .bind(lo.to_db())
+        .bind(hi.to_db())
+        .fetch_all(c.conn())
+        .await?)
+}
+
 fn pipeline_sql(column: &str, pipeline: Option<Id>) -> String {
     pipeline.map_or(String::new(), |p| format!(" AND {column} = {p}"))
 }
@@ -634,18 +652,10 @@ pub async fn forecast(
         e.1 += col::i(r, "amt")?;
     }
     // The hours at the periods' ends, one index range at a time.
+    let scope = raw_scope(&owners, f.pipeline_id);
     for &(from, to, p, sign) in &by_instant.raw {
-        let sql = format!(
-            "SELECT d.owner_id, d.status, d.currency, d.amount_minor FROM deals d \
-             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
-            raw_scope(&owners, f.pipeline_id)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(from.to_db())
-            .bind(to.to_db())
-            .fetch_all(c.conn())
-            .await?;
-        for r in &rows {
+        let select = "d.owner_id, d.status, d.currency, d.amount_minor FROM deals d";
+        for r in &deals_between(&mut c, select, "d.closed_at", (from, to), &scope).await? {
             if col::s(r, "status")? != "won" || col::s(r, "currency")? != f.currency {
                 continue;
             }
@@ -810,17 +820,9 @@ pub async fn dynamics(
         );
         // Closed then: the status is checked here, not in SQL, so that the
         // close-time index is the only one the query can use.
-        let sql = format!(
-            "SELECT d.status, d.currency, d.amount_minor FROM deals d \
-             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
-            raw_scope(&owners, f.pipeline_id)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(from.to_db())
-            .bind(to.to_db())
-            .fetch_all(c.conn())
-            .await?;
-        for r in &rows {
+        let select = "d.status, d.currency, d.amount_minor FROM deals d";
+        let scope = raw_scope(&owners, f.pipeline_id);
+        for r in &deals_between(&mut c, select, "d.closed_at", (from, to), &scope).await? {
             let status = col::s(r, "status")?;
             if status == "won" || status == "lost" {
                 let amt = if col::s(r, "currency")? == f.currency {
@@ -904,18 +906,10 @@ pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
         e.0 += col::i(r, "n")?;
         e.1 += col::i(r, "amt")?;
     }
+    let scope = raw_scope(&owners, f.pipeline_id);
     for &(from, to, _, sign) in &plan.raw {
-        let sql = format!(
-            "SELECT d.status, d.loss_reason_id, d.currency, d.amount_minor FROM deals d \
-             WHERE d.closed_at >= $1 AND d.closed_at < $2{}",
-            raw_scope(&owners, f.pipeline_id)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(from.to_db())
-            .bind(to.to_db())
-            .fetch_all(c.conn())
-            .await?;
-        for r in &rows {
+        let select = "d.status, d.loss_reason_id, d.currency, d.amount_minor FROM deals d";
+        for r in &deals_between(&mut c, select, "d.closed_at", (from, to), &scope).await? {
             if col::s(r, "status")? != "lost" {
                 continue;
             }
@@ -1177,19 +1171,13 @@ pub async fn opportunities(
     }
 
     // The hours at the ends, from the deals created then.
+    let select = format!(
+        "{} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id",
+        crate::rollup::FACT_COLUMNS
+    );
+    let scope = raw_scope(&owners, f.pipeline_id);
     for &(from, to, _, sign) in &plan.raw {
-        let sql = format!(
-            "SELECT {} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id \
-             WHERE d.created_at >= $1 AND d.created_at < $2{}",
-            crate::rollup::FACT_COLUMNS,
-            raw_scope(&owners, f.pipeline_id)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(from.to_db())
-            .bind(to.to_db())
-            .fetch_all(c.conn())
-            .await?;
-        for r in &rows {
+        for r in &deals_between(&mut c, &select, "d.created_at", (from, to), &scope).await? {
             let deal = crate::rollup::facts_of_row(r)?;
             let key = match by {
                 OpportunityBy::Owner => deal.owner_id.to_string(),

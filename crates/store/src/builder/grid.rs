@@ -467,9 +467,8 @@ pub(super) async fn walk(
         return Ok(None);
     }
     let col = col_of(e, g.field)?;
-    // Covering or not: only the walked customers' rows are read, so a
-    // filter or the permission scope outside the index costs a few thousand
-    // row lookups at most.
+    // Covering or not: only the walked customers' deals are read, so a
+    // filter outside the index costs one row lookup for each of those.
     let Some(index) = STREAMING
         .iter()
         .chain(COVERING)
