@@ -706,22 +706,7 @@ pub async fn set_team(
                 .await?;
             }
             let after = team_in(tx, deal_id).await?;
-            let change = Change {
-                field: "team".into(),
-                old: table::to_json(&before),
-                new: table::to_json(&after),
-            };
-            if change.old != change.new {
-                audit::record(
-                    tx,
-                    EntityKind::Deal,
-                    deal_id,
-                    "team",
-                    actor.user_id,
-                    &[change],
-                )
-                .await?;
-            }
+            audit_list(tx, &actor, deal_id, "team", &before, &after).await?;
             Ok(after)
         })
     })
@@ -800,14 +785,40 @@ pub async fn set_competitors(
                     .await?;
             }
             let after = competitors_in(tx, deal_id).await?;
-            let change = Change { field: "competitors".into(), old: table::to_json(&before), new: table::to_json(&after) };
-            if change.old != change.new {
-                audit::record(tx, EntityKind::Deal, deal_id, "competitors", actor.user_id, &[change]).await?;
-            }
+            audit_list(tx, &actor, deal_id, "competitors", &before, &after).await?;
             Ok(after)
         })
     })
     .await
+}
+
+/// Records in the deal's history a list replaced as a whole (the team, the
+/// competitors), when it changed: one entry with the list before and after.
+async fn audit_list<T: Serialize>(
+    tx: &mut Tx,
+    actor: &Actor,
+    deal_id: Id,
+    field: &str,
+    before: &T,
+    after: &T,
+) -> Result<()> {
+    let change = Change {
+        field: field.into(),
+        old: table::to_json(before),
+        new: table::to_json(after),
+    };
+    if change.old != change.new {
+        audit::record(
+            tx,
+            EntityKind::Deal,
+            deal_id,
+            field,
+            actor.user_id,
+            &[change],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Count and sum of the deals in each stage of a pipeline that the actor
