@@ -130,9 +130,9 @@ fn raw_scope(owners: &Option<Vec<Id>>, pipeline: Option<Id>) -> String {
     )
 }
 
-/// The deals (`d`, with what `from` joins) whose `column` falls in
-/// `[lo, hi)`: the edge hours of a period, read by that column's index
-/// alone (see [`raw_scope`]).
+/// The rows of `select` (columns, then `FROM deals d` and any joins) whose
+/// `column` falls in `[lo, hi)`: the edge hours of a period, read by that
+/// column's index alone (see [`raw_scope`]).
 async fn deals_between(
     c: &mut impl Conn,
     select: &str,
@@ -799,12 +799,12 @@ pub async fn dynamics(
     }
     // The hours at the ends of each period, from the deals, one index range
     // at a time.
+    let scope = raw_scope(&owners, f.pipeline_id);
     for &(from, to, p, sign) in &plan.raw {
         let sql = format!(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n, {} AS amt FROM deals d \
-             WHERE d.created_at >= $1 AND d.created_at < $2{}",
+             WHERE d.created_at >= $1 AND d.created_at < $2{scope}",
             SUM_IN_CURRENCY.replace("$9", "$3"),
-            raw_scope(&owners, f.pipeline_id)
         );
         let row = sqlx::query(&sql)
             .bind(from.to_db())
@@ -821,7 +821,6 @@ pub async fn dynamics(
         // Closed then: the status is checked here, not in SQL, so that the
         // close-time index is the only one the query can use.
         let select = "d.status, d.currency, d.amount_minor FROM deals d";
-        let scope = raw_scope(&owners, f.pipeline_id);
         for r in &deals_between(&mut c, select, "d.closed_at", (from, to), &scope).await? {
             let status = col::s(r, "status")?;
             if status == "won" || status == "lost" {
