@@ -54,6 +54,10 @@ struct Args {
     /// Run only these measurements (comma-separated); default all.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Scenario>,
+    /// Of the report-builder groupings, only those whose name contains this
+    /// text (e.g. `closed`), to measure a change without the whole set.
+    #[arg(long)]
+    builder_cases: Option<String>,
 }
 
 struct Bench {
@@ -267,7 +271,13 @@ async fn main() -> Result<()> {
         reports(&bench, &db, args.report_samples).await?;
     }
     if run(Scenario::Builder) {
-        builder(&bench, &db, args.report_samples).await?;
+        builder(
+            &bench,
+            &db,
+            args.report_samples,
+            args.builder_cases.as_deref(),
+        )
+        .await?;
     }
     if run(Scenario::Creates) {
         let account_ids: Vec<i64> =
@@ -463,7 +473,7 @@ async fn busiest_manager(db: &Db) -> Result<Id> {
 
 /// Report-builder groupings over every deal (no date filter: the worst
 /// case), as an administrator and as the busiest manager.
-async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
+async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> Result<()> {
     let count = json!({"func": "count"});
     let sum = json!({"func": "sum", "field": "amount"});
     let avg = json!({"func": "avg", "field": "amount"});
@@ -521,6 +531,26 @@ async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "expected_close_date", "grain": "month"}], "aggregates": [sum]}),
         ),
         (
+            "by owner x status: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "status"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by pipeline x closed month: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "closed_at", "grain": "month"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by source x closed month: count",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "closed_at", "grain": "month"}]}),
+        ),
+        (
+            "by status x expected close month: sum",
+            json!({"entity": "deals", "group_by": [{"field": "status"}, {"field": "expected_close_date", "grain": "month"}], "aggregates": [sum]}),
+        ),
+        (
+            "by owner x stage: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "stage"}], "aggregates": [count, sum]}),
+        ),
+        (
             "by account: count, sum",
             json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": [count, sum]}),
         ),
@@ -555,6 +585,9 @@ async fn builder(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
     };
     for (who, b) in [("admin", bench), ("manager", &as_manager)] {
         for (name, body) in &cases {
+            if only.is_some_and(|text| !name.contains(text)) {
+                continue;
+            }
             latency_posts(
                 b,
                 &format!("builder ({who}): {name}"),

@@ -24,7 +24,7 @@
 //! - **stay** — per creation period, pipeline, owner and stage: seconds spent
 //!   in finished stays and the number of deals with one (time in stage).
 //! - **closed** — per close period, pipeline, owner, status (won or lost),
-//!   loss reason and currency: deals and amount.
+//!   loss reason, source and currency: deals and amount.
 //! - **expected** — open deals per expected close day's period, pipeline,
 //!   owner, stage and currency: deals, amount, the amount of deals that take
 //!   their stage's probability, and amount × probability of those that set
@@ -296,6 +296,8 @@ pub enum Cell {
         status: &'static str,
         /// 0 for none.
         loss_reason_id: Id,
+        /// 0 for none.
+        source_id: Id,
         currency: String,
     },
     Expected {
@@ -411,6 +413,7 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
                         StageKind::Lost => deal.loss_reason_id.unwrap_or(0),
                         _ => 0,
                     },
+                    source_id: deal.source_id.unwrap_or(0),
                     currency: deal.currency.clone(),
                 },
                 [1, deal.amount_minor, 0, 0],
@@ -666,7 +669,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_deal_is_closed_with_its_reason_and_not_expected() {
+    fn a_lost_deal_is_closed_with_its_reason_and_source_and_not_expected() {
         let mut d = deal();
         d.status = StageKind::Lost;
         d.closed_at = Some(ts("2026-05-10T10:00:00Z"));
@@ -682,6 +685,7 @@ mod tests {
                 owner_id: 7,
                 status: "lost",
                 loss_reason_id: 4,
+                source_id: 5,
                 currency: "RUB".into(),
             }),
             Some(&[1, 10_000, 0, 0])

@@ -609,9 +609,10 @@ fn group_name(g: &b::Grouping) -> String {
 }
 
 /// How a key sorts: periods by time, references by their position, then
-/// by label; records without a value last.
+/// by label, then by id (same-named customers in the same order whichever
+/// way answered); records without a value last.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct SortKey(bool, i64, String);
+struct SortKey(bool, i64, String, i64);
 
 // ------------------------------------------------------------ running
 
@@ -691,7 +692,8 @@ async fn statement(
     if fast {
         // Its own binds: PostgreSQL refuses parameters a statement leaves unused.
         let mut binds = Binds::default();
-        if let Some(sql) = rolled::statement(plan, periods, cal, owners, &mut binds)? {
+        let grid = c.backend() == Backend::Sqlite;
+        if let Some(sql) = rolled::statement(plan, periods, cal, owners, grid, &mut binds)? {
             return Ok((binds, sql, Way::Rollup));
         }
     }
@@ -704,9 +706,9 @@ async fn statement(
         if let Some(sql) = grid::statement(c, plan, periods, cal, &conds, &aggs, narrowed).await? {
             return Ok((binds, sql, Way::Grid));
         }
-        if let Some(sql) = grid::walk(c, plan, &conds, &aggs).await? {
-            return Ok((binds, sql, Way::Walk));
-        }
+    }
+    if fast && let Some(sql) = grid::walk(c, plan, &conds, &aggs).await? {
+        return Ok((binds, sql, Way::Walk));
     }
     let index = match sqlite {
         true => grid::plain_index(plan, owners.is_some())?,
@@ -835,7 +837,7 @@ pub async fn run_with(
                     Some(ix) if ix >= 0 && (ix as usize) + 1 < p.days.len() => {
                         let start = p.days[ix as usize];
                         (
-                            SortKey(false, ix, String::new()),
+                            SortKey(false, ix, String::new(), 0),
                             Key {
                                 value: Some(start.to_db()),
                                 label: b::bucket_label(start, p.grain),
@@ -843,7 +845,7 @@ pub async fn run_with(
                         )
                     }
                     _ => (
-                        SortKey(true, 0, String::new()),
+                        SortKey(true, 0, String::new(), 0),
                         Key {
                             value: None,
                             label: String::new(),
@@ -856,7 +858,7 @@ pub async fn run_with(
                             col::os(r, &format!("label{i}"))?.unwrap_or_else(|| format!("#{id}"));
                         let pos = col::oi(r, &format!("pos{i}"))?.unwrap_or(0);
                         (
-                            SortKey(false, pos, label.clone()),
+                            SortKey(false, pos, label.clone(), id),
                             Key {
                                 value: Some(id.to_string()),
                                 label,
@@ -864,7 +866,7 @@ pub async fn run_with(
                         )
                     }
                     None => (
-                        SortKey(true, 0, String::new()),
+                        SortKey(true, 0, String::new(), 0),
                         Key {
                             value: None,
                             label: String::new(),
@@ -873,14 +875,14 @@ pub async fn run_with(
                 },
                 (None, _) => match col::os(r, &k)?.filter(|s| !s.is_empty()) {
                     Some(s) => (
-                        SortKey(false, 0, s.clone()),
+                        SortKey(false, 0, s.clone(), 0),
                         Key {
                             value: Some(s.clone()),
                             label: s,
                         },
                     ),
                     None => (
-                        SortKey(true, 0, String::new()),
+                        SortKey(true, 0, String::new(), 0),
                         Key {
                             value: None,
                             label: String::new(),

@@ -202,6 +202,17 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(options.max_connections)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // A report over the roll-ups reads a few thousand rows
+                            // but is estimated far dearer, so PostgreSQL compiled
+                            // it first: 200 ms of JIT for 13 ms of work
+                            // (docs/benchmarks.md). Nothing here runs long enough
+                            // to win the compile time back.
+                            sqlx::query("SET jit = off").execute(&mut *conn).await?;
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await?;
                 (pool.clone(), pool, false)

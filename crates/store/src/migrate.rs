@@ -70,11 +70,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0009_builder_pairs.sqlite.sql"),
         postgres: include_str!("../migrations/0009_stage_moves.postgres.sql"),
     },
+    Migration {
+        version: 10,
+        common: include_str!("../migrations/0010_closed_by_source.sql"),
+        sqlite: include_str!("../migrations/0010_builder_streams.sqlite.sql"),
+        postgres: include_str!("../migrations/0010_account_names.postgres.sql"),
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the
 /// deals already there (done in Rust, not in SQL; one recount fills all).
-const ROLLUPS: [i64; 2] = [6, 7];
+const ROLLUPS: [i64; 3] = [6, 7, 10];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

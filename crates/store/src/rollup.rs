@@ -50,6 +50,7 @@ const CLOSED: Shape = Shape {
         "owner_id",
         "status",
         "loss_reason_id",
+        "source_id",
         "currency",
     ],
     sums: &["deals", "amount_minor"],
@@ -153,6 +154,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             owner_id,
             status,
             loss_reason_id,
+            source_id,
             currency,
         } => (
             2,
@@ -163,6 +165,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
                 Key::I(*owner_id),
                 Key::S((*status).to_owned()),
                 Key::I(*loss_reason_id),
+                Key::I(*source_id),
                 Key::S(currency.clone()),
             ],
             sums[..2].to_vec(),

@@ -97,6 +97,27 @@ async fn migrating_twice_changes_nothing() {
     assert!(migrate::migrate(&db).await.unwrap().is_empty());
 }
 
+/// PostgreSQL never compiles a statement before running it: the reports'
+/// statements over the roll-ups are cheap but estimated dear, and the
+/// compile took fifteen times their work.
+#[tokio::test]
+async fn postgresql_connections_run_without_jit() {
+    let (db, _) = testing::fresh_db().await.unwrap();
+    if db.backend() != voronka_store::db::Backend::Postgres {
+        return;
+    }
+    for _ in 0..3 {
+        let mut r = db.reader().await.unwrap();
+        let jit: String = sqlx::query("SHOW jit")
+            .fetch_one(r.conn())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(jit, "off");
+    }
+}
+
 /// The pre-aggregated board totals agree with the deals after creates, moves,
 /// owner changes, amount edits and deletes.
 #[tokio::test]

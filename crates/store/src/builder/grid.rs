@@ -15,12 +15,12 @@
 //! are dropped. PostgreSQL hashes its groups and keeps the plain statement.
 
 use super::{Periods, col_of, period_bounds, table_of};
-use crate::db::{Conn, col};
+use crate::db::{Backend, Conn, col};
 use crate::error::Result;
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
 
 /// A covering index the grid may read, by its columns in order (without
-/// the table alias). Created by migrations 8 and 9 on SQLite, except
+/// the table alias). Created by migrations 8 to 10 on SQLite, except
 /// `activities_owner_start`, which the activities calendar already had.
 struct Covering {
     entity: Entity,
@@ -115,6 +115,17 @@ const COVERING: &[Covering] = &[
     },
     Covering {
         entity: Entity::Deals,
+        name: "deals_grid_status_expected",
+        columns: &[
+            "status",
+            "expected_close_date",
+            "owner_id",
+            "currency",
+            "amount_minor",
+        ],
+    },
+    Covering {
+        entity: Entity::Deals,
         name: "deals_grid_loss_closed",
         columns: &[
             "loss_reason_id",
@@ -155,6 +166,17 @@ const COVERING: &[Covering] = &[
 /// order, aggregating as it goes, besides the grid's own (each of those
 /// leads with its field too).
 const STREAMING: &[Covering] = &[
+    // The lists' indexes, with the currency at the end (migration 10).
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_owner_stage_amount",
+        columns: &["owner_id", "stage_id", "amount_minor", "id", "currency"],
+    },
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_stage_amount",
+        columns: &["stage_id", "amount_minor", "id", "currency"],
+    },
     Covering {
         entity: Entity::Deals,
         name: "deals_by_account",
@@ -446,7 +468,8 @@ const WALK: usize = 10 * (super::MAX_GROUP_ROWS + 1);
 /// to keep the first [`super::MAX_GROUP_ROWS`] by name is not: over a
 /// million deals that is ~190,000 rows and a second. Instead the customers
 /// are walked in name order (`accounts_name`, the order the report sorts
-/// them in: SQLite compares text bytewise, as Rust does) and each one's
+/// them in: SQLite compares text bytewise, as Rust does; PostgreSQL reads
+/// `accounts_name_bytes`, `COLLATE "C"`) and each one's
 /// range of that index is aggregated, until one row more than a report
 /// shows is found — a few thousand index ranges. The caller counts the
 /// totals apart and falls back to the `GROUP BY` when the walk ends short.
@@ -467,15 +490,6 @@ pub(super) async fn walk(
         return Ok(None);
     }
     let col = col_of(e, g.field)?;
-    // Covering or not: only the walked customers' deals are read, so a
-    // filter outside the index costs one row lookup for each of those.
-    let Some(index) = STREAMING
-        .iter()
-        .chain(COVERING)
-        .find(|ix| ix.entity == e && ix.columns[0] == bare(col))
-    else {
-        return Ok(None);
-    };
     let many = sqlx::query(&format!(
         "SELECT 1 AS x FROM accounts LIMIT 1 OFFSET {}",
         super::MAX_GROUP_ROWS
@@ -485,9 +499,39 @@ pub(super) async fn walk(
     if many.is_none() {
         return Ok(None);
     }
-    let figures = cell_figures(aggregates);
+    // On SQLite, covering or not: only the walked customers' deals are
+    // read, so a filter outside the index costs one row lookup for each.
     let mut wheres = vec![format!("{col} = a.id")];
     wheres.extend(conditions.iter().cloned());
+    if c.backend() == Backend::Postgres {
+        // Names in byte order, as Rust sorts them (`accounts_name_bytes`,
+        // migration 10); each customer's deals by `deals_account`. The
+        // nested loop keeps the walk's order, so the ORDER BY costs no sort
+        // and the LIMIT stops the walk.
+        return Ok(Some(format!(
+            "SELECT a.id AS k0, {} FROM (SELECT id, name FROM accounts \
+             ORDER BY name COLLATE \"C\", id LIMIT {WALK}) a \
+             CROSS JOIN LATERAL (SELECT COUNT(*) AS walked, {} FROM {} t WHERE {}) x \
+             WHERE x.walked > 0 ORDER BY a.name COLLATE \"C\", a.id LIMIT {}",
+            aggregates
+                .iter()
+                .map(|(alias, _)| format!("x.{alias}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            super::select_list(aggregates),
+            table_of(e),
+            wheres.join(" AND "),
+            super::MAX_GROUP_ROWS + 1
+        )));
+    }
+    let Some(index) = STREAMING
+        .iter()
+        .chain(COVERING)
+        .find(|ix| ix.entity == e && ix.columns[0] == bare(col))
+    else {
+        return Ok(None);
+    };
+    let figures = cell_figures(aggregates);
     let values = cell_values(aggregates);
     // A subquery with a LIMIT is not flattened: it runs as a coroutine, each
     // customer's cell computed once, and the outer LIMIT stops the walk.
@@ -516,9 +560,50 @@ mod tests {
                     .iter()
                     .filter_map(|f| super::super::column(ix.entity, f.name))
                     .any(|col| bare(col) == *c)
-                    || *c == "currency";
+                    || *c == "currency"
+                    || *c == "id";
                 assert!(known, "{}: {c}", ix.name);
             }
         }
+    }
+
+    fn plan(def: serde_json::Value) -> Plan {
+        serde_json::from_value::<voronka_core::builder::Definition>(def)
+            .ok()
+            .and_then(|d| d.validate().ok())
+            .unwrap_or_else(|| panic!("not a valid definition"))
+    }
+
+    #[test]
+    fn two_fields_one_index_leads_with_are_read_in_its_order() {
+        let sum = serde_json::json!({"func": "sum", "field": "amount"});
+        let def = |groups: serde_json::Value| {
+            plan(serde_json::json!({"entity": "deals", "group_by": groups,
+                                    "aggregates": [{"func": "count"}, sum]}))
+        };
+        let owner_stage = def(serde_json::json!([{"field": "owner"}, {"field": "stage"}]));
+        let stage_owner = def(serde_json::json!([{"field": "stage"}, {"field": "owner"}]));
+        for (p, narrowed) in [(&owner_stage, false), (&stage_owner, true)] {
+            assert_eq!(
+                plain_index(p, narrowed).ok().flatten(),
+                Some("deals_owner_stage_amount")
+            );
+        }
+        let stage = def(serde_json::json!([{"field": "stage"}]));
+        assert_eq!(
+            plain_index(&stage, false).ok().flatten(),
+            Some("deals_stage_amount")
+        );
+        // A manager's report filters on the owner, which that index lacks.
+        assert_eq!(
+            plain_index(&stage, true).ok().flatten(),
+            Some("deals_grid_stage_created")
+        );
+        // No index leads with the status and the source: every column.
+        let status_source = def(serde_json::json!([{"field": "status"}, {"field": "source"}]));
+        assert_eq!(
+            plain_index(&status_source, false).ok().flatten(),
+            Some("deals_grid_all")
+        );
     }
 }
