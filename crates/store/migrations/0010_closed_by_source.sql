@@ -16,3 +16,8 @@ CREATE TABLE report_closed (
     amount_minor BIGINT NOT NULL,
     PRIMARY KEY (span, period, pipeline_id, owner_id, status, loss_reason_id, source_id, currency)
 );
+
+-- Set by a migration that empties a roll-up, cleared when the recount that
+-- follows it is done: a recount cut short is taken up at the next start.
+CREATE TABLE rollup_recount (pending BIGINT NOT NULL);
+INSERT INTO rollup_recount (pending) VALUES (1);

@@ -669,6 +669,19 @@ fn grouped(
     ))
 }
 
+/// Constant rows (each its SQL values, comma-separated) as a subquery with
+/// named columns. A `VALUES` list rather than a `UNION ALL` of `SELECT`s:
+/// SQLite refuses a compound of more than 500 terms, and a report may have
+/// a thousand periods (or seven day cells a week). `rows` must not be empty.
+fn constant_rows(columns: &[&str], rows: &[String]) -> String {
+    let rows: Vec<String> = rows.iter().map(|r| format!("({r})")).collect();
+    format!(
+        "(WITH c({}) AS (VALUES {}) SELECT * FROM c)",
+        columns.join(", "),
+        rows.join(", ")
+    )
+}
+
 /// `CAST(expr AS BIGINT) AS alias, …`.
 fn select_list(aggs: &[(String, String)]) -> String {
     aggs.iter()

@@ -208,9 +208,16 @@ impl Db {
                             // but is estimated far dearer, so PostgreSQL compiled
                             // it first: 200 ms of JIT for 13 ms of work
                             // (docs/benchmarks.md). Nothing here runs long enough
-                            // to win the compile time back.
-                            sqlx::query("SET jit = off").execute(&mut *conn).await?;
-                            Ok(())
+                            // to win the compile time back. Servers before 11
+                            // have no JIT and no such setting (42704).
+                            match sqlx::query("SET jit = off").execute(&mut *conn).await {
+                                Err(sqlx::Error::Database(e))
+                                    if e.code().as_deref() == Some("42704") =>
+                                {
+                                    Ok(())
+                                }
+                                other => other.map(|_| ()),
+                            }
                         })
                     })
                     .connect(url)

@@ -141,8 +141,18 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
         tracing::info!(version = m.version, "applied migration");
         applied.push(m.version);
     }
-    if applied.iter().any(|v| ROLLUPS.contains(v)) {
+    // A recount cut short (the process stopped after the migration that
+    // emptied a roll-up committed) is marked pending and taken up again.
+    let pending = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM rollup_recount")
+        .fetch_one(pool)
+        .await?
+        .try_get::<i64, _>("n")?
+        > 0;
+    if pending || applied.iter().any(|v| ROLLUPS.contains(v)) {
         crate::rollup::rebuild(db).await?;
+        sqlx::query("DELETE FROM rollup_recount")
+            .execute(pool)
+            .await?;
     }
     Ok(applied)
 }

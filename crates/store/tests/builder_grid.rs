@@ -182,6 +182,17 @@ async fn the_grid_matches_the_plain_group_by() {
                 .unwrap();
         }
     }
+    // One deal closed long before the rest: a close week in UTC then spans
+    // over a thousand whole days (more terms than SQLite takes in one
+    // compound SELECT, were each a SELECT of its own).
+    sqlx::query(
+        "UPDATE deals SET status = 'won', closed_at = $1, loss_reason_id = NULL WHERE id = $2",
+    )
+    .bind("2024-01-03T10:00:00.000000Z")
+    .bind(first_deal.unwrap())
+    .execute(r.conn())
+    .await
+    .unwrap();
     drop(r);
     // The stamps were rewritten behind the roll-ups' back.
     voronka_store::rollup::rebuild(&db).await.unwrap();

@@ -14,7 +14,7 @@
 //! `a{i}`, `n{i}`), so labels, sorting and totals are shared; empty cells
 //! are dropped. PostgreSQL hashes its groups and keeps the plain statement.
 
-use super::{Periods, col_of, period_bounds, table_of};
+use super::{Periods, col_of, constant_rows, period_bounds, table_of};
 use crate::db::{Backend, Conn, col};
 use crate::error::Result;
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
@@ -380,7 +380,7 @@ pub(super) async fn statement(
     let ranges: Vec<String> = bounds
         .windows(2)
         .enumerate()
-        .map(|(i, w)| format!("SELECT {i} AS i, '{}' AS lo, '{}' AS hi", w[0], w[1]))
+        .map(|(i, w)| format!("{i}, '{}', '{}'", w[0], w[1]))
         .collect();
     if ranges.is_empty() {
         return Ok(None);
@@ -404,7 +404,7 @@ pub(super) async fn statement(
             }
         }
         if dated {
-            from.push(format!("({}) p", ranges.join(" UNION ALL ")));
+            from.push(format!("{} p", constant_rows(&["i", "lo", "hi"], &ranges)));
             wheres.push(format!("{date_col} >= p.lo AND {date_col} < p.hi"));
         } else {
             wheres.push(format!("{date_col} IS NULL"));

@@ -24,13 +24,19 @@
 //! others; on PostgreSQL, which has no grid, any period. The statement yields the
 //! columns of the `GROUP BY` it replaces.
 
-use super::{Binds, Periods, period_bounds};
+use super::{Binds, Periods, constant_rows, period_bounds};
 use crate::error::Result;
 use crate::rollup::Plan as Pieces;
 use voronka_core::builder::{DateGrain, Entity, Func, Plan};
 use voronka_core::records::Id;
 use voronka_core::rollup::Dim;
 use voronka_core::{Day, Timestamp};
+
+/// Edge pieces read from the deals at the most on SQLite, each one term of
+/// the statement's `UNION ALL` (SQLite takes 500 at the most, with the
+/// roll-up's own; PostgreSQL has no such limit); past this — months off
+/// UTC over decades — the grid answers.
+const MAX_RAW_PARTS: usize = 400;
 
 /// The roll-up a plan reads, chosen by its date grouping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +77,10 @@ impl Source {
             // The source's id as text, '' for none.
             (Source::Created, "source") => ("CAST(NULLIF(r.dim_key, '') AS BIGINT)", "d.source_id"),
             // 0 for none (won deals have none).
-            (Source::Closed, "loss_reason") => ("NULLIF(r.loss_reason_id, 0)", "d.loss_reason_id"),
+            (Source::Closed, "loss_reason") => (
+                "NULLIF(r.loss_reason_id, 0)",
+                "CASE WHEN d.status = 'lost' THEN d.loss_reason_id END",
+            ),
             (Source::Closed, "source") => ("NULLIF(r.source_id, 0)", "d.source_id"),
             _ => return None,
         })
@@ -205,7 +214,7 @@ pub(super) fn statement(
                 p.grain,
                 DateGrain::Month | DateGrain::Quarter | DateGrain::Year
             );
-            if grid && !long && !pieces.raw.is_empty() {
+            if grid && ((!long && !pieces.raw.is_empty()) || pieces.raw.len() > MAX_RAW_PARTS) {
                 return Ok(None);
             }
             // Which report period each whole UTC month or day belongs to;
@@ -214,20 +223,16 @@ pub(super) fn statement(
                 .cells
                 .iter()
                 .map(|((span, start), i)| {
-                    format!(
-                        "SELECT '{}' AS span, '{}' AS period, {i} AS i",
-                        span.as_str(),
-                        Day(*start).to_db()
-                    )
+                    format!("'{}', '{}', {i}", span.as_str(), Day(*start).to_db())
                 })
                 .collect();
             if !cells.is_empty() {
                 parts.push(format!(
                     "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
-                     FROM {table} r JOIN ({}) b ON b.span = r.span AND b.period = r.period \
+                     FROM {table} r JOIN {} b ON b.span = r.span AND b.period = r.period \
                      WHERE r.deals <> 0{rows}{}",
                     keys(Some("b.i".into()), &|o| o.rolled),
-                    cells.join(" UNION ALL "),
+                    constant_rows(&["span", "period", "i"], &cells),
                     scope("r.owner_id")
                 ));
             }
