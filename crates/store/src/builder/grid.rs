@@ -12,7 +12,8 @@
 //!
 //! The grid yields the same columns as the `GROUP BY` it replaces (`k{i}`,
 //! `a{i}`, `n{i}`), so labels, sorting and totals are shared; empty cells
-//! are dropped. PostgreSQL hashes its groups and keeps the plain statement.
+//! are dropped. PostgreSQL hashes its groups and keeps the plain statement;
+//! only the customer walk ([`walk`]) runs there too.
 
 use super::{Periods, col_of, constant_rows, period_bounds, table_of};
 use crate::db::{Backend, Conn, col};
