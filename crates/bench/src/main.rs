@@ -477,6 +477,14 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
     let count = json!({"func": "count"});
     let sum = json!({"func": "sum", "field": "amount"});
     let avg = json!({"func": "avg", "field": "amount"});
+    // Filters a head of sales adds: one pipeline, a status, the last year.
+    let pipeline: i64 =
+        scalar_rows(db, "SELECT MIN(id) AS id FROM pipelines").await?[0].try_get("id")?;
+    let newest = newest_deal(db).await?;
+    let year = [
+        newest.plus_seconds(-364 * 86_400).day().to_string(),
+        newest.day().to_string(),
+    ];
     let cases: Vec<(&str, Value)> = vec![
         (
             "by owner: count, sum",
@@ -551,6 +559,30 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "stage"}], "aggregates": [count, sum]}),
         ),
         (
+            "filtered: by owner x created month, 1 pipeline, open or won: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],
+                   "filters": [{"field": "pipeline", "op": "eq", "values": [pipeline.to_string()]},
+                               {"field": "status", "op": "in", "values": ["open", "won"]}],
+                   "aggregates": [count, sum]}),
+        ),
+        (
+            "filtered: won deals by source, closed in the last year: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "source"}],
+                   "filters": [{"field": "status", "op": "eq", "values": ["won"]},
+                               {"field": "closed_at", "op": "between", "values": year}],
+                   "aggregates": [count, sum]}),
+        ),
+        (
+            "filtered: by owner x created week, 1 pipeline: count",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "week"}],
+                   "filters": [{"field": "pipeline", "op": "eq", "values": [pipeline.to_string()]}]}),
+        ),
+        (
+            "filtered: by stage x created month, the last year: count",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "created_at", "grain": "month"}],
+                   "filters": [{"field": "created_at", "op": "between", "values": year}]}),
+        ),
+        (
             "by account: count, sum",
             json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": [count, sum]}),
         ),
@@ -601,17 +633,23 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
     Ok(())
 }
 
-/// The reports over the last year of the data (a year back from the day of
-/// the newest deal), first as an administrator (sees every deal), then as
-/// the manager who owns the most deals (sees their team's, as the demo's
-/// teams allow).
-async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
+/// When the newest deal was created: the reports and the builder's date
+/// filters measure the year up to it.
+async fn newest_deal(db: &Db) -> Result<Timestamp> {
     let newest: String = scalar_rows(db, "SELECT MAX(created_at) AS t FROM deals")
         .await?
         .first()
         .context("the database has no deals")?
         .try_get("t")?;
-    let newest = Timestamp::parse(&newest).map_err(|e| anyhow::anyhow!("{newest}: {e}"))?;
+    Timestamp::parse(&newest).map_err(|e| anyhow::anyhow!("{newest}: {e}"))
+}
+
+/// The reports over the last year of the data (a year back from the day of
+/// the newest deal), first as an administrator (sees every deal), then as
+/// the manager who owns the most deals (sees their team's, as the demo's
+/// teams allow).
+async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
+    let newest = newest_deal(db).await?;
     let day = |days: i64| newest.plus_seconds(days * 86_400).day().to_string();
     let (from, to) = (day(-364), day(0));
     // The pipeline with the most deals.

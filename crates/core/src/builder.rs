@@ -14,7 +14,7 @@
 //! among the periods' bounds — the store renders the same tree as nested
 //! `CASE`s, so what the tests prove of it holds in SQL too.
 
-use crate::datetime::Day;
+use crate::datetime::{Day, Timestamp};
 use crate::error::{FieldErrors, Invalid};
 use crate::messages as msg;
 use crate::money::{self, Currency};
@@ -946,6 +946,124 @@ impl Probe {
     }
 }
 
+/// The day after `d` (the last day of the calendar stays itself): how a
+/// filter's day value on an instant becomes the end of that local day.
+pub fn next_day(d: Day) -> Day {
+    d.inner().next_day().map(Day).unwrap_or(d)
+}
+
+/// A range of instants `from..to`; `None` is unbounded on that side.
+pub type Instants = (Option<Timestamp>, Option<Timestamp>);
+
+/// The instants a date field may hold under a plan's filters on it: the
+/// roll-ups answer a date-filtered report by reading exactly these instants
+/// (cells and the hours at their ends) where the plain statement tests each
+/// row. The store renders the same tests as SQL (its `condition`): the
+/// property test below restates that SQL's meaning, and the store's
+/// `builder_grid` test runs both ways on the same deals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Sorted, disjoint and non-empty.
+    pub spans: Vec<Instants>,
+    /// Whether a record without the date passes.
+    pub undated: bool,
+}
+
+impl Window {
+    /// No filter yet: every instant, and records without one.
+    pub fn all() -> Window {
+        Window {
+            spans: vec![(None, None)],
+            undated: true,
+        }
+    }
+
+    /// Narrowed by one more filter on the field, whose day values mean the
+    /// user's local days (`midnight` gives the instant one begins). `None`
+    /// when the test has no window (a list, a text search, a value that is
+    /// not a day) or a day lies outside the calendar.
+    pub fn narrow(
+        &self,
+        test: &Test,
+        midnight: &dyn Fn(Day) -> Option<Timestamp>,
+    ) -> Option<Window> {
+        let day = |v: &Value| match v {
+            Value::Day(d) => Some(*d),
+            _ => None,
+        };
+        let start = |v: &Value| midnight(day(v)?);
+        let end = |v: &Value| midnight(next_day(day(v)?));
+        let (spans, undated) = match test {
+            Test::Eq(v) => (vec![(Some(start(v)?), Some(end(v)?))], false),
+            Test::Ne(v) => {
+                let (a, z) = (start(v)?, end(v)?);
+                let spans = if a < z {
+                    vec![(None, Some(a)), (Some(z), None)]
+                } else {
+                    vec![(None, None)]
+                };
+                (spans, true)
+            }
+            Test::Lt(v) => (vec![(None, Some(start(v)?))], false),
+            Test::Gt(v) => (vec![(Some(end(v)?), None)], false),
+            Test::Between(a, z) => (vec![(Some(start(a)?), Some(end(z)?))], false),
+            Test::Empty => (Vec::new(), true),
+            Test::NotEmpty => (vec![(None, None)], false),
+            Test::In(_) | Test::Contains(_) => return None,
+        };
+        let mut both = Vec::new();
+        for a in &self.spans {
+            for b in &spans {
+                let from = a.0.max(b.0);
+                let to = match (a.1, b.1) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, None) => x,
+                    (None, y) => y,
+                };
+                if from.is_none() || to.is_none() || from < to {
+                    both.push((from, to));
+                }
+            }
+        }
+        both.sort();
+        Some(Window {
+            spans: both,
+            undated: self.undated && undated,
+        })
+    }
+
+    /// Whether a record with this date (or none) passes.
+    pub fn contains(&self, t: Option<Timestamp>) -> bool {
+        match t {
+            None => self.undated,
+            Some(t) => self
+                .spans
+                .iter()
+                .any(|(a, z)| a.is_none_or(|a| a <= t) && z.is_none_or(|z| t < z)),
+        }
+    }
+
+    /// The instants of `from..to` the window keeps, in order.
+    pub fn clamp(&self, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        self.spans
+            .iter()
+            .filter_map(|(a, z)| {
+                let a = a.map_or(from, |a| a.max(from));
+                let z = z.map_or(to, |z| z.min(to));
+                (a < z).then_some((a, z))
+            })
+            .collect()
+    }
+
+    /// The first and last instants it bounds, where it bounds them.
+    pub fn bounds(&self) -> Instants {
+        (
+            self.spans.first().and_then(|s| s.0),
+            self.spans.last().and_then(|s| s.1),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1198,5 +1316,97 @@ mod tests {
                 prop_assert_eq!(vec![i], linear);
             }
         }
+
+        /// A window keeps exactly the dates every one of its filters keeps,
+        /// read as the store's SQL reads them (local days as
+        /// `midnight..midnight of the next day`), its spans stay sorted and
+        /// disjoint, and clamping to a range keeps exactly the range's part.
+        #[test]
+        fn a_window_keeps_what_its_filters_keep(
+            tests in prop::collection::vec(any_date_test(), 0..4),
+            offset_min in -720i64..=840,
+            at in prop::option::of(-200_000i64..5_000_000),
+            from in -200_000i64..5_000_000,
+            len in 0i64..3_000_000,
+        ) {
+            let base = time::macros::datetime!(2026-03-01 0:00 UTC);
+            let stamp = |secs: i64| Timestamp::from_utc(base + time::Duration::seconds(secs));
+            let midnight = |d: Day| Some(Timestamp::from_utc(d.inner().midnight().assume_utc() - time::Duration::minutes(offset_min)));
+            let mut w = Window::all();
+            for t in &tests {
+                w = w.narrow(t, &midnight).unwrap();
+            }
+            for pair in w.spans.windows(2) {
+                prop_assert!(pair[0].1.is_some() && pair[1].0.is_some() && pair[0].1 <= pair[1].0);
+            }
+            let x = at.map(stamp);
+            let keeps = |t: &Test| {
+                let m = |v: &Value| match v { Value::Day(d) => midnight(*d).unwrap(), _ => unreachable!() };
+                let e = |v: &Value| match v { Value::Day(d) => midnight(next_day(*d)).unwrap(), _ => unreachable!() };
+                match (t, x) {
+                    (Test::Empty, x) => x.is_none(),
+                    (Test::NotEmpty, x) => x.is_some(),
+                    (Test::Ne(v), Some(x)) => !(m(v) <= x && x < e(v)),
+                    (Test::Ne(_), None) => true,
+                    (_, None) => false,
+                    (Test::Eq(v), Some(x)) => m(v) <= x && x < e(v),
+                    (Test::Lt(v), Some(x)) => x < m(v),
+                    (Test::Gt(v), Some(x)) => x >= e(v),
+                    (Test::Between(a, z), Some(x)) => m(a) <= x && x < e(z),
+                    _ => unreachable!(),
+                }
+            };
+            let all = tests.iter().all(keeps);
+            prop_assert_eq!(w.contains(x), all);
+            if let Some(x) = x {
+                let (a, z) = (stamp(from), stamp(from + len));
+                let inside = w.clamp(a, z).iter().any(|(p, q)| *p <= x && x < *q);
+                prop_assert_eq!(inside, a <= x && x < z && all);
+            }
+        }
+    }
+
+    fn any_date_test() -> impl Strategy<Value = Test> {
+        let day = (0i64..60).prop_map(|k| {
+            Value::Day(Day(
+                time::macros::date!(2026 - 02 - 20) + time::Duration::days(k)
+            ))
+        });
+        prop_oneof![
+            day.clone().prop_map(Test::Eq),
+            day.clone().prop_map(Test::Ne),
+            day.clone().prop_map(Test::Lt),
+            day.clone().prop_map(Test::Gt),
+            (day.clone(), day).prop_map(|(a, z)| Test::Between(a, z)),
+            Just(Test::Empty),
+            Just(Test::NotEmpty),
+        ]
+    }
+
+    #[test]
+    fn a_window_refuses_lists_and_text() {
+        let midnight = |d: Day| Some(Timestamp::from_utc(d.inner().midnight().assume_utc()));
+        assert_eq!(Window::all().narrow(&Test::In(vec![]), &midnight), None);
+        assert_eq!(
+            Window::all().narrow(&Test::Contains("x".into()), &midnight),
+            None
+        );
+        let w = Window::all()
+            .narrow(
+                &Test::Between(
+                    Value::Day(Day::parse("2026-01-01").unwrap()),
+                    Value::Day(Day::parse("2026-03-31").unwrap()),
+                ),
+                &midnight,
+            )
+            .unwrap();
+        assert_eq!(
+            w.bounds(),
+            (
+                Timestamp::parse("2026-01-01T00:00:00Z").ok(),
+                Timestamp::parse("2026-04-01T00:00:00Z").ok()
+            )
+        );
+        assert!(!w.contains(None));
     }
 }

@@ -31,7 +31,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use voronka_core::builder::{
     self as b, Aggregate, Definition, Entity, FieldDef, FieldType, Func, Plan, Probe, RefKind,
-    Test, Value,
+    Test, Value, next_day,
 };
 use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money, msg};
@@ -235,10 +235,6 @@ impl Binds {
     }
 }
 
-fn next_day(d: Day) -> Day {
-    d.inner().next_day().map(Day).unwrap_or(d)
-}
-
 fn out_of_range(path: &str) -> StoreError {
     Invalid::field(path, msg::INVALID_VALUE).into()
 }
@@ -289,7 +285,18 @@ fn condition(
     cal: &dyn Calendar,
     binds: &mut Binds,
 ) -> Result<String> {
-    let col = col_of(e, c.field)?;
+    condition_on(col_of(e, c.field)?, c, i, cal, binds)
+}
+
+/// The filter `c` (number `i` of the definition) on the expression `col`,
+/// which holds the field's value: its column, or where a roll-up keeps it.
+fn condition_on(
+    col: &str,
+    c: &b::Condition,
+    i: usize,
+    cal: &dyn Calendar,
+    binds: &mut Binds,
+) -> Result<String> {
     let path = format!("filters[{i}].values");
     let is_text = matches!(c.field.ty, FieldType::Text);
     // Day values on instants compare whole local days.
@@ -691,9 +698,9 @@ fn select_list(aggs: &[(String, String)]) -> String {
 }
 
 /// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
-/// values, and the way that answers it: the opportunity roll-up for
-/// creation periods of deals (either backend), the grid for other date
-/// groupings on SQLite, else one `GROUP BY`.
+/// values, and the way that answers it: the roll-ups for the deal reports
+/// they hold (either backend), the grid for other date groupings on
+/// SQLite, else one `GROUP BY`.
 async fn statement(
     c: &mut Reader,
     plan: &Plan,
@@ -702,22 +709,35 @@ async fn statement(
     owners: &Option<Vec<Id>>,
     fast: bool,
 ) -> Result<(Binds, String, Way)> {
+    let sqlite = c.backend() == Backend::Sqlite;
     if fast {
         // Its own binds: PostgreSQL refuses parameters a statement leaves unused.
         let mut binds = Binds::default();
-        let grid = c.backend() == Backend::Sqlite;
-        if let Some(sql) = rolled::statement(plan, periods, cal, owners, grid, &mut binds)? {
+        let rolled = rolled::statement(c, plan, periods, cal, owners, sqlite, &mut binds).await?;
+        if let Some(sql) = rolled {
             return Ok((binds, sql, Way::Rollup));
         }
     }
     let mut binds = Binds::default();
     let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
     let conds = conditions(plan, owners, cal, &mut binds)?;
-    let sqlite = c.backend() == Backend::Sqlite;
     if fast && sqlite {
         let narrowed = owners.is_some();
         if let Some(sql) = grid::statement(c, plan, periods, cal, &conds, &aggs, narrowed).await? {
             return Ok((binds, sql, Way::Grid));
+        }
+        // Short periods the grid left (a filter outside its indexes): the
+        // roll-up with the hours at every period's ends beats a sort.
+        let short = plan
+            .groups
+            .iter()
+            .any(|g| matches!(g.grain, Some(b::DateGrain::Day | b::DateGrain::Week)));
+        let mut binds = Binds::default();
+        if short
+            && let Some(sql) =
+                rolled::statement(c, plan, periods, cal, owners, false, &mut binds).await?
+        {
+            return Ok((binds, sql, Way::Rollup));
         }
     }
     if fast && let Some(sql) = grid::walk(c, plan, &conds, &aggs).await? {
@@ -777,7 +797,7 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
-    /// From `report_opportunities` (and the edge hours from the deals).
+    /// From the roll-ups (and the hours at the period ends from the deals).
     Rollup,
     /// Cell by cell over a covering index (SQLite).
     Grid,

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The report builder's fast ways — creation periods from the opportunity
-//! roll-up, and the grid (SQLite's date groupings read cell by cell from
-//! covering indexes) — give exactly what the plain `GROUP BY` gives, over
+//! The report builder's fast ways — the roll-ups (creation and close
+//! periods, plain fields, filters on their keys and dates), and the grid
+//! (SQLite's date groupings read cell by cell from covering indexes) —
+//! give exactly what the plain `GROUP BY` gives, over
 //! deals, leads and contacts scattered across periods, owners, sources,
 //! currencies and missing dates, for an administrator and for a manager, in Moscow
 //! time and in UTC.
@@ -66,6 +67,10 @@ async fn the_grid_matches_the_plain_group_by() {
         .take(2)
         .collect();
     let p = pipelines::list(&db).await.unwrap().remove(0);
+    // A second pipeline: a filter on the pipeline must leave its deals out.
+    let q = pipelines::create(&db, &sys, json!({"name": "Second"}), "en")
+        .await
+        .unwrap();
     let account: voronka_core::records::Account =
         rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
             .await
@@ -84,13 +89,14 @@ async fn the_grid_matches_the_plain_group_by() {
             k => Some(sources[k as usize]),
         };
         let currency = if rng.next(5) == 0 { "USD" } else { "RUB" };
+        let pipeline = if i % 4 == 1 { &q } else { &p };
         let d: Deal = rules::create(
             &db,
             &sys,
             json!({"title": format!("D{i}"), "owner_id": owner, "source_id": source,
                    "account_id": if i % 3 == 0 { other.id } else { account.id },
                    "currency": currency, "amount": format!("{}.{:02}", rng.next(90_000), rng.next(100)),
-                   "stage_id": p.stages[rng.next(3) as usize].id}),
+                   "pipeline_id": pipeline.id, "stage_id": pipeline.stages[rng.next(3) as usize].id}),
         )
         .await
         .unwrap();
@@ -265,10 +271,91 @@ async fn the_grid_matches_the_plain_group_by() {
                            {"field": "owner", "op": "eq", "values": [u1]}],
                "aggregates": [count, sum]}),
         ),
+        // Filters on the roll-up's keys and on its date: still the roll-up.
         (
-            "G",
+            "R",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "created_at", "op": "between", "values": ["2026-01-01", "2026-03-31"]}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, date("created_at", "month")],
+               "filters": [{"field": "pipeline", "op": "eq", "values": [p.id]},
+                           {"field": "status", "op": "in", "values": ["open", "won"]}],
+               "aggregates": [count, sum, avg]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}],
+               "filters": [{"field": "created_at", "op": "gt", "values": ["2026-02-14"]},
+                           {"field": "created_at", "op": "ne", "values": ["2026-05-09"]},
+                           {"field": "source", "op": "ne", "values": [sources[0]]}],
+               "aggregates": [count, sum]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "status"}, {"field": "pipeline"}],
+               "filters": [{"field": "closed_at", "op": "lt", "values": ["2026-06-01"]},
+                           {"field": "currency", "op": "contains", "values": ["ru"]}],
+               "aggregates": [count, avg]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "quarter")],
+               "filters": [{"field": "closed_at", "op": "ne", "values": ["2026-01-10"]},
+                           {"field": "source", "op": "empty"},
+                           {"field": "owner", "op": "in", "values": [u1, u2]}],
+               "aggregates": [count, sum]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("closed_at", "month"), {"field": "owner"}],
+               "filters": [{"field": "closed_at", "op": "empty"}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "source"}],
+               "filters": [{"field": "loss_reason", "op": "in", "values": [reasons[0], reasons[1]]},
+                           {"field": "closed_at", "op": "not_empty"}]}),
+        ),
+        // A close-date filter alone: the open deals are the undated ones.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}],
+               "filters": [{"field": "closed_at", "op": "ne", "values": ["2026-01-10"]}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}],
+               "filters": [{"field": "closed_at", "op": "empty"}], "aggregates": [count, sum]}),
+        ),
+        // Days off UTC beside a field no grid index pairs with them: the
+        // hours at both ends of every day, one set of bound values for all.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "status"}],
+               "filters": [{"field": "owner", "op": "in", "values": [u1, u2]},
+                           {"field": "created_at", "op": "lt", "values": ["2026-03-01"]}],
+               "aggregates": [count, sum]}),
+        ),
+        // Weeks off UTC with a filter outside the grid's indexes: the
+        // roll-up with the hours at each week's ends, not a sort.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("created_at", "week"), {"field": "owner"}],
+               "filters": [{"field": "pipeline", "op": "ne", "values": [q.id]}],
+               "aggregates": [count, sum]}),
+        ),
+        // A date the roll-up is not kept by, or two dates.
+        (
+            "P",
+            json!({"entity": "deals", "group_by": [date("created_at", "month")],
+               "filters": [{"field": "expected_close_date", "op": "lt", "values": ["2026-06-01"]}]}),
+        ),
+        (
+            "P",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, date("created_at", "month")],
+               "filters": [{"field": "closed_at", "op": "not_empty"}]}),
         ),
         (
             "P",

@@ -16,34 +16,40 @@
 //!   won or lost and loses it when reopened), counted from
 //!   `report_opportunities`.
 //!
-//! The hours at the ends of each period in the user's zone come from the
-//! deals themselves, as in the reports (`rollup::Plan`). Only plans it
-//! answers exactly qualify: no filters, aggregates among count, sum and
-//! average of the amount; on SQLite, periods of a month or longer (or any
-//! grain when the user's days begin at UTC midnights), the grid taking the
-//! others; on PostgreSQL, which has no grid, any period. The statement yields the
-//! columns of the `GROUP BY` it replaces.
+//! Filters on those keys apply to the roll-up's rows as to the deals';
+//! filters on the period's own date (created or closed on, before, after,
+//! between days) narrow the instants read ([`Window`]), and with no date
+//! grouping such a filter alone picks the roll-up, read as one period.
+//!
+//! The hours at the ends of each period (and of each filtered range) in the
+//! user's zone come from the deals themselves, as in the reports
+//! (`rollup::Plan`). Only plans it answers exactly qualify: filters on the
+//! keys or the date, aggregates among count, sum and average of the
+//! amount; periods shorter than a month off UTC are left to the grid where
+//! it can answer them (SQLite), else read here with their ends. The
+//! statement yields the columns of the `GROUP BY` it replaces.
 
-use super::{Binds, Periods, constant_rows, period_bounds};
-use crate::error::Result;
+use super::{Binds, Calendar, Periods, condition_on, constant_rows, period_bounds};
+use crate::db::{Backend, Conn, col};
+use crate::error::{Result, StoreError};
 use crate::rollup::Plan as Pieces;
-use voronka_core::builder::{DateGrain, Entity, Func, Plan};
+use voronka_core::builder::{DateGrain, Entity, Func, Plan, Window, bucket_start, next_bucket};
 use voronka_core::records::Id;
-use voronka_core::rollup::Dim;
+use voronka_core::rollup::{self, Dim};
 use voronka_core::{Day, Timestamp};
 
 /// Edge pieces read from the deals at the most on SQLite, each one term of
 /// the statement's `UNION ALL` (SQLite takes 500 at the most, with the
 /// roll-up's own; PostgreSQL has no such limit); past this — months off
-/// UTC over decades — the grid answers.
+/// UTC over decades — the grid or the plain statement answers.
 const MAX_RAW_PARTS: usize = 400;
 
-/// The roll-up a plan reads, chosen by its date grouping.
+/// The roll-up a plan reads, chosen by its date grouping or date filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
-    /// By creation period, or no date at all.
+    /// By creation period or creation-date filters, or no date at all.
     Created,
-    /// By close period.
+    /// By close period or close-date filters.
     Closed,
 }
 
@@ -59,6 +65,14 @@ impl Source {
         }
     }
 
+    /// The catalogue's date field the roll-up is kept by.
+    fn date_field(self) -> &'static str {
+        match self {
+            Source::Created => "created_at",
+            Source::Closed => "closed_at",
+        }
+    }
+
     /// The deals' column of the date, for the hours at the period ends.
     fn date_column(self) -> &'static str {
         match self {
@@ -67,9 +81,11 @@ impl Source {
         }
     }
 
-    /// The key of a grouping in the roll-up (`r`) and in the deals (`d`).
-    fn key(self, field: &str) -> Option<(&'static str, &'static str)> {
-        Some(match (self, field) {
+    /// Where a field's value is kept: in the roll-up (`r`), in the deals
+    /// (`d`), and among the open deals in `report_opportunities` (the close
+    /// period's "no date" group, where no deal has a loss reason).
+    fn key(self, field: &str) -> Option<Key> {
+        let (rolled, deal) = match (self, field) {
             (_, "owner") => ("r.owner_id", "d.owner_id"),
             (_, "pipeline") => ("r.pipeline_id", "d.pipeline_id"),
             (_, "status") => ("r.status", "d.status"),
@@ -83,39 +99,103 @@ impl Source {
             ),
             (Source::Closed, "source") => ("NULLIF(r.source_id, 0)", "d.source_id"),
             _ => return None,
-        })
-    }
-
-    /// The key of a grouping among the open deals in `report_opportunities`
-    /// (the close period's "no date" group): an open deal has no loss reason.
-    fn open_key(field: &str) -> Option<&'static str> {
-        match field {
-            "loss_reason" => Some("CAST(NULL AS BIGINT)"),
-            f => Source::Created.key(f).map(|(r, _)| r),
-        }
+        };
+        let open = match (self, field) {
+            (Source::Closed, "loss_reason") => "CAST(NULL AS BIGINT)",
+            (Source::Closed, f) => Source::Created.key(f)?.rolled,
+            (Source::Created, _) => rolled,
+        };
+        Some(Key { rolled, deal, open })
     }
 }
 
-/// A grouping beside the period: its place in the plan and its key in the
-/// roll-up, in the deals (the period ends) and among the open deals.
-struct Other {
-    at: usize,
+/// A field's value in each part of the statement (see [`Source::key`]).
+#[derive(Clone, Copy)]
+struct Key {
     rolled: &'static str,
     deal: &'static str,
     open: &'static str,
 }
 
+/// The statement's parts: the roll-up's cells, the deals at the ends, the
+/// open deals (the close period's "no date").
+#[derive(Clone, Copy)]
+enum Part {
+    Rolled,
+    Deal,
+    Open,
+}
+
+impl Key {
+    fn of(self, part: Part) -> &'static str {
+        match part {
+            Part::Rolled => self.rolled,
+            Part::Deal => self.deal,
+            Part::Open => self.open,
+        }
+    }
+}
+
+/// The roll-up for the plan's dates: the date grouping's, else the date
+/// the filters test (`None` when they test another, or both).
+fn source_of(plan: &Plan, date: Option<usize>) -> Option<Source> {
+    let grouped = date.map(|i| plan.groups[i].field.name);
+    let mut source = match grouped {
+        None => None,
+        Some("created_at") => Some(Source::Created),
+        Some("closed_at") => Some(Source::Closed),
+        Some(_) => return None,
+    };
+    for f in plan.filters.iter().filter(|f| f.field.ty.is_date()) {
+        let by = match f.field.name {
+            "created_at" => Source::Created,
+            "closed_at" => Source::Closed,
+            _ => return None,
+        };
+        if source.is_some_and(|s| s != by) {
+            return None;
+        }
+        source = Some(by);
+    }
+    Some(source.unwrap_or(Source::Created))
+}
+
+/// From the first instant of the UTC month of the column's earliest value
+/// to the end of the UTC month of its latest (`None` when it holds none):
+/// the whole of an open-ended date filter, in month cells.
+async fn extent(c: &mut impl Conn, column: &str) -> Result<Option<(Timestamp, Timestamp)>> {
+    // Two subqueries: SQLite reads a lone MIN or MAX off an index's end.
+    let row = sqlx::query(&format!(
+        "SELECT (SELECT MIN({column}) FROM deals d) AS lo, (SELECT MAX({column}) FROM deals d) AS hi"
+    ))
+    .fetch_one(c.conn())
+    .await?;
+    let (Some(lo), Some(hi)) = (col::os(&row, "lo")?, col::os(&row, "hi")?) else {
+        return Ok(None);
+    };
+    let month = |s: &str| -> Result<Day> {
+        let t = Timestamp::parse(s).map_err(|e| StoreError::corrupt(format!("{column}: {e}")))?;
+        Ok(bucket_start(t.day(), DateGrain::Month))
+    };
+    let (lo, hi) = (month(&lo)?, next_bucket(month(&hi)?, DateGrain::Month));
+    Ok(Some((
+        rollup::midnight(lo.inner()),
+        rollup::midnight(hi.inner()),
+    )))
+}
+
 /// The statement, or `None` when the plan is not one a roll-up answers;
-/// `grid` says whether the grid would take periods shorter than a month.
-pub(super) fn statement(
+/// `defer_short` leaves periods shorter than a month off UTC to the grid.
+pub(super) async fn statement(
+    c: &mut impl Conn,
     plan: &Plan,
     periods: &[Option<Periods>],
-    cal: &dyn super::Calendar,
+    cal: &dyn Calendar,
     owners: &Option<Vec<Id>>,
-    grid: bool,
+    defer_short: bool,
     binds: &mut Binds,
 ) -> Result<Option<String>> {
-    if plan.entity != Entity::Deals || !plan.filters.is_empty() || plan.groups.is_empty() {
+    if plan.entity != Entity::Deals || plan.groups.is_empty() {
         return Ok(None);
     }
     let money_only = plan.aggregates.iter().all(|a| match a.field {
@@ -128,52 +208,77 @@ pub(super) fn statement(
     let dated: Vec<usize> = (0..plan.groups.len())
         .filter(|i| plan.groups[*i].grain.is_some())
         .collect();
-    let (date, source) = match dated.as_slice() {
-        [] => (None, Source::Created),
-        [i] => match plan.groups[*i].field.name {
-            "created_at" => (Some(*i), Source::Created),
-            "closed_at" => (Some(*i), Source::Closed),
-            _ => return Ok(None),
-        },
+    let date = match dated.as_slice() {
+        [] => None,
+        [i] => Some(*i),
         _ => return Ok(None),
     };
+    let Some(source) = source_of(plan, date) else {
+        return Ok(None);
+    };
+    let sqlite = c.backend() == Backend::Sqlite;
     // The other groupings: their place in the plan and keys in each part.
     let mut others = Vec::new();
     for (i, g) in plan.groups.iter().enumerate() {
         if Some(i) == date {
             continue;
         }
-        let Some((r, d)) = source.key(g.field.name) else {
+        let Some(k) = source.key(g.field.name) else {
             return Ok(None);
         };
-        let open = match source {
-            Source::Closed => match Source::open_key(g.field.name) {
-                Some(k) => k,
-                None => return Ok(None),
-            },
-            Source::Created => r,
-        };
-        others.push(Other {
-            at: i,
-            rolled: r,
-            deal: d,
-            open,
-        });
+        others.push((i, k));
     }
-
-    let scope = |column: &str| match owners {
-        None => String::new(),
-        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
-        Some(list) => {
-            let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
-            format!(" AND {column} IN ({})", ids.join(", "))
+    // Filters on the date narrow the window; the others need a key.
+    let mut window = Window::all();
+    let mut keyed = Vec::new();
+    for (i, f) in plan.filters.iter().enumerate() {
+        if f.field.name == source.date_field() {
+            match window.narrow(&f.test, &|d| cal.midnight(d)) {
+                Some(w) => window = w,
+                None => return Ok(None),
+            }
+        } else if let Some(k) = source.key(f.field.name) {
+            keyed.push((i, f, k));
+        } else {
+            return Ok(None);
         }
+    }
+    // The close-date roll-up is always read by period: the month cells
+    // without a date hold the creation roll-up's keys.
+    let filtered = window != Window::all() || source == Source::Closed;
+
+    // The permission scope and the filters, on one part's columns.
+    let wheres = |part: Part, binds: &mut Binds| -> Result<String> {
+        let mut out = String::new();
+        let owner = match part {
+            // The unary plus: only the time range may choose the index.
+            Part::Deal => "+d.owner_id",
+            _ => "r.owner_id",
+        };
+        match owners {
+            None => {}
+            Some(list) if list.is_empty() => out.push_str(" AND 1 = 0"),
+            Some(list) => {
+                let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
+                out.push_str(&format!(" AND {owner} IN ({})", ids.join(", ")));
+            }
+        }
+        for (i, f, k) in &keyed {
+            let column = match (part, sqlite) {
+                // The same on SQLite for every column a deal index leads with.
+                (Part::Deal, true) if k.deal.starts_with("d.") => format!("+{}", k.deal),
+                _ => k.of(part).to_owned(),
+            };
+            out.push_str(" AND ");
+            out.push_str(&condition_on(&column, f, *i, cal, binds)?);
+        }
+        Ok(out)
     };
     // The key columns of one part: the period (`kd`), then the others.
-    let keys = |kd: Option<String>, pick: &dyn Fn(&Other) -> &'static str| {
+    let keys = |kd: Option<String>, part: Part| {
         let mut out: Vec<String> = kd.map(|k| format!("{k} AS kd")).into_iter().collect();
-        for (j, o) in others.iter().enumerate() {
-            out.push(format!("{} AS ke{j}", pick(o)));
+        for (j, (_, k)) in others.iter().enumerate() {
+            out.push(format!("{} AS ke{j}", k.of(part)));
         }
         out.join(", ")
     };
@@ -182,13 +287,11 @@ pub(super) fn statement(
         "FROM report_opportunities r WHERE r.dim = '{}' AND r.span = 'm' AND r.deals <> 0",
         Dim::Source.as_str()
     );
-    let mut parts = Vec::new();
+    // The instants each report period (`kd`) reads: the date grouping's
+    // periods, or with none the filters' window as one.
+    let mut ranges = Vec::new();
+    let mut long = true;
     match date {
-        None => parts.push(format!(
-            "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt {opportunities}{}",
-            keys(None, &|o| o.rolled),
-            scope("r.owner_id")
-        )),
         Some(date) => {
             let Some(Some(p)) = periods.get(date) else {
                 return Ok(None);
@@ -199,66 +302,95 @@ pub(super) fn statement(
                 cal,
                 &format!("group_by[{date}].grain"),
             )?;
-            let mut ranges = Vec::new();
-            for w in bounds.windows(2) {
+            for (i, w) in bounds.windows(2).enumerate() {
                 let (Ok(a), Ok(b)) = (Timestamp::parse(&w[0]), Timestamp::parse(&w[1])) else {
                     return Ok(None);
                 };
-                ranges.push((a, b));
+                ranges.push((i, a, b));
             }
-            let pieces = Pieces::instants(&ranges);
-            // Days and weeks off UTC read the hours at every period's ends
-            // from the deals (an eighth of them for days): where the grid
-            // can answer instead (SQLite), it is the better way.
-            let long = matches!(
+            long = matches!(
                 p.grain,
                 DateGrain::Month | DateGrain::Quarter | DateGrain::Year
             );
-            if grid && ((!long && !pieces.raw.is_empty()) || pieces.raw.len() > MAX_RAW_PARTS) {
-                return Ok(None);
+        }
+        None if filtered => {
+            if let Some((lo, hi)) = extent(c, source.date_column()).await? {
+                // Within the data: a filter from the year 1900 reads no
+                // empty months.
+                let (a, z) = window.bounds();
+                ranges.push((0, a.map_or(lo, |a| a.max(lo)), z.map_or(hi, |z| z.min(hi))));
             }
-            // Which report period each whole UTC month or day belongs to;
-            // the periods are dates this code formatted.
-            let cells: Vec<String> = pieces
-                .cells
-                .iter()
-                .map(|((span, start), i)| {
-                    format!("'{}', '{}', {i}", span.as_str(), Day(*start).to_db())
-                })
-                .collect();
-            if !cells.is_empty() {
-                parts.push(format!(
-                    "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
-                     FROM {table} r JOIN {} b ON b.span = r.span AND b.period = r.period \
-                     WHERE r.deals <> 0{rows}{}",
-                    keys(Some("b.i".into()), &|o| o.rolled),
-                    constant_rows(&["span", "period", "i"], &cells),
-                    scope("r.owner_id")
-                ));
+        }
+        None => {}
+    }
+
+    let mut parts = Vec::new();
+    if date.is_none() && !filtered {
+        let scope = wheres(Part::Rolled, binds)?;
+        parts.push(format!(
+            "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt {opportunities}{scope}",
+            keys(None, Part::Rolled),
+        ));
+    } else {
+        let mut pieces = Pieces::default();
+        for (i, a, b) in ranges {
+            for (from, to) in window.clamp(a, b) {
+                pieces.take(rollup::pieces(from, to), i);
             }
-            let column = source.date_column();
-            for (from, to, i, sign) in &pieces.raw {
-                // The unary plus: only the time range may choose the index.
-                parts.push(format!(
-                    "SELECT {}, d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt \
-                     FROM deals d WHERE {column} >= '{}' AND {column} < '{}'{}",
-                    keys(Some(i.to_string()), &|o| o.deal),
-                    from.to_db(),
-                    to.to_db(),
-                    scope("+d.owner_id")
-                ));
-            }
-            if parts.is_empty() {
-                return Ok(None);
-            }
-            if source == Source::Closed {
-                parts.push(format!(
-                    "SELECT {}, r.currency AS cur, r.deals AS n, \
-                     r.amount_minor AS amt {opportunities} AND r.status = 'open'{}",
-                    keys(Some("CAST(NULL AS BIGINT)".into()), &|o| o.open),
-                    scope("r.owner_id")
-                ));
-            }
+        }
+        // Days and weeks off UTC read the hours at every period's ends
+        // from the deals (an eighth of them for days): where the grid
+        // can answer instead (SQLite), it is the better way.
+        if (defer_short && !long && !pieces.raw.is_empty())
+            || (sqlite && pieces.raw.len() > MAX_RAW_PARTS)
+        {
+            return Ok(None);
+        }
+        // Which report period each whole UTC month or day belongs to;
+        // the periods are dates this code formatted.
+        let cells: Vec<String> = pieces
+            .cells
+            .iter()
+            .map(|((span, start), i)| {
+                format!("'{}', '{}', {i}", span.as_str(), Day(*start).to_db())
+            })
+            .collect();
+        if !cells.is_empty() {
+            let scope = wheres(Part::Rolled, binds)?;
+            parts.push(format!(
+                "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
+                 FROM {table} r JOIN {} b ON b.span = r.span AND b.period = r.period \
+                 WHERE r.deals <> 0{rows}{scope}",
+                keys(Some("b.i".into()), Part::Rolled),
+                constant_rows(&["span", "period", "i"], &cells),
+            ));
+        }
+        let column = source.date_column();
+        // Rendered once: every edge part refers to the same bound values
+        // (a day grouping has a thousand edges, a filter list many values).
+        let scope = match pieces.raw.is_empty() {
+            true => String::new(),
+            false => wheres(Part::Deal, binds)?,
+        };
+        for (from, to, i, sign) in &pieces.raw {
+            parts.push(format!(
+                "SELECT {}, d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt \
+                 FROM deals d WHERE {column} >= '{}' AND {column} < '{}'{scope}",
+                keys(Some(i.to_string()), Part::Deal),
+                from.to_db(),
+                to.to_db(),
+            ));
+        }
+        if source == Source::Closed && window.undated {
+            let scope = wheres(Part::Open, binds)?;
+            parts.push(format!(
+                "SELECT {}, r.currency AS cur, r.deals AS n, \
+                 r.amount_minor AS amt {opportunities} AND r.status = 'open'{scope}",
+                keys(Some("CAST(NULL AS BIGINT)".into()), Part::Open),
+            ));
+        }
+        if parts.is_empty() {
+            return Ok(None);
         }
     }
 
@@ -272,7 +404,7 @@ pub(super) fn statement(
     for i in 0..plan.groups.len() {
         if Some(i) == date {
             select.push(format!("u.kd AS k{i}"));
-        } else if let Some(j) = others.iter().position(|o| o.at == i) {
+        } else if let Some(j) = others.iter().position(|(at, _)| *at == i) {
             select.push(format!("u.ke{j} AS k{i}"));
             group_by.push(format!("u.ke{j}"));
         }
