@@ -265,7 +265,9 @@ pub(super) async fn statement(
         }
         for (i, f, k) in &keyed {
             let column = match (part, sqlite) {
-                // The same on SQLite for every column a deal index leads with.
+                // As for the owner: SQLite has indexes led by the status,
+                // the source and the stage, and must not prefer them to
+                // the time range (PostgreSQL has no unary plus on text).
                 (Part::Deal, true) if k.deal.starts_with("d.") => format!("+{}", k.deal),
                 _ => k.of(part).to_owned(),
             };
