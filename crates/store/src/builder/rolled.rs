@@ -40,8 +40,9 @@ use voronka_core::{Day, Timestamp};
 
 /// Edge pieces read from the deals at the most on SQLite, each one term of
 /// the statement's `UNION ALL` (SQLite takes 500 at the most, with the
-/// roll-up's own; PostgreSQL has no such limit); past this — months off
-/// UTC over decades — the grid or the plain statement answers.
+/// roll-up's own; PostgreSQL has no such limit); past this — days off UTC
+/// over more than about 200 days, months over decades — the grid or the
+/// plain statement answers.
 const MAX_RAW_PARTS: usize = 400;
 
 /// The roll-up a plan reads, chosen by its date grouping or date filters.
