@@ -485,15 +485,21 @@ async fn periods_for(
 }
 
 fn period_bounds(f: &FieldDef, p: &Periods, cal: &dyn Calendar, path: &str) -> Result<Vec<String>> {
+    match f.ty {
+        FieldType::Instant => Ok(period_instants(p, cal, path)?
+            .into_iter()
+            .map(Timestamp::to_db)
+            .collect()),
+        _ => Ok(p.days.iter().map(|d| d.to_db()).collect()),
+    }
+}
+
+/// The periods' bounds of an instant field: the local midnights their
+/// first days (and the day after the last) begin at.
+fn period_instants(p: &Periods, cal: &dyn Calendar, path: &str) -> Result<Vec<Timestamp>> {
     p.days
         .iter()
-        .map(|d| match f.ty {
-            FieldType::Instant => cal
-                .midnight(*d)
-                .map(Timestamp::to_db)
-                .ok_or_else(|| out_of_range(path)),
-            _ => Ok(d.to_db()),
-        })
+        .map(|d| cal.midnight(*d).ok_or_else(|| out_of_range(path)))
         .collect()
 }
 

@@ -29,7 +29,7 @@
 //! it can answer them (SQLite), else read here with their ends. The
 //! statement yields the columns of the `GROUP BY` it replaces.
 
-use super::{Binds, Calendar, Periods, condition_on, constant_rows, period_bounds};
+use super::{Binds, Calendar, Periods, condition_on, constant_rows, period_instants};
 use crate::db::{Backend, Conn, col};
 use crate::error::{Result, StoreError};
 use crate::rollup::Plan as Pieces;
@@ -299,17 +299,10 @@ pub(super) async fn statement(
             let Some(Some(p)) = periods.get(date) else {
                 return Ok(None);
             };
-            let bounds = period_bounds(
-                plan.groups[date].field,
-                p,
-                cal,
-                &format!("group_by[{date}].grain"),
-            )?;
+            // Both roll-ups are kept by an instant (created, closed).
+            let bounds = period_instants(p, cal, &format!("group_by[{date}].grain"))?;
             for (i, w) in bounds.windows(2).enumerate() {
-                let (Ok(a), Ok(b)) = (Timestamp::parse(&w[0]), Timestamp::parse(&w[1])) else {
-                    return Ok(None);
-                };
-                ranges.push((i, a, b));
+                ranges.push((i, w[0], w[1]));
             }
             long = matches!(
                 p.grain,
