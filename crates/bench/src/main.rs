@@ -481,6 +481,15 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
     let pipeline: i64 =
         scalar_rows(db, "SELECT MIN(id) AS id FROM pipelines").await?[0].try_get("id")?;
     let newest = newest_deal(db).await?;
+    // The first pipeline's first two stages: deals early in the cycle.
+    let two_stages: Vec<String> = scalar_rows(
+        db,
+        &format!("SELECT id FROM stages WHERE pipeline_id = {pipeline} ORDER BY position LIMIT 2"),
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get::<i64, _>("id").map(|id| id.to_string()))
+    .collect::<Result<_, _>>()?;
     let year = [
         newest.plus_seconds(-364 * 86_400).day().to_string(),
         newest.day().to_string(),
@@ -559,6 +568,18 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "stage"}], "aggregates": [count, sum]}),
         ),
         (
+            "by stage x closed month: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "closed_at", "grain": "month"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "by source x expected close month: count",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "expected_close_date", "grain": "month"}]}),
+        ),
+        (
+            "by owner: max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}], "aggregates": [{"func": "max", "field": "amount"}]}),
+        ),
+        (
             "filtered: by owner x created month, 1 pipeline, open or won: count, sum",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],
                    "filters": [{"field": "pipeline", "op": "eq", "values": [pipeline.to_string()]},
@@ -576,6 +597,12 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             "filtered: by owner x created week, 1 pipeline: count",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "week"}],
                    "filters": [{"field": "pipeline", "op": "eq", "values": [pipeline.to_string()]}]}),
+        ),
+        (
+            "filtered: by owner x created month, 2 stages: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],
+                   "filters": [{"field": "stage", "op": "in", "values": two_stages}],
+                   "aggregates": [count, sum]}),
         ),
         (
             "filtered: by stage x created month, the last year: count",

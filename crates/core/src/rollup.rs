@@ -298,6 +298,8 @@ pub enum Cell {
         loss_reason_id: Id,
         /// 0 for none.
         source_id: Id,
+        /// The stage the deal was closed in (a won or lost one).
+        stage_id: Id,
         currency: String,
     },
     Expected {
@@ -323,6 +325,11 @@ pub enum Cell {
         owner_id: Id,
         dim: Dim,
         key: String,
+        /// The deal's current stage under [`Dim::Source`], 0 under the
+        /// others: the report builder reads the source cells by stage,
+        /// the opportunity analysis never does, and more keys under the
+        /// territory and industry would only make it read more rows.
+        stage_id: Id,
         status: &'static str,
         currency: String,
     },
@@ -414,6 +421,7 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
                         _ => 0,
                     },
                     source_id: deal.source_id.unwrap_or(0),
+                    stage_id: deal.stage_id,
                     currency: deal.currency.clone(),
                 },
                 [1, deal.amount_minor, 0, 0],
@@ -489,6 +497,10 @@ pub fn opportunity_cells(deal: &DealFacts) -> Cells {
                     owner_id: deal.owner_id,
                     dim,
                     key: dim.key(deal),
+                    stage_id: match dim {
+                        Dim::Source => deal.stage_id,
+                        Dim::Territory | Dim::Industry => 0,
+                    },
                     status: deal.status.as_str(),
                     currency: deal.currency.clone(),
                 },
@@ -669,9 +681,10 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_deal_is_closed_with_its_reason_and_source_and_not_expected() {
+    fn a_lost_deal_is_closed_with_its_reason_source_and_stage_and_not_expected() {
         let mut d = deal();
         d.status = StageKind::Lost;
+        d.stage_id = 16;
         d.closed_at = Some(ts("2026-05-10T10:00:00Z"));
         d.loss_reason_id = Some(4);
         d.probability = Some(30);
@@ -686,6 +699,7 @@ mod tests {
                 status: "lost",
                 loss_reason_id: 4,
                 source_id: 5,
+                stage_id: 16,
                 currency: "RUB".into(),
             }),
             Some(&[1, 10_000, 0, 0])
@@ -725,6 +739,8 @@ mod tests {
             owner_id: 7,
             dim,
             key: key.into(),
+            // The stage under the source only.
+            stage_id: if dim == Dim::Source { 12 } else { 0 },
             status: "won",
             currency: "RUB".into(),
         };
@@ -756,6 +772,24 @@ mod tests {
         d.closed_at = Some(ts("2026-04-10T22:00:00Z"));
         assert_eq!(won_cycle(&d), None);
         assert!(opportunity_cells(&d).values().all(|v| v[2] == 0));
+    }
+
+    #[test]
+    fn a_move_between_open_stages_moves_only_the_source_cells_by_stage() {
+        let before = deal();
+        let mut after = deal();
+        after.stage_id = 13;
+        let d = diff(&opportunity_cells(&before), &opportunity_cells(&after));
+        // Taken from stage 12 and given to 13, in both spans.
+        assert_eq!(d.len(), 4);
+        for (k, v) in &d {
+            let Cell::Opportunity { dim, stage_id, .. } = k else {
+                panic!("{k:?}");
+            };
+            assert_eq!(*dim, Dim::Source);
+            let expected = if *stage_id == 13 { 1 } else { -1 };
+            assert_eq!(v[..2], [expected, expected * 10_000], "{stage_id}");
+        }
     }
 
     #[test]
@@ -964,6 +998,18 @@ mod tests {
             let cycle = won_cycle(&deal).unwrap_or(0);
             for pick in &picks[5..] {
                 prop_assert_eq!(total(&c, Span::Day, *pick), [1, created[1], cycle, 0]);
+            }
+            // The closed and source cells hold the deal's current stage,
+            // the territory and industry cells none.
+            for k in c.keys() {
+                match k {
+                    Cell::Closed { stage_id, .. }
+                    | Cell::Opportunity { dim: Dim::Source, stage_id, .. } => {
+                        prop_assert_eq!(*stage_id, deal.stage_id);
+                    }
+                    Cell::Opportunity { stage_id, .. } => prop_assert_eq!(*stage_id, 0),
+                    _ => {}
+                }
             }
         }
 

@@ -76,11 +76,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0010_builder_streams.sqlite.sql"),
         postgres: include_str!("../migrations/0010_account_names.postgres.sql"),
     },
+    Migration {
+        version: 11,
+        common: include_str!("../migrations/0011_rollups_by_stage.sql"),
+        sqlite: "",
+        postgres: include_str!("../migrations/0011_opportunity_cells.postgres.sql"),
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the
 /// deals already there (done in Rust, not in SQL; one recount fills all).
-const ROLLUPS: [i64; 3] = [6, 7, 10];
+const ROLLUPS: [i64; 4] = [6, 7, 10, 11];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

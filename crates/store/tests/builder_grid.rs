@@ -371,11 +371,23 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "probability", "op": "empty"}]}),
         ),
+        // The stage is a key of both roll-ups.
         (
-            "P",
+            "R",
             json!({"entity": "deals", "group_by": [date("closed_at", "month")],
-               "filters": [{"field": "stage", "op": "eq", "values": [p.stages[0].id]},
+               "filters": [{"field": "stage", "op": "in", "values": [p.stages[0].id, p.stages[1].id]},
                            {"field": "status", "op": "eq", "values": ["won"]}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, date("created_at", "month")],
+               "filters": [{"field": "created_at", "op": "gt", "values": ["2026-03-01"]}],
+               "aggregates": [count, sum]}),
+        ),
+        (
+            "U",
+            json!({"entity": "deals", "group_by": [date("created_at", "week"), {"field": "stage"}],
+               "aggregates": [count]}),
         ),
         // A field beside a date from the index that pairs them.
         (
@@ -463,13 +475,19 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "source"}, date("closed_at", "month")],
                "aggregates": [count, sum]}),
         ),
-        // The stage is in neither roll-up nor paired with the close date;
-        // two fields an index leads with, and the customer's index, are
-        // read in order (one GROUP BY each).
+        // The stage by close period (the open deals' stages among the
+        // undated) and beside another key.
         (
-            "P",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("closed_at", "month")]}),
         ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
+               "aggregates": [count, sum]}),
+        ),
+        // A minimum is in no roll-up: two fields an index leads with, and
+        // the customer's index, are read in order (one GROUP BY each).
         (
             "P",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],

@@ -5,12 +5,12 @@
 //! few thousand cells instead of a million deals:
 //!
 //! - `report_opportunities` under the source key: every deal once, per UTC
-//!   month and day of creation, pipeline, owner, source, status and
+//!   month and day of creation, pipeline, owner, source, stage, status and
 //!   currency. It answers deals by creation period, alone or beside one of
 //!   those fields, and any grouping by one or two of those fields with no
 //!   date at all (its month cells summed).
 //! - `report_closed`: won and lost deals per UTC month and day of closing,
-//!   pipeline, owner, status, loss reason, source and currency. It answers deals by
+//!   pipeline, owner, status, loss reason, source, stage and currency. It answers deals by
 //!   close period, alone or beside one of those fields; the deals without a
 //!   close date are exactly the open ones (a deal gets the date when it is
 //!   won or lost and loses it when reopened), counted from
@@ -90,6 +90,8 @@ impl Source {
             (_, "owner") => ("r.owner_id", "d.owner_id"),
             (_, "pipeline") => ("r.pipeline_id", "d.pipeline_id"),
             (_, "status") => ("r.status", "d.status"),
+            // The deal's current stage (a won or lost one when closed).
+            (_, "stage") => ("r.stage_id", "d.stage_id"),
             (_, "currency") => ("r.currency", "d.currency"),
             // The source's id as text, '' for none.
             (Source::Created, "source") => ("CAST(NULLIF(r.dim_key, '') AS BIGINT)", "d.source_id"),
