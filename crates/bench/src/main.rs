@@ -605,6 +605,13 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
                    "aggregates": [count, sum]}),
         ),
         (
+            "filtered: open deals by owner x expected close month, the last year: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "expected_close_date", "grain": "month"}],
+                   "filters": [{"field": "status", "op": "eq", "values": ["open"]},
+                               {"field": "expected_close_date", "op": "between", "values": year}],
+                   "aggregates": [count, sum]}),
+        ),
+        (
             "filtered: by stage x created month, the last year: count",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "created_at", "grain": "month"}],
                    "filters": [{"field": "created_at", "op": "between", "values": year}]}),

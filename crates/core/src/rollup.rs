@@ -333,9 +333,23 @@ pub enum Cell {
         status: &'static str,
         currency: String,
     },
+    /// Every deal with an expected close day, open or not, by that day:
+    /// what the report builder groups by expected close period (the
+    /// forecast's `Expected` cells hold the open deals only, weighted).
+    Due {
+        span: Span,
+        period: Date,
+        pipeline_id: Id,
+        owner_id: Id,
+        stage_id: Id,
+        status: &'static str,
+        /// 0 for none.
+        source_id: Id,
+        currency: String,
+    },
 }
 
-/// A cell's numbers. Created, closed, moved: `[deals, amount, 0, 0]`;
+/// A cell's numbers. Created, closed, moved, due: `[deals, amount, 0, 0]`;
 /// stay: `[seconds, stays, 0, 0]`; expected: `[deals, amount, amount taking
 /// the stage's probability, amount × own probability]`; opportunity:
 /// `[deals, amount, seconds from creation to the win, 0]`.
@@ -445,6 +459,22 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
                 );
             }
             _ => {}
+        }
+        if let Some(expected) = deal.expected_close {
+            add(
+                &mut out,
+                Cell::Due {
+                    span,
+                    period: span.of(expected.inner()),
+                    pipeline_id: deal.pipeline_id,
+                    owner_id: deal.owner_id,
+                    stage_id: deal.stage_id,
+                    status,
+                    source_id: deal.source_id.unwrap_or(0),
+                    currency: deal.currency.clone(),
+                },
+                [1, deal.amount_minor, 0, 0],
+            );
         }
         for (i, m) in history.iter().enumerate() {
             let moved = |at: Timestamp| Cell::Moved {
@@ -707,6 +737,37 @@ mod tests {
     }
 
     #[test]
+    fn a_won_deal_is_due_on_its_expected_day_and_no_longer_expected() {
+        let mut d = deal();
+        d.status = StageKind::Won;
+        d.stage_id = 15;
+        d.closed_at = Some(ts("2026-04-10T22:00:00Z"));
+        let c = cells(&d, &[]);
+        assert!(!c.keys().any(|k| matches!(k, Cell::Expected { .. })));
+        let due = |span, period| Cell::Due {
+            span,
+            period: date(period),
+            pipeline_id: 1,
+            owner_id: 7,
+            stage_id: 15,
+            status: "won",
+            source_id: 5,
+            currency: "RUB".into(),
+        };
+        assert_eq!(
+            c.get(&due(Span::Month, "2026-04-01")),
+            Some(&[1, 10_000, 0, 0])
+        );
+        assert_eq!(
+            c.get(&due(Span::Day, "2026-04-15")),
+            Some(&[1, 10_000, 0, 0])
+        );
+        // Without an expected day the deal is due in no period.
+        d.expected_close = None;
+        assert!(!cells(&d, &[]).keys().any(|k| matches!(k, Cell::Due { .. })));
+    }
+
+    #[test]
     fn an_own_probability_is_weighted_in_the_cell() {
         let mut d = deal();
         d.probability = Some(30);
@@ -852,7 +913,8 @@ mod tests {
                     currency: "RUB".into(),
                     amount_minor: amount,
                     probability: prob,
-                    expected_close: Some(at.day()),
+                    // Some deals without an expected day.
+                    expected_close: (prob.is_some() || owner != 3).then_some(at.day()),
                     created_at: created,
                     closed_at: (status != StageKind::Open).then_some(at),
                     loss_reason_id: (status == StageKind::Lost).then_some(3),
@@ -873,7 +935,8 @@ mod tests {
                 | Cell::Closed { span, .. }
                 | Cell::Expected { span, .. }
                 | Cell::Moved { span, .. }
-                | Cell::Opportunity { span, .. } => *span,
+                | Cell::Opportunity { span, .. }
+                | Cell::Due { span, .. } => *span,
             };
             if s == span && pick(k) {
                 for (a, b) in t.iter_mut().zip(v) {
@@ -964,7 +1027,7 @@ mod tests {
         #[test]
         fn both_spans_hold_the_same_totals((deal, history) in any_deal()) {
             let c = cells(&deal, &history);
-            let picks: [fn(&Cell) -> bool; 8] = [
+            let picks: [fn(&Cell) -> bool; 9] = [
                 |k| matches!(k, Cell::Created { .. }),
                 |k| matches!(k, Cell::Stay { .. }),
                 |k| matches!(k, Cell::Closed { .. }),
@@ -973,6 +1036,7 @@ mod tests {
                 |k| matches!(k, Cell::Opportunity { dim: Dim::Source, .. }),
                 |k| matches!(k, Cell::Opportunity { dim: Dim::Territory, .. }),
                 |k| matches!(k, Cell::Opportunity { dim: Dim::Industry, .. }),
+                |k| matches!(k, Cell::Due { .. }),
             ];
             for pick in picks {
                 prop_assert_eq!(total(&c, Span::Month, pick), total(&c, Span::Day, pick));
@@ -988,16 +1052,33 @@ mod tests {
                 _ => 0,
             };
             prop_assert_eq!(total(&c, Span::Day, picks[1])[0], span);
-            // Closed or expected, never both.
+            // Closed or expected (open with an expected day), never both.
             let closed = total(&c, Span::Day, picks[2])[0];
             let expected = total(&c, Span::Day, picks[3])[0];
-            prop_assert_eq!(closed + expected, 1);
+            let dated = deal.status != StageKind::Open || deal.expected_close.is_some();
+            prop_assert_eq!(closed + expected, i64::from(dated));
             // Each analysis key counts the deal once, with the same amount
             // and cycle as the created cell.
             let created = total(&c, Span::Day, picks[0]);
             let cycle = won_cycle(&deal).unwrap_or(0);
-            for pick in &picks[5..] {
+            for pick in &picks[5..8] {
                 prop_assert_eq!(total(&c, Span::Day, *pick), [1, created[1], cycle, 0]);
+            }
+            // Due once with an expected day, whatever the status.
+            let due = i64::from(deal.expected_close.is_some());
+            prop_assert_eq!(total(&c, Span::Day, picks[8]), [due, due * created[1], 0, 0]);
+            // The due cells carry the source cells' keys: the deals without
+            // an expected day are the one less the other, key by key.
+            for k in c.keys() {
+                if let Cell::Due { span, pipeline_id, owner_id, stage_id, status, source_id, currency, .. } = k {
+                    let same = c.keys().any(|o| matches!(o, Cell::Opportunity {
+                        span: s, dim: Dim::Source, pipeline_id: p, owner_id: w, stage_id: st,
+                        status: x, key, currency: cur, ..
+                    } if s == span && p == pipeline_id && w == owner_id && st == stage_id
+                        && x == status && cur == currency
+                        && *key == if *source_id == 0 { String::new() } else { source_id.to_string() }));
+                    prop_assert!(same, "{:?}", k);
+                }
             }
             // The closed and source cells hold the deal's current stage,
             // the territory and industry cells none.

@@ -82,11 +82,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0011_opportunity_cells.postgres.sql"),
     },
+    Migration {
+        version: 12,
+        common: include_str!("../migrations/0012_report_due.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the
 /// deals already there (done in Rust, not in SQL; one recount fills all).
-const ROLLUPS: [i64; 4] = [6, 7, 10, 11];
+const ROLLUPS: [i64; 5] = [6, 7, 10, 11, 12];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

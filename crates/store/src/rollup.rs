@@ -1,6 +1,6 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
 //! `report_closed`, `report_expected`, `report_moved`,
-//! `report_opportunities`): kept in step with
+//! `report_opportunities`, `report_due`): kept in step with
 //! every deal write, in the same transaction, and recounted from scratch
 //! after bulk loads. What goes into them is decided in
 //! [`voronka_core::rollup`]; this module only reads a deal's history (and
@@ -95,7 +95,29 @@ const OPPORTUNITIES: Shape = Shape {
     ],
     sums: &["deals", "amount_minor", "cycle_seconds"],
 };
-const SHAPES: [&Shape; 6] = [&CREATED, &STAYS, &CLOSED, &EXPECTED, &MOVED, &OPPORTUNITIES];
+const DUE: Shape = Shape {
+    table: "report_due",
+    keys: &[
+        "span",
+        "period",
+        "pipeline_id",
+        "owner_id",
+        "stage_id",
+        "status",
+        "source_id",
+        "currency",
+    ],
+    sums: &["deals", "amount_minor"],
+};
+const SHAPES: [&Shape; 7] = [
+    &CREATED,
+    &STAYS,
+    &CLOSED,
+    &EXPECTED,
+    &MOVED,
+    &OPPORTUNITIES,
+    &DUE,
+];
 
 #[derive(Debug, Clone)]
 enum Key {
@@ -237,6 +259,29 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             ],
             sums[..3].to_vec(),
         ),
+        Cell::Due {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            stage_id,
+            status,
+            source_id,
+            currency,
+        } => (
+            6,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*pipeline_id),
+                Key::I(*owner_id),
+                Key::I(*stage_id),
+                Key::S((*status).to_owned()),
+                Key::I(*source_id),
+                Key::S(currency.clone()),
+            ],
+            sums[..2].to_vec(),
+        ),
     }
 }
 
@@ -247,7 +292,7 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 6] = Default::default();
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 7] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
         by_table[t].push((keys, nums));

@@ -256,8 +256,9 @@ async fn the_grid_matches_the_plain_group_by() {
         ),
         (
             "G",
+            // A maximum: no roll-up keeps it, the grid reads the index.
             json!({"entity": "deals", "group_by": [date("expected_close_date", "quarter")],
-               "aggregates": [count, sum], "currency": "USD"}),
+               "aggregates": [count, sum, max], "currency": "USD"}),
         ),
         (
             "G",
@@ -405,10 +406,63 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "owner"}],
                "aggregates": [sum, min]}),
         ),
+        // Every deal by its expected close day (a day: whole cells in
+        // any zone, and the deals without one as their own group).
         (
-            "G",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("expected_close_date", "quarter")],
                "aggregates": [count, avg]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, date("expected_close_date", "month")]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "week"), {"field": "currency"}],
+               "aggregates": [count, sum, avg], "currency": "USD"}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "day")],
+               "filters": [{"field": "status", "op": "eq", "values": ["open"]},
+                           {"field": "expected_close_date", "op": "lt", "values": ["2026-03-01"]}],
+               "aggregates": [count, sum]}),
+        ),
+        // All but one day: day ranges and the deals without a day
+        // together; a source filter read from both roll-ups the "no
+        // date" group takes apart.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "year"), {"field": "stage"}],
+               "filters": [{"field": "expected_close_date", "op": "ne", "values": ["2026-02-10"]},
+                           {"field": "source", "op": "in", "values": [sources[0], sources[1]]}],
+               "aggregates": [count, sum, avg]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}],
+               "filters": [{"field": "expected_close_date", "op": "ne", "values": ["2026-02-10"]}],
+               "aggregates": [count, sum]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "status"}],
+               "filters": [{"field": "expected_close_date", "op": "gt", "values": ["2026-03-15"]},
+                           {"field": "source", "op": "eq", "values": [sources[2]]}]}),
+        ),
+        // An expected-date filter alone picks the roll-up: with the deals
+        // that have no expected day, and without them.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "status"}],
+               "filters": [{"field": "expected_close_date", "op": "empty"}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}],
+               "filters": [{"field": "expected_close_date", "op": "between", "values": ["2026-01-10", "2026-04-20"]}],
+               "aggregates": [count, sum]}),
         ),
         (
             "U",

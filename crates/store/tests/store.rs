@@ -337,7 +337,7 @@ impl voronka_store::db::Clock for Stepper {
 
 /// Every row of the report roll-ups with a non-zero number, in key order.
 async fn rollups(db: &voronka_store::Db) -> Vec<String> {
-    let tables: [(&str, &[&str], &[&str]); 6] = [
+    let tables: [(&str, &[&str], &[&str]); 7] = [
         (
             "report_created",
             &["pipeline_id", "owner_id", "reached", "status", "currency"],
@@ -383,6 +383,18 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                 "currency",
             ],
             &["deals", "amount_minor", "cycle_seconds"],
+        ),
+        (
+            "report_due",
+            &[
+                "pipeline_id",
+                "owner_id",
+                "stage_id",
+                "status",
+                "source_id",
+                "currency",
+            ],
+            &["deals", "amount_minor"],
         ),
     ];
     let text = [
@@ -589,6 +601,19 @@ async fn report_rollups_follow_every_change() {
     .await
     .unwrap();
 
+    // A won deal's expected day moved to another month, an open deal's
+    // cleared: both leave their due cells.
+    let _: Deal = rules::update(
+        &db,
+        &sys,
+        ids[4],
+        json!({"expected_close_date": "2026-01-20"}),
+    )
+    .await
+    .unwrap();
+    let _: Deal = rules::update(&db, &sys, ids[1], json!({"expected_close_date": null}))
+        .await
+        .unwrap();
     let kept = rollups(&db).await;
     // The script reached several periods and every table.
     for table in [
@@ -598,6 +623,7 @@ async fn report_rollups_follow_every_change() {
         "report_expected",
         "report_moved",
         "report_opportunities",
+        "report_due",
     ] {
         assert!(
             kept.iter().any(|r| r.starts_with(table)),
@@ -631,6 +657,13 @@ async fn report_rollups_follow_every_change() {
             .any(|r| r.contains(&format!(" source {} {u2} {source} ", p.id))),
         "{kept:#?}"
     );
+    // Due in January: only the won deal whose day moved there.
+    let january: Vec<&String> = kept
+        .iter()
+        .filter(|r| r.starts_with("report_due m 2026-01-01 "))
+        .collect();
+    assert_eq!(january.len(), 1, "{kept:#?}");
+    assert!(january[0].contains(" won "), "{january:?}");
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
 }

@@ -15,9 +15,15 @@
 //!   close date are exactly the open ones (a deal gets the date when it is
 //!   won or lost and loses it when reopened), counted from
 //!   `report_opportunities`.
+//! - `report_due`: every deal with an expected close day, per UTC month
+//!   and day of it, pipeline, owner, stage, status, source and currency.
+//!   It answers deals by expected close period, alone or beside one of
+//!   those fields; the day needs no hours read at the ends (a day is the
+//!   same day in every zone), and the deals without one are every deal of
+//!   `report_opportunities` less those due in some month.
 //!
 //! Filters on those keys apply to the roll-up's rows as to the deals';
-//! filters on the period's own date (created or closed on, before, after,
+//! filters on the period's own date (created, closed or expected on, before, after,
 //! between days) narrow the instants read ([`Window`]), and with no date
 //! grouping such a filter alone picks the roll-up, read as one period.
 //!
@@ -29,7 +35,7 @@
 //! it can answer them (SQLite), else read here with their ends. The
 //! statement yields the columns of the `GROUP BY` it replaces.
 
-use super::{Binds, Calendar, Periods, condition_on, constant_rows, period_instants};
+use super::{Binds, Calendar, Periods, Utc, condition_on, constant_rows, period_instants};
 use crate::db::{Backend, Conn, col};
 use crate::error::{Result, StoreError};
 use crate::rollup::Plan as Pieces;
@@ -52,6 +58,8 @@ enum Source {
     Created,
     /// By close period or close-date filters.
     Closed,
+    /// By expected close period or expected-date filters.
+    Due,
 }
 
 impl Source {
@@ -63,6 +71,7 @@ impl Source {
                 format!(" AND r.dim = '{}'", Dim::Source.as_str()),
             ),
             Source::Closed => ("report_closed", String::new()),
+            Source::Due => ("report_due", String::new()),
         }
     }
 
@@ -71,6 +80,7 @@ impl Source {
         match self {
             Source::Created => "created_at",
             Source::Closed => "closed_at",
+            Source::Due => "expected_close_date",
         }
     }
 
@@ -79,12 +89,25 @@ impl Source {
         match self {
             Source::Created => "d.created_at",
             Source::Closed => "d.closed_at",
+            Source::Due => "d.expected_close_date",
+        }
+    }
+
+    /// The calendar the roll-up's periods are days of. The expected close
+    /// date is a day, not an instant: its periods are kept in UTC days,
+    /// which is the same as the day itself whatever the user's zone, so
+    /// every period is whole cells and nothing is read from the deals.
+    fn calendar(self, user: &dyn Calendar) -> &dyn Calendar {
+        match self {
+            Source::Created | Source::Closed => user,
+            Source::Due => &Utc,
         }
     }
 
     /// Where a field's value is kept: in the roll-up (`r`), in the deals
-    /// (`d`), and among the open deals in `report_opportunities` (the close
-    /// period's "no date" group, where no deal has a loss reason).
+    /// (`d`), and in `report_opportunities`, which the "no date" groups
+    /// read (the close period's open deals, where no deal has a loss
+    /// reason; every deal less those with an expected day).
     fn key(self, field: &str) -> Option<Key> {
         let (rolled, deal) = match (self, field) {
             (_, "owner") => ("r.owner_id", "d.owner_id"),
@@ -100,12 +123,12 @@ impl Source {
                 "NULLIF(r.loss_reason_id, 0)",
                 "CASE WHEN d.status = 'lost' THEN d.loss_reason_id END",
             ),
-            (Source::Closed, "source") => ("NULLIF(r.source_id, 0)", "d.source_id"),
+            (Source::Closed | Source::Due, "source") => ("NULLIF(r.source_id, 0)", "d.source_id"),
             _ => return None,
         };
         let open = match (self, field) {
             (Source::Closed, "loss_reason") => "CAST(NULL AS BIGINT)",
-            (Source::Closed, f) => Source::Created.key(f)?.rolled,
+            (Source::Closed | Source::Due, f) => Source::Created.key(f)?.rolled,
             (Source::Created, _) => rolled,
         };
         Some(Key { rolled, deal, open })
@@ -121,7 +144,7 @@ struct Key {
 }
 
 /// The statement's parts: the roll-up's cells, the deals at the ends, the
-/// open deals (the close period's "no date").
+/// creation roll-up's cells read for a "no date" group.
 #[derive(Clone, Copy)]
 enum Part {
     Rolled,
@@ -147,12 +170,14 @@ fn source_of(plan: &Plan, date: Option<usize>) -> Option<Source> {
         None => None,
         Some("created_at") => Some(Source::Created),
         Some("closed_at") => Some(Source::Closed),
+        Some("expected_close_date") => Some(Source::Due),
         Some(_) => return None,
     };
     for f in plan.filters.iter().filter(|f| f.field.ty.is_date()) {
         let by = match f.field.name {
             "created_at" => Source::Created,
             "closed_at" => Source::Closed,
+            "expected_close_date" => Source::Due,
             _ => return None,
         };
         if source.is_some_and(|s| s != by) {
@@ -176,9 +201,13 @@ async fn extent(c: &mut impl Conn, column: &str) -> Result<Option<(Timestamp, Ti
     let (Some(lo), Some(hi)) = (col::os(&row, "lo")?, col::os(&row, "hi")?) else {
         return Ok(None);
     };
+    // An instant, or a day (the expected close date).
     let month = |s: &str| -> Result<Day> {
-        let t = Timestamp::parse(s).map_err(|e| StoreError::corrupt(format!("{column}: {e}")))?;
-        Ok(bucket_start(t.day(), DateGrain::Month))
+        let day = match Timestamp::parse(s) {
+            Ok(t) => t.day(),
+            Err(_) => Day::parse(s).map_err(|e| StoreError::corrupt(format!("{column}: {e}")))?,
+        };
+        Ok(bucket_start(day, DateGrain::Month))
     };
     let (lo, hi) = (month(&lo)?, next_bucket(month(&hi)?, DateGrain::Month));
     Ok(Some((
@@ -219,6 +248,8 @@ pub(super) async fn statement(
     let Some(source) = source_of(plan, date) else {
         return Ok(None);
     };
+    // The calendar of the roll-up's date: the user's, or UTC for a day.
+    let days = source.calendar(cal);
     let sqlite = c.backend() == Backend::Sqlite;
     // The other groupings: their place in the plan and keys in each part.
     let mut others = Vec::new();
@@ -236,7 +267,7 @@ pub(super) async fn statement(
     let mut keyed = Vec::new();
     for (i, f) in plan.filters.iter().enumerate() {
         if f.field.name == source.date_field() {
-            match window.narrow(&f.test, &|d| cal.midnight(d)) {
+            match window.narrow(&f.test, &|d| days.midnight(d)) {
                 Some(w) => window = w,
                 None => return Ok(None),
             }
@@ -246,9 +277,9 @@ pub(super) async fn statement(
             return Ok(None);
         }
     }
-    // The close-date roll-up is always read by period: the month cells
-    // without a date hold the creation roll-up's keys.
-    let filtered = window != Window::all() || source == Source::Closed;
+    // The close- and expected-date roll-ups are always read by period: the
+    // month cells without a date hold the creation roll-up's keys.
+    let filtered = window != Window::all() || source != Source::Created;
 
     // The permission scope and the filters, on one part's columns.
     let wheres = |part: Part, binds: &mut Binds| -> Result<String> {
@@ -301,8 +332,9 @@ pub(super) async fn statement(
             let Some(Some(p)) = periods.get(date) else {
                 return Ok(None);
             };
-            // Both roll-ups are kept by an instant (created, closed).
-            let bounds = period_instants(p, cal, &format!("group_by[{date}].grain"))?;
+            // The roll-ups are kept by an instant (created, closed) or by
+            // a day taken as its UTC midnight (expected).
+            let bounds = period_instants(p, days, &format!("group_by[{date}].grain"))?;
             for (i, w) in bounds.windows(2).enumerate() {
                 ranges.push((i, w[0], w[1]));
             }
@@ -344,6 +376,11 @@ pub(super) async fn statement(
         {
             return Ok(None);
         }
+        // Days from UTC midnight to UTC midnight are whole cells; the
+        // deals' day column could not be compared with instants anyway.
+        if source == Source::Due && !pieces.raw.is_empty() {
+            return Ok(None);
+        }
         // Which report period each whole UTC month or day belongs to;
         // the periods are dates this code formatted.
         let cells: Vec<String> = pieces
@@ -379,13 +416,32 @@ pub(super) async fn statement(
                 to.to_db(),
             ));
         }
-        if source == Source::Closed && window.undated {
-            let scope = wheres(Part::Open, binds)?;
-            parts.push(format!(
-                "SELECT {}, r.currency AS cur, r.deals AS n, \
-                 r.amount_minor AS amt {opportunities} AND r.status = 'open'{scope}",
-                keys(Some("CAST(NULL AS BIGINT)".into()), Part::Open),
-            ));
+        let no_date = || Some("CAST(NULL AS BIGINT)".to_owned());
+        match source {
+            Source::Closed if window.undated => {
+                let scope = wheres(Part::Open, binds)?;
+                parts.push(format!(
+                    "SELECT {}, r.currency AS cur, r.deals AS n, \
+                     r.amount_minor AS amt {opportunities} AND r.status = 'open'{scope}",
+                    keys(no_date(), Part::Open),
+                ));
+            }
+            // The deals without an expected day: every deal, less every
+            // deal due in some month.
+            Source::Due if window.undated => {
+                let scope = wheres(Part::Open, binds)?;
+                parts.push(format!(
+                    "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt {opportunities}{scope}",
+                    keys(no_date(), Part::Open),
+                ));
+                let scope = wheres(Part::Rolled, binds)?;
+                parts.push(format!(
+                    "SELECT {}, r.currency AS cur, -r.deals AS n, -r.amount_minor AS amt \
+                     FROM report_due r WHERE r.span = 'm' AND r.deals <> 0{scope}",
+                    keys(no_date(), Part::Rolled),
+                ));
+            }
+            _ => {}
         }
         if parts.is_empty() {
             return Ok(None);
