@@ -706,3 +706,80 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
         }
     }
 }
+
+/// An expected close day typed centuries off makes an open-ended filter's
+/// range tens of thousands of months long: the roll-up gives way to the
+/// plain statement past its cap on cells, and still answers a range the
+/// filter bounds.
+#[tokio::test]
+async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = Actor::system();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let u = users::create_user(&db, &sys, json!({"login": "u", "name": "U"}), None)
+        .await
+        .unwrap()
+        .id;
+    let account: voronka_core::records::Account =
+        rules::create(&db, &sys, json!({"name": "A", "owner_id": u}))
+            .await
+            .unwrap();
+    let mut ids = Vec::new();
+    for (i, day) in ["1100-01-01", "2026-01-05", "2026-02-07"]
+        .iter()
+        .enumerate()
+    {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{i}"), "amount": "100", "pipeline_id": p.id,
+                   "stage_id": p.stages[0].id, "account_id": account.id, "owner_id": u}),
+        )
+        .await
+        .unwrap();
+        ids.push((d.id, *day));
+    }
+    let mut r = db.reader().await.unwrap();
+    for (id, day) in &ids {
+        sqlx::query("UPDATE deals SET expected_close_date = $1 WHERE id = $2")
+            .bind(*day)
+            .bind(*id)
+            .execute(r.conn())
+            .await
+            .unwrap();
+    }
+    drop(r);
+    voronka_store::rollup::rebuild(&db).await.unwrap();
+    let count = json!({"func": "count"});
+    for (filter, expected_way, deals) in [
+        (
+            json!({"field": "expected_close_date", "op": "ne", "values": ["2026-02-07"]}),
+            Way::Plain,
+            2,
+        ),
+        (
+            json!({"field": "expected_close_date", "op": "gt", "values": ["2026-01-01"]}),
+            Way::Rollup,
+            2,
+        ),
+    ] {
+        let def = json!({"entity": "deals", "group_by": [{"field": "stage"}],
+                         "filters": [filter], "aggregates": [count]});
+        let plan: Definition = serde_json::from_value(def.clone()).unwrap();
+        let plan = plan.validate().unwrap();
+        let (fast, way) = builder::run_with(&db, &sys, &plan, &Utc, true)
+            .await
+            .unwrap();
+        let (plain, _) = builder::run_with(&db, &sys, &plan, &Utc, false)
+            .await
+            .unwrap();
+        assert_eq!(fast, plain, "{def}");
+        assert_eq!(way, expected_way, "{def}");
+        assert_eq!(fast.rows.len(), 1, "{def}");
+        assert_eq!(
+            fast.rows[0].values[0],
+            Some(rust_decimal::Decimal::from(deals)),
+            "{def}"
+        );
+    }
+}

@@ -51,6 +51,13 @@ use voronka_core::{Day, Timestamp};
 /// plain statement answers.
 const MAX_RAW_PARTS: usize = 400;
 
+/// Roll-up cells one statement names at the most: a grouping's periods
+/// are capped (`MAX_BUCKETS`: a thousand weeks are some 7,000 day cells),
+/// but an open-ended filter reads from the earliest date to the latest,
+/// and an expected close day typed centuries off would make that tens of
+/// thousands of months; the plain statement answers those.
+const MAX_CELLS: usize = 10_000;
+
 /// The roll-up a plan reads, chosen by its date grouping or date filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -374,6 +381,9 @@ pub(super) async fn statement(
         if (defer_short && !long && !pieces.raw.is_empty())
             || (sqlite && pieces.raw.len() > MAX_RAW_PARTS)
         {
+            return Ok(None);
+        }
+        if pieces.cells.len() > MAX_CELLS {
             return Ok(None);
         }
         // Days from UTC midnight to UTC midnight are whole cells; the
