@@ -640,6 +640,23 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             "activities by owner x start month: count",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "start_at", "grain": "month"}]}),
         ),
+        (
+            "activities by start week: count",
+            json!({"entity": "activities", "group_by": [{"field": "start_at", "grain": "week"}]}),
+        ),
+        (
+            "activities by kind x start month: count",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, {"field": "start_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by kind x completed month, held or completed: count",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, {"field": "completed_at", "grain": "month"}],
+                   "filters": [{"field": "status", "op": "in", "values": ["held", "completed"]}]}),
+        ),
+        (
+            "activities by status x due month: count",
+            json!({"entity": "activities", "group_by": [{"field": "status"}, {"field": "due_at", "grain": "month"}]}),
+        ),
     ];
     let manager = busiest_manager(db).await?;
     let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;

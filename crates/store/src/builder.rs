@@ -23,7 +23,7 @@
 //! about ten comparisons a row, and daylight-saving shifts are exact.
 
 use crate::actor::Actor;
-use crate::db::{Backend, Conn, Db, Reader, boxed, col};
+use crate::db::{Backend, Conn, Db, Snapshot, boxed, col};
 use crate::error::{Result, StoreError};
 use crate::table;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -705,10 +705,11 @@ fn select_list(aggs: &[(String, String)]) -> String {
 
 /// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
 /// values, and the way that answers it: the roll-ups for the deal reports
-/// they hold (either backend), the grid for other date groupings on
-/// SQLite, else one `GROUP BY`.
+/// they hold (either backend), the grid for other date groupings over a
+/// covering index (SQLite's many, PostgreSQL's for activities), else one
+/// `GROUP BY`.
 async fn statement(
-    c: &mut Reader,
+    c: &mut Snapshot,
     plan: &Plan,
     periods: &[Option<Periods>],
     cal: &dyn Calendar,
@@ -727,11 +728,11 @@ async fn statement(
     let mut binds = Binds::default();
     let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
     let conds = conditions(plan, owners, cal, &mut binds)?;
+    if fast && let Some(sql) = grid::statement(c, plan, periods, cal, &conds, &aggs, owners).await?
+    {
+        return Ok((binds, sql, Way::Grid));
+    }
     if fast && sqlite {
-        let narrowed = owners.is_some();
-        if let Some(sql) = grid::statement(c, plan, periods, cal, &conds, &aggs, narrowed).await? {
-            return Ok((binds, sql, Way::Grid));
-        }
         // Short periods the grid left (a filter outside its indexes): the
         // roll-up with the hours at every period's ends beats a sort.
         let short = plan
@@ -760,7 +761,7 @@ async fn statement(
 /// The totals of a plan over every record it counts, as one row without
 /// groups: what adding up all its groups would give.
 async fn ungrouped_totals(
-    c: &mut Reader,
+    c: &mut Snapshot,
     plan: &Plan,
     cal: &dyn Calendar,
     owners: &Option<Vec<Id>>,
@@ -823,7 +824,10 @@ pub async fn run_with(
     cal: &dyn Calendar,
     allow_fast: bool,
 ) -> Result<(Outcome, Way)> {
-    let mut c = db.reader().await?;
+    // One snapshot: the periods come from the field's first and last value,
+    // and a deal saved between that read and the grouping must not fall
+    // outside them (nor the totals differ from the groups).
+    let mut c = db.snapshot().await?;
     let owners = actor.narrow(None);
     if plan.groups.is_empty() && !plan.columns.is_empty() {
         return Ok((detail(&mut c, plan, &owners, cal).await?, Way::Plain));

@@ -318,6 +318,24 @@ impl Db {
         })
     }
 
+    /// A read transaction: every statement in it sees the database as of
+    /// its first read, so an answer read in several statements (the range
+    /// of a field, then its groups, then its totals) adds up even while
+    /// writes commit in between. Rolled back when dropped; it writes nothing.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        let mut tx = self.inner.read.begin().await?;
+        if self.inner.backend == Backend::Postgres {
+            // READ COMMITTED would take a new snapshot for each statement.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Snapshot {
+            tx,
+            backend: self.inner.backend,
+        })
+    }
+
     pub(crate) fn write_pool(&self) -> &AnyPool {
         &self.inner.write
     }
@@ -419,6 +437,22 @@ impl Conn for Tx {
 impl Conn for Reader {
     fn conn(&mut self) -> &mut AnyConnection {
         &mut self.conn
+    }
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// A read transaction ([`Db::snapshot`]); SQLite in WAL mode keeps one
+/// snapshot from the first read on, as PostgreSQL's REPEATABLE READ does.
+pub struct Snapshot {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Conn for Snapshot {
+    fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
     }
     fn backend(&self) -> Backend {
         self.backend

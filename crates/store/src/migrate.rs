@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        common: include_str!("../migrations/0013_activities_grid.sql"),
+        sqlite: "",
+        postgres: include_str!("../migrations/0013_activities_start.postgres.sql"),
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the

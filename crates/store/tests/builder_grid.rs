@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The report builder's fast ways — the roll-ups (creation and close
 //! periods, plain fields, filters on their keys and dates), and the grid
-//! (SQLite's date groupings read cell by cell from covering indexes) —
-//! give exactly what the plain `GROUP BY` gives, over
-//! deals, leads and contacts scattered across periods, owners, sources,
+//! (date groupings read cell by cell from covering indexes) — give
+//! exactly what the plain `GROUP BY` gives, over deals, leads, contacts
+//! and activities scattered across periods, owners, sources,
 //! currencies and missing dates, for an administrator and for a manager, in Moscow
 //! time and in UTC.
 
@@ -137,21 +137,34 @@ async fn the_grid_matches_the_plain_group_by() {
         .await
         .unwrap();
     }
-    // Meetings on the first deal, some with no start (tasks).
-    for i in 0..40 {
+    // Meetings and tasks on the first deal: tasks have no start, some no
+    // due day; some of either are done, on days of their own.
+    for i in 0..60 {
         let owner = if rng.next(3) == 0 { u2 } else { u1 };
         let start = Timestamp::parse("2026-01-01T00:00:00Z")
             .unwrap()
             .plus_seconds(rng.next(200) as i64 * 86_400 + rng.next(24) as i64 * 3600);
-        let body = if rng.next(4) == 0 {
+        let body = if rng.next(2) == 0 {
+            let due = (rng.next(5) != 0).then(|| start.to_db());
+            let status = ["not_started", "in_progress", "completed"][rng.next(3) as usize];
             json!({"kind": "task", "subject": format!("T{i}"), "owner_id": owner,
-                   "related_type": "deal", "related_id": first_deal.unwrap()})
-        } else {
-            json!({"kind": "event", "subject": format!("M{i}"), "owner_id": owner,
                    "related_type": "deal", "related_id": first_deal.unwrap(),
+                   "due_at": due, "status": status})
+        } else {
+            let status = ["planned", "held", "not_held"][rng.next(3) as usize];
+            json!({"kind": "event", "subject": format!("M{i}"), "owner_id": owner,
+                   "related_type": "deal", "related_id": first_deal.unwrap(), "status": status,
                    "start_at": start.to_db(), "end_at": start.plus_seconds(3600).to_db()})
         };
-        let _: voronka_core::records::Activity = rules::create(&db, &sys, body).await.unwrap();
+        let a: voronka_core::records::Activity = rules::create(&db, &sys, body).await.unwrap();
+        if a.completed_at.is_some() {
+            sqlx::query("UPDATE activities SET completed_at = $1 WHERE id = $2")
+                .bind(start.plus_seconds(rng.next(30) as i64 * 86_400).to_db())
+                .bind(a.id)
+                .execute(r.conn())
+                .await
+                .unwrap();
+        }
     }
     // Leads and contacts, created across the same months.
     for i in 0..60 {
@@ -217,7 +230,8 @@ async fn the_grid_matches_the_plain_group_by() {
     // Each with the way that should answer it: R the roll-up, U the roll-up
     // where days begin at UTC midnight or on PostgreSQL (else the grid), D
     // the roll-up but on SQLite off UTC (too many period ends), G the grid,
-    // P one GROUP BY. PostgreSQL has no grid: G is P there.
+    // B the grid on either backend, P one GROUP BY. PostgreSQL has the
+    // grid only over the indexes it has too: G is P there.
     let defs = [
         // Creation periods from the roll-up: alone, beside a listed field.
         (
@@ -495,6 +509,59 @@ async fn the_grid_matches_the_plain_group_by() {
             "G",
             json!({"entity": "contacts", "group_by": [{"field": "owner"}, date("created_at", "week")]}),
         ),
+        // Activities by start, on either backend (B): a manager sees their
+        // own; the tasks without a start are the undated group.
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, date("start_at", "month")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("start_at", "week")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("start_at", "day"), {"field": "owner"}],
+               "filters": [{"field": "owner", "op": "eq", "values": [u2]}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, date("start_at", "month")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, date("completed_at", "week")],
+               "filters": [{"field": "status", "op": "in", "values": ["held", "completed"]}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("due_at", "week")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, date("due_at", "month")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("completed_at", "month")],
+               "filters": [{"field": "owner", "op": "in", "values": [u1, u2]}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "status"}, date("due_at", "month")],
+               "filters": [{"field": "kind", "op": "eq", "values": ["task"]}]}),
+        ),
+        // The kind is in neither index of the owner and the start, the
+        // priority in none: one GROUP BY.
+        (
+            "P",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, date("start_at", "month")],
+               "filters": [{"field": "kind", "op": "eq", "values": ["event"]}]}),
+        ),
+        (
+            "P",
+            json!({"entity": "activities", "group_by": [{"field": "priority"}, date("due_at", "month")]}),
+        ),
         // Close periods from the closed deals' roll-up (the open deals are
         // the ones without a date), beside the fields it keeps.
         (
@@ -576,6 +643,7 @@ async fn the_grid_matches_the_plain_group_by() {
                     ("D", false, true) => Way::Plain,
                     ("R" | "D", ..) | ("U", true, _) | ("U", _, false) => Way::Rollup,
                     ("U", false, true) | ("G", ..) => grid,
+                    ("B", ..) => Way::Grid,
                     _ => Way::Plain,
                 };
                 assert_eq!(way, expected, "{def}, UTC: {utc}");

@@ -6,9 +6,13 @@ use voronka_store::db::{Conn, boxed};
 use voronka_store::{StoreError, migrate, testing};
 
 async fn count(db: &voronka_store::Db, sql: &str) -> i64 {
-    let mut r = db.reader().await.unwrap();
+    read(&mut db.reader().await.unwrap(), sql).await
+}
+
+/// The first column of the first row, on any connection.
+async fn read(c: &mut impl Conn, sql: &str) -> i64 {
     sqlx::query(sql)
-        .fetch_one(r.conn())
+        .fetch_one(c.conn())
         .await
         .unwrap()
         .try_get(0)
@@ -161,6 +165,24 @@ async fn postgresql_connections_run_without_jit() {
             .unwrap();
         assert_eq!(jit, "off");
     }
+}
+
+/// A report read in several statements reads one moment: a user added
+/// after its first read is not in its later ones, yet is there for the
+/// next report.
+#[tokio::test]
+async fn a_snapshot_keeps_seeing_the_moment_of_its_first_read() {
+    let (db, _) = testing::fresh_db().await.unwrap();
+    user(&db, "before").await;
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM users";
+    let mut snap = db.snapshot().await.unwrap();
+    let first = read(&mut snap, sql).await;
+    user(&db, "after").await;
+    assert_eq!(read(&mut snap, sql).await, first);
+    drop(snap);
+    assert_eq!(count(&db, sql).await, first + 1);
+    let mut next = db.snapshot().await.unwrap();
+    assert_eq!(read(&mut next, sql).await, first + 1);
 }
 
 /// The pre-aggregated board totals agree with the deals after creates, moves,
