@@ -39,10 +39,10 @@ struct Args {
     /// The database to measure, e.g. sqlite:///tmp/demo1m/voronka.db (make one with `voronka demo`).
     #[arg(long, env = "VORONKA_DATABASE_URL")]
     database_url: String,
-    /// Deals created at concurrency 1.
+    /// Deals (then activities) created at concurrency 1.
     #[arg(long, default_value_t = 2_000)]
     creates_serial: usize,
-    /// Deals created at concurrency 16.
+    /// Deals (then activities) created at concurrency 16.
     #[arg(long, default_value_t = 20_000)]
     creates_parallel: usize,
     /// Requests per latency measurement.
@@ -171,27 +171,26 @@ async fn measure(
     Ok(())
 }
 
+/// Creates `total` records at `path`, `concurrency` requests at a time;
+/// `body(worker, i)` is the worker's `i`-th record.
 async fn creates(
     bench: &std::sync::Arc<Bench>,
-    account_ids: &[i64],
+    what: &str,
+    path: &'static str,
     total: usize,
     concurrency: usize,
+    body: impl Fn(usize, usize) -> Value + Send + Sync + 'static,
 ) -> Result<()> {
+    let body = std::sync::Arc::new(body);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let bench = bench.clone();
-        let accounts: Vec<i64> = account_ids.to_vec();
+        let body = body.clone();
         let n = total / concurrency + usize::from(worker < total % concurrency);
         tasks.push(tokio::spawn(async move {
             for i in 0..n {
-                let account = accounts[(worker * 7919 + i) % accounts.len()];
-                let body = json!({
-                    "title": format!("Бенчмарк {worker}-{i}"),
-                    "account_id": account,
-                    "amount": format!("{}.{:02}", 10_000 + i * 13, i % 100),
-                });
-                bench.post("/api/v1/deals", &body).await?;
+                bench.post(path, &body(worker, i)).await?;
             }
             anyhow::Ok(())
         }));
@@ -201,11 +200,41 @@ async fn creates(
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{:<44} {:>10.0} creates/s  ({total} deals in {secs:.1} s)",
-        format!("create deal, concurrency {concurrency}"),
+        "{:<44} {:>10.0} creates/s  ({total} in {secs:.1} s)",
+        format!("create {what}, concurrency {concurrency}"),
         total as f64 / secs
     );
     Ok(())
+}
+
+/// A deal on one of the given customers.
+fn deal_body(accounts: &[i64]) -> impl Fn(usize, usize) -> Value + use<> {
+    let accounts = accounts.to_vec();
+    move |worker, i| {
+        json!({
+            "title": format!("Бенчмарк {worker}-{i}"),
+            "account_id": accounts[(worker * 7919 + i) % accounts.len()],
+            "amount": format!("{}.{:02}", 10_000 + i * 13, i % 100),
+        })
+    }
+}
+
+/// A meeting or a task (in turn) on one of the given deals, over the
+/// coming year: each one adds to every index of the activities.
+fn activity_body(deals: &[i64], from: Timestamp) -> impl Fn(usize, usize) -> Value + use<> {
+    let deals = deals.to_vec();
+    move |worker, i| {
+        let n = worker * 7919 + i;
+        let at = from.plus_seconds((n % 365) as i64 * 86_400 + (n % 9) as i64 * 3600);
+        let deal = deals[n % deals.len()];
+        match i % 2 {
+            0 => json!({"kind": "event", "subject": format!("Встреча {worker}-{i}"),
+                        "related_type": "deal", "related_id": deal,
+                        "start_at": at.to_db(), "end_at": at.plus_seconds(3600).to_db()}),
+            _ => json!({"kind": "task", "subject": format!("Задача {worker}-{i}"),
+                        "related_type": "deal", "related_id": deal, "due_at": at.to_db()}),
+        }
+    }
 }
 
 async fn scalar_rows(db: &Db, sql: &str) -> Result<Vec<sqlx::any::AnyRow>> {
@@ -289,8 +318,54 @@ async fn main() -> Result<()> {
         if account_ids.is_empty() {
             bail!("the database has no accounts");
         }
-        creates(&bench, &account_ids, args.creates_serial, 1).await?;
-        creates(&bench, &account_ids, args.creates_parallel, 16).await?;
+        let deal = deal_body(&account_ids);
+        creates(
+            &bench,
+            "deal",
+            "/api/v1/deals",
+            args.creates_serial,
+            1,
+            deal,
+        )
+        .await?;
+        let deal = deal_body(&account_ids);
+        creates(
+            &bench,
+            "deal",
+            "/api/v1/deals",
+            args.creates_parallel,
+            16,
+            deal,
+        )
+        .await?;
+        let deal_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM deals ORDER BY id LIMIT 1000")
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let from = newest_deal(&db).await?;
+        let serial = args.creates_serial;
+        let parallel = args.creates_parallel;
+        let activity = activity_body(&deal_ids, from);
+        creates(
+            &bench,
+            "activity",
+            "/api/v1/activities",
+            serial,
+            1,
+            activity,
+        )
+        .await?;
+        let activity = activity_body(&deal_ids, from);
+        creates(
+            &bench,
+            "activity",
+            "/api/v1/activities",
+            parallel,
+            16,
+            activity,
+        )
+        .await?;
     }
     Ok(())
 }

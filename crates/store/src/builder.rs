@@ -806,9 +806,9 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
 pub enum Way {
     /// From the roll-ups (and the hours at the period ends from the deals).
     Rollup,
-    /// Cell by cell over a covering index (SQLite).
+    /// Cell by cell over a covering index (SQLite; activities on PostgreSQL).
     Grid,
-    /// Customers in name order until the report is full (SQLite).
+    /// Customers in name order until the report is full.
     Walk,
     /// One `GROUP BY`, or a listing.
     Plain,

@@ -638,7 +638,8 @@ async fn the_grid_matches_the_plain_group_by() {
                     assert!(fast.rows.len() > 1, "{def}");
                 }
                 let grid = if sqlite { Way::Grid } else { Way::Plain };
-                // PostgreSQL has no grid: the roll-up takes short periods too.
+                // PostgreSQL has no grid for deals: the roll-up takes short
+                // periods too.
                 let expected = match (*tag, utc, sqlite) {
                     ("D", false, true) => Way::Plain,
                     ("R" | "D", ..) | ("U", true, _) | ("U", _, false) => Way::Rollup,

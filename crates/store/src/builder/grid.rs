@@ -1,4 +1,4 @@
-//! Date groupings on SQLite without a sort: the "grid" plan.
+//! Date groupings without a sort or a whole-table read: the "grid" plan.
 //!
 //! SQLite has no hash aggregation: a `GROUP BY` whose key is an expression
 //! (a date period) sorts every row first — over a million deals that sort
@@ -395,9 +395,18 @@ pub(super) async fn statement(
     owners: &Option<Vec<Id>>,
 ) -> Result<Option<String>> {
     let e = plan.entity;
+    let postgres = c.backend() == Backend::Postgres;
     let Some(date) = plan.groups.iter().position(|g| g.grain.is_some()) else {
         return Ok(None);
     };
+    // Not a question for the listed values' counts when no index can serve.
+    if postgres
+        && !ON_POSTGRES
+            .iter()
+            .any(|n| COVERING.iter().any(|ix| ix.name == *n && ix.entity == e))
+    {
+        return Ok(None);
+    }
     let Some(Some(p)) = periods.get(date) else {
         return Ok(None);
     };
@@ -449,7 +458,6 @@ pub(super) async fn statement(
     // Every column the cells read must be inside the index.
     let needed = needed_columns(plan, owners.is_some())?;
     let lead: Vec<&str> = listed.iter().map(|l| bare(l.col)).collect();
-    let postgres = c.backend() == Backend::Postgres;
     let Some(index) = COVERING.iter().find(|ix| {
         ix.entity == e
             && (!postgres || ON_POSTGRES.contains(&ix.name))
