@@ -820,6 +820,14 @@ async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             "gross profit by product (won deals, 1 year)",
             vec![format!("{r}/gross-profit?by=product&source=deals&{year}")],
         ),
+        (
+            "manager activity (1 year)",
+            vec![format!("{r}/activity?{year}")],
+        ),
+        (
+            "manager activity (1 month)",
+            vec![format!("{r}/activity?from={}&to={}", day(-30), day(0))],
+        ),
     ];
     println!("reports over {from} .. {to}, pipeline {pipeline}");
 

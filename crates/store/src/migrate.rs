@@ -94,6 +94,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0013_activities_start.postgres.sql"),
     },
+    Migration {
+        version: 14,
+        common: include_str!("../migrations/0014_activity_report.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the

@@ -700,6 +700,15 @@ async fn manager_activity_and_gross_profit() {
         "start_at": "2026-03-13T10:00:00Z", "end_at": "2026-03-13T11:00:00Z", "owner_id": t.m2_id}),
     )
     .await;
+    // m2's calls logged with a start: one in March counts, one in February not.
+    for start in ["2026-03-14T10:00:00Z", "2026-02-14T10:00:00Z"] {
+        act(
+            json!({"kind": "interaction", "channel": "call", "subject": "Звонок",
+                   "related_type": "deal", "related_id": a, "owner_id": t.m2_id,
+                   "start_at": start}),
+        )
+        .await;
+    }
     let (s, v) = app
         .patch(
             &app.admin,
@@ -727,7 +736,7 @@ async fn manager_activity_and_gross_profit() {
         r,
         json!([
             {"owner_id": t.m1_id, "owner": "m1", "calls": 1, "meetings": 0, "tasks_done": 1, "tasks_overdue": 1},
-            {"owner_id": t.m2_id, "owner": "m2", "calls": 0, "meetings": 1, "tasks_done": 0, "tasks_overdue": 0}
+            {"owner_id": t.m2_id, "owner": "m2", "calls": 1, "meetings": 1, "tasks_done": 0, "tasks_overdue": 0}
         ])
     );
     let (_, mine) = app
