@@ -1,7 +1,7 @@
 -- Version 14: the manager activity report (voronka_store::reports::activity)
 -- counts each figure per manager over a range of one of these partial
--- indexes, each holding only the activities its figure can count, with
--- every column the figure reads. Before, one pass over every activity
+-- indexes, each leaving out the activities its figure can never count,
+-- with every column the figure reads. Before, one pass over every activity
 -- ever logged: on SQLite through an owner index with a table lookup for
 -- each (1.9 s over a million activities), on PostgreSQL a full scan.
 --

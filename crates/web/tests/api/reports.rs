@@ -700,15 +700,35 @@ async fn manager_activity_and_gross_profit() {
         "start_at": "2026-03-13T10:00:00Z", "end_at": "2026-03-13T11:00:00Z", "owner_id": t.m2_id}),
     )
     .await;
-    // m2's calls logged with a start: one in March counts, one in February not.
+    // m2's calls logged with a start: one in March counts, one that began
+    // in February not, though logged as done in March.
     for start in ["2026-03-14T10:00:00Z", "2026-02-14T10:00:00Z"] {
-        act(
+        let id = act(
             json!({"kind": "interaction", "channel": "call", "subject": "Звонок",
                    "related_type": "deal", "related_id": a, "owner_id": t.m2_id,
                    "start_at": start}),
         )
         .await;
+        sql(
+            app,
+            &format!("UPDATE activities SET completed_at = $1 WHERE id = {id}"),
+            &["2026-03-20T10:00:00.000000Z"],
+        )
+        .await;
     }
+    // m2's meeting logged without a start, done in March: a meeting by its
+    // completion.
+    let logged = act(
+        json!({"kind": "interaction", "channel": "meeting", "subject": "Встреча у клиента",
+               "related_type": "deal", "related_id": a, "owner_id": t.m2_id}),
+    )
+    .await;
+    sql(
+        app,
+        &format!("UPDATE activities SET completed_at = $1, start_at = NULL WHERE id = {logged}"),
+        &["2026-03-21T10:00:00.000000Z"],
+    )
+    .await;
     let (s, v) = app
         .patch(
             &app.admin,
@@ -736,16 +756,17 @@ async fn manager_activity_and_gross_profit() {
         r,
         json!([
             {"owner_id": t.m1_id, "owner": "m1", "calls": 1, "meetings": 0, "tasks_done": 1, "tasks_overdue": 1},
-            {"owner_id": t.m2_id, "owner": "m2", "calls": 1, "meetings": 1, "tasks_done": 0, "tasks_overdue": 0}
+            {"owner_id": t.m2_id, "owner": "m2", "calls": 1, "meetings": 2, "tasks_done": 0, "tasks_overdue": 0}
         ])
     );
+    // A manager sees their own row, with the same figures.
     let (_, mine) = app
         .get(
             &t.m2,
             "/api/v1/reports/activity?from=2026-03-01&to=2026-03-31",
         )
         .await;
-    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine, json!([r[1]]));
 
     // Gross profit from deal products: B sells for 150 000 net at a cost of 90 000,
     // D for 300 000 at 240 000 (two lines). Profit B 60 000 (40 %), D 60 000 (20 %).
