@@ -219,8 +219,8 @@ fn deal_body(accounts: &[i64]) -> impl Fn(usize, usize) -> Value + use<> {
     }
 }
 
-/// A meeting or a task (in turn) on one of the given deals, over the
-/// coming year: each one adds to every index of the activities.
+/// A planned meeting or an open task (in turn) on one of the given deals,
+/// over the coming year: what a sales team schedules most.
 fn activity_body(deals: &[i64], from: Timestamp) -> impl Fn(usize, usize) -> Value + use<> {
     let deals = deals.to_vec();
     move |worker, i| {
@@ -318,54 +318,22 @@ async fn main() -> Result<()> {
         if account_ids.is_empty() {
             bail!("the database has no accounts");
         }
-        let deal = deal_body(&account_ids);
-        creates(
-            &bench,
-            "deal",
-            "/api/v1/deals",
-            args.creates_serial,
-            1,
-            deal,
-        )
-        .await?;
-        let deal = deal_body(&account_ids);
-        creates(
-            &bench,
-            "deal",
-            "/api/v1/deals",
-            args.creates_parallel,
-            16,
-            deal,
-        )
-        .await?;
+        let rounds = [(args.creates_serial, 1), (args.creates_parallel, 16)];
+        for (total, concurrency) in rounds {
+            let deal = deal_body(&account_ids);
+            creates(&bench, "deal", "/api/v1/deals", total, concurrency, deal).await?;
+        }
         let deal_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM deals ORDER BY id LIMIT 1000")
             .await?
             .iter()
             .map(|r| r.try_get("id"))
             .collect::<Result<_, _>>()?;
         let from = newest_deal(&db).await?;
-        let serial = args.creates_serial;
-        let parallel = args.creates_parallel;
-        let activity = activity_body(&deal_ids, from);
-        creates(
-            &bench,
-            "activity",
-            "/api/v1/activities",
-            serial,
-            1,
-            activity,
-        )
-        .await?;
-        let activity = activity_body(&deal_ids, from);
-        creates(
-            &bench,
-            "activity",
-            "/api/v1/activities",
-            parallel,
-            16,
-            activity,
-        )
-        .await?;
+        for (total, concurrency) in rounds {
+            let activity = activity_body(&deal_ids, from);
+            let path = "/api/v1/activities";
+            creates(&bench, "activity", path, total, concurrency, activity).await?;
+        }
     }
     Ok(())
 }
