@@ -700,6 +700,59 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             "activities by status x due month: count",
             json!({"entity": "activities", "group_by": [{"field": "status"}, {"field": "due_at", "grain": "month"}]}),
         ),
+        // Groupings no single index of the grid leads with.
+        (
+            "by loss reason x expected close month: count",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, {"field": "expected_close_date", "grain": "month"}]}),
+        ),
+        (
+            "by created month: min, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "created_at", "grain": "month"}],
+                   "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "filtered: by owner x created month, probability over 50: count",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],
+                   "filters": [{"field": "probability", "op": "gt", "values": ["50"]}]}),
+        ),
+        (
+            "filtered: by pipeline x closed month, amount over 100000: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "closed_at", "grain": "month"}],
+                   "filters": [{"field": "amount", "op": "gt", "values": ["100000"]}],
+                   "aggregates": [count, sum]}),
+        ),
+        (
+            "activities by kind x due month: count",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, {"field": "due_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by status x start month: count",
+            json!({"entity": "activities", "group_by": [{"field": "status"}, {"field": "start_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by priority x completed month: count",
+            json!({"entity": "activities", "group_by": [{"field": "priority"}, {"field": "completed_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by channel x start month: count",
+            json!({"entity": "activities", "group_by": [{"field": "channel"}, {"field": "start_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by owner x completed month: count",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "completed_at", "grain": "month"}]}),
+        ),
+        (
+            "activities by owner x created month: count",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "leads by owner x created month: count",
+            json!({"entity": "leads", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}]}),
+        ),
+        (
+            "accounts by territory x created quarter: count",
+            json!({"entity": "accounts", "group_by": [{"field": "territory"}, {"field": "created_at", "grain": "quarter"}]}),
+        ),
     ];
     let manager = busiest_manager(db).await?;
     let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;

@@ -100,6 +100,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        common: include_str!("../migrations/0015_activities_by_kind_and_status.sql"),
+        sqlite: include_str!("../migrations/0015_leads_by_owner.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create report roll-ups, which need a recount of the

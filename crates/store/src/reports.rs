@@ -8,6 +8,12 @@
 //! arithmetic (reach, conversions, rates, averages, time in stages) is in
 //! `voronka_core::reports`.
 //!
+//! Each report reads one snapshot ([`Db::snapshot`]): its statements —
+//! roll-up cells, the hours at the period ends read from the deals, the
+//! stages, the totals — see the database as of the first of them, so a
+//! deal saved meanwhile cannot be counted in one part and missing from
+//! another (a funnel whose stages do not add up to its total).
+//!
 //! Periods arrive as UTC instants (and, for day fields such as the expected
 //! close date, as days): the web layer turns the user's local calendar
 //! periods into them, so "March" is March in the user's time zone.
@@ -101,7 +107,7 @@ pub async fn scope(c: &mut impl Conn, actor: &Actor, f: &Filter) -> Result<Optio
 
 /// `AND <column> IN (…)` for the scope; the ids are integers from our own
 /// database, never text from the request.
-fn owners_sql(column: &str, owners: &Option<Vec<Id>>) -> String {
+pub(crate) fn owners_sql(column: &str, owners: &Option<Vec<Id>>) -> String {
     match owners {
         None => String::new(),
         Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
@@ -248,7 +254,7 @@ pub struct Funnel {
 }
 
 pub async fn funnel(db: &Db, actor: &Actor, f: &Filter) -> Result<Funnel> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
     let owners = scope(&mut c, actor, f).await?;
     let open: Vec<_> = pipeline
@@ -454,7 +460,7 @@ pub async fn pipeline_as_of(
     f: &Filter,
     at: Timestamp,
 ) -> Result<Vec<SnapshotStage>> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let pipeline = pipeline_for(&mut c, f.pipeline_id).await?;
     let owners = scope(&mut c, actor, f).await?;
     let until = rollup::pieces_until(at);
@@ -570,7 +576,7 @@ pub async fn forecast(
     f: &Filter,
     periods: &[Period],
 ) -> Result<Vec<ForecastRow>> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     let scope_sql = |alias: &str| {
         format!(
@@ -739,7 +745,7 @@ pub async fn dynamics(
     f: &Filter,
     periods: &[Period],
 ) -> Result<Vec<DynamicsRow>> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     let mut out: Vec<DynamicsRow> = periods
         .iter()
@@ -878,7 +884,7 @@ pub struct Losses {
 /// order; PostgreSQL plans it as the inner join it is): read from the deals'
 /// side, it would walk every closed deal of the year.
 pub async fn losses(db: &Db, actor: &Actor, f: &Filter) -> Result<Losses> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     let scope_sql = format!(
         "{}{}",
@@ -1152,7 +1158,7 @@ pub async fn opportunities(
     f: &Filter,
     by: OpportunityBy,
 ) -> Result<Vec<OpportunityRow>> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     // Owners and pipelines are read from the source rows: each deal is
     // there exactly once.
@@ -1342,7 +1348,7 @@ pub async fn gross_profit(
     source: ProfitSource,
     periods: &[Period],
 ) -> Result<Vec<ProfitRow>> {
-    let mut c = db.reader().await?;
+    let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     let (from, body, owner_col, when) = match source {
         ProfitSource::Deals => (

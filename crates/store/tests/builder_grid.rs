@@ -137,14 +137,21 @@ async fn the_grid_matches_the_plain_group_by() {
         .await
         .unwrap();
     }
-    // Meetings and tasks on the first deal: tasks have no start, some no
-    // due day; some of either are done, on days of their own.
+    // Meetings, tasks and logged calls on the first deal: tasks have no
+    // start, some no due day; some of each are done, on days of their own,
+    // and each was created on a day before its start.
     for i in 0..60 {
         let owner = if rng.next(3) == 0 { u2 } else { u1 };
         let start = Timestamp::parse("2026-01-01T00:00:00Z")
             .unwrap()
             .plus_seconds(rng.next(200) as i64 * 86_400 + rng.next(24) as i64 * 3600);
-        let body = if rng.next(2) == 0 {
+        let kind = rng.next(3);
+        let body = if kind == 2 {
+            // Logged after the fact: done, no start.
+            let channel = ["call", "email", "meeting"][rng.next(3) as usize];
+            json!({"kind": "interaction", "subject": format!("I{i}"), "owner_id": owner,
+                   "related_type": "deal", "related_id": first_deal.unwrap(), "channel": channel})
+        } else if kind == 0 {
             let due = (rng.next(5) != 0).then(|| start.to_db());
             let status = ["not_started", "in_progress", "completed"][rng.next(3) as usize];
             json!({"kind": "task", "subject": format!("T{i}"), "owner_id": owner,
@@ -165,8 +172,14 @@ async fn the_grid_matches_the_plain_group_by() {
                 .await
                 .unwrap();
         }
+        sqlx::query("UPDATE activities SET created_at = $1 WHERE id = $2")
+            .bind(start.plus_seconds(-(rng.next(40) as i64) * 86_400).to_db())
+            .bind(a.id)
+            .execute(r.conn())
+            .await
+            .unwrap();
     }
-    // Leads and contacts, created across the same months.
+    // Leads, contacts and customers, created across the same months.
     for i in 0..60 {
         let owner = if rng.next(3) == 0 { u2 } else { u1 };
         let source = match rng.next(4) {
@@ -189,10 +202,24 @@ async fn the_grid_matches_the_plain_group_by() {
         )
         .await
         .unwrap();
+        let territory = ["Москва", "Урал", ""][rng.next(3) as usize];
+        let kind = ["prospect", "customer"][rng.next(2) as usize];
+        let customer: voronka_core::records::Account = rules::create(
+            &db,
+            &sys,
+            json!({"name": format!("Клиент {i}"), "owner_id": owner, "kind": kind,
+                   "territory": territory}),
+        )
+        .await
+        .unwrap();
         let created = Timestamp::parse("2025-11-01T00:00:00Z")
             .unwrap()
             .plus_seconds(rng.next(420) as i64 * 86_400 + rng.next(24) as i64 * 3600);
-        for (table, id) in [("leads", lead.id), ("contacts", contact.id)] {
+        for (table, id) in [
+            ("leads", lead.id),
+            ("contacts", contact.id),
+            ("accounts", customer.id),
+        ] {
             sqlx::query(&format!("UPDATE {table} SET created_at = $1 WHERE id = $2"))
                 .bind(created.to_db())
                 .bind(id)
@@ -509,6 +536,25 @@ async fn the_grid_matches_the_plain_group_by() {
             "G",
             json!({"entity": "contacts", "group_by": [{"field": "owner"}, date("created_at", "week")]}),
         ),
+        (
+            "G",
+            json!({"entity": "leads", "group_by": [{"field": "owner"}, date("created_at", "month")],
+               "filters": [{"field": "status", "op": "eq", "values": ["working"]}]}),
+        ),
+        // No grouping by the status, but a filter naming its values: one
+        // range of the status index per value and period.
+        (
+            "G",
+            json!({"entity": "leads", "group_by": [date("created_at", "week")],
+               "filters": [{"field": "status", "op": "in", "values": ["new", "working"]}]}),
+        ),
+        // Customers: a free-text field beside the creation period, one
+        // GROUP BY over the index of every column they report.
+        (
+            "P",
+            json!({"entity": "accounts", "group_by": [{"field": "territory"}, date("created_at", "quarter")],
+               "filters": [{"field": "kind", "op": "ne", "values": ["customer"]}]}),
+        ),
         // Activities by start, on either backend (B): a manager sees their
         // own; the tasks without a start are the undated group.
         (
@@ -549,6 +595,45 @@ async fn the_grid_matches_the_plain_group_by() {
         (
             "B",
             json!({"entity": "activities", "group_by": [{"field": "status"}, date("due_at", "month")],
+               "filters": [{"field": "kind", "op": "eq", "values": ["task"]}]}),
+        ),
+        // Migration 15: the kind or the status beside any date, each cell
+        // one range per value of the other; the owner beside the done and
+        // creation dates.
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, date("due_at", "month")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("start_at", "week"), {"field": "status"}],
+               "filters": [{"field": "priority", "op": "empty"}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "status"}, date("created_at", "day")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, date("completed_at", "quarter")],
+               "filters": [{"field": "status", "op": "in", "values": ["held", "completed"]}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, date("completed_at", "month")]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("created_at", "week"), {"field": "owner"}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("created_at", "month")],
+               "filters": [{"field": "channel", "op": "not_empty"}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "activities", "group_by": [date("created_at", "day")],
                "filters": [{"field": "kind", "op": "eq", "values": ["task"]}]}),
         ),
         // The kind is in neither index of the owner and the start, the

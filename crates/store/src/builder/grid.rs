@@ -23,17 +23,17 @@
 //! index-only range. Its deal groupings are the roll-ups' (and the
 //! customer walk, [`walk`]); the deal grid indexes are SQLite's alone.
 
-use super::{Periods, col_of, constant_rows, period_bounds, table_of};
+use super::{Periods, col_of, column, constant_rows, period_bounds, table_of};
 use crate::db::{Backend, Conn, col};
 use crate::error::Result;
-use voronka_core::builder::{Entity, FieldType, Plan, RefKind};
+use voronka_core::builder::{Entity, FieldType, Plan, RefKind, Test};
 use voronka_core::records::Id;
 
 /// A covering index the grid may read, by its columns in order (without
 /// the table alias). Created by migrations 8 to 10 on SQLite, except
 /// the activities' `activities_owner_start` and `activities_owner_due`,
 /// which their calendar and task lists already had, and the activities' of
-/// migration 13 (on either backend).
+/// migrations 13 and 15 (on either backend).
 struct Covering {
     entity: Entity,
     name: &'static str,
@@ -157,6 +157,12 @@ const COVERING: &[Covering] = &[
         name: "leads_grid_source_created",
         columns: &["source_id", "created_at", "owner_id"],
     },
+    // Migration 15, SQLite.
+    Covering {
+        entity: Entity::Leads,
+        name: "leads_grid_owner_created",
+        columns: &["owner_id", "created_at", "status", "source_id"],
+    },
     Covering {
         entity: Entity::Contacts,
         name: "contacts_grid_owner_created",
@@ -181,21 +187,6 @@ const COVERING: &[Covering] = &[
     // Migration 13, either backend.
     Covering {
         entity: Entity::Activities,
-        name: "activities_grid_kind_start",
-        columns: &["kind", "start_at", "owner_id", "status"],
-    },
-    Covering {
-        entity: Entity::Activities,
-        name: "activities_grid_kind_completed",
-        columns: &["kind", "completed_at", "owner_id", "status"],
-    },
-    Covering {
-        entity: Entity::Activities,
-        name: "activities_grid_status_due",
-        columns: &["status", "due_at", "owner_id", "kind"],
-    },
-    Covering {
-        entity: Entity::Activities,
         name: "activities_grid_due",
         columns: &["due_at", "owner_id"],
     },
@@ -204,20 +195,100 @@ const COVERING: &[Covering] = &[
         name: "activities_grid_completed",
         columns: &["completed_at", "owner_id"],
     },
+    // Migration 15, either backend: the kind and the status named in full
+    // ([`ENUMERATED`]) before each date.
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_kind_status_start",
+        columns: &[
+            "kind", "status", "start_at", "owner_id", "priority", "channel",
+        ],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_kind_status_due",
+        columns: &[
+            "kind", "status", "due_at", "owner_id", "priority", "channel",
+        ],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_kind_status_completed",
+        columns: &[
+            "kind",
+            "status",
+            "completed_at",
+            "owner_id",
+            "priority",
+            "channel",
+        ],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_kind_status_created",
+        columns: &[
+            "kind",
+            "status",
+            "created_at",
+            "owner_id",
+            "priority",
+            "channel",
+        ],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_owner_completed",
+        columns: &["owner_id", "completed_at"],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_owner_created",
+        columns: &["owner_id", "created_at"],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_created",
+        columns: &["created_at", "owner_id"],
+    },
 ];
 
 /// The covering indexes PostgreSQL has too (the activities' of migrations
-/// 1 and 13); the grid reads only those there.
+/// 1, 13 and 15); the grid reads only those there.
 const ON_POSTGRES: &[&str] = &[
     "activities_owner_start",
     "activities_owner_due",
     "activities_grid_start",
-    "activities_grid_kind_start",
-    "activities_grid_kind_completed",
-    "activities_grid_status_due",
     "activities_grid_due",
     "activities_grid_completed",
+    "activities_grid_kind_status_start",
+    "activities_grid_kind_status_due",
+    "activities_grid_kind_status_completed",
+    "activities_grid_kind_status_created",
+    "activities_owner_completed",
+    "activities_owner_created",
+    "activities_grid_created",
 ];
+
+/// Columns an index may have before its date although the report does not
+/// group by them: required in the schema, with the catalogue's fixed list
+/// of values, so naming every value (`IN`) leaves no row out, and a cell
+/// reads one index range per value instead of the whole index.
+const ENUMERATED: &[(Entity, &str)] =
+    &[(Entity::Activities, "kind"), (Entity::Activities, "status")];
+
+/// A column an index holds before its date that the report does not group
+/// by: each cell reads one index range per value of it, either the values a
+/// filter of the report names (`=`, `IN`) or, for an [`ENUMERATED`] one,
+/// all of them (`named`, added as an `IN` of its own).
+struct Split {
+    column: &'static str,
+    ranges: i64,
+    named: Option<&'static [&'static str]>,
+}
+
+/// Index ranges a grid reads at the most (cells times the combinations of
+/// named values); past this the plain `GROUP BY` is cheaper.
+const MAX_RANGES: i64 = 100_000;
 
 /// Covering indexes a plain `GROUP BY` of one field reads in that field's
 /// order, aggregating as it goes, besides the grid's own (each of those
@@ -251,26 +322,41 @@ const STREAMING: &[Covering] = &[
     },
 ];
 
-/// Every deal column a report reads but the title (migration 8).
-const ALL: Covering = Covering {
-    entity: Entity::Deals,
-    name: "deals_grid_all",
-    columns: &[
-        "created_at",
-        "owner_id",
-        "currency",
-        "amount_minor",
-        "stage_id",
-        "status",
-        "source_id",
-        "pipeline_id",
-        "loss_reason_id",
-        "account_id",
-        "closed_at",
-        "expected_close_date",
-        "probability",
-    ],
-};
+/// Every column a report reads but names and free text: deals (migration
+/// 8, SQLite) and customers (migration 15, either backend).
+const ALL: &[Covering] = &[
+    Covering {
+        entity: Entity::Deals,
+        name: "deals_grid_all",
+        columns: &[
+            "created_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+            "stage_id",
+            "status",
+            "source_id",
+            "pipeline_id",
+            "loss_reason_id",
+            "account_id",
+            "closed_at",
+            "expected_close_date",
+            "probability",
+        ],
+    },
+    Covering {
+        entity: Entity::Accounts,
+        name: "accounts_grid_all",
+        columns: &[
+            "created_at",
+            "owner_id",
+            "kind",
+            "industry",
+            "territory",
+            "credit_limit_minor",
+        ],
+    },
+];
 
 /// The columns a plan reads: its groupings, filters, aggregates, the
 /// currency of money and the owner when the actor is narrowed.
@@ -297,6 +383,21 @@ fn needed_columns(plan: &Plan, narrowed: bool) -> Result<Vec<&'static str>> {
     Ok(needed)
 }
 
+/// The values of an [`ENUMERATED`] column, from the catalogue.
+fn enumerated(e: Entity, column: &str) -> Option<&'static [&'static str]> {
+    if !ENUMERATED.contains(&(e, column)) {
+        return None;
+    }
+    voronka_core::builder::fields(e)
+        .iter()
+        .find_map(|f| match f.ty {
+            FieldType::Choice(values) if super::column(e, f.name).map(bare) == Some(column) => {
+                Some(values)
+            }
+            _ => None,
+        })
+}
+
 fn covers(ix: &Covering, e: Entity, needed: &[&str]) -> bool {
     ix.entity == e && needed.iter().all(|c| ix.columns.contains(c))
 }
@@ -304,10 +405,11 @@ fn covers(ix: &Covering, e: Entity, needed: &[&str]) -> bool {
 /// The index a plain `GROUP BY` on SQLite should read: for groupings with
 /// no date (or none at all), the narrowest covering index they lead (read
 /// in order, aggregated as it goes, no sort); otherwise the one holding
-/// every column a deal report reads, where the planner left alone would
-/// look every deal up in the table (a grouping no index leads, or a date
-/// grouping, which sorts anyway). `None` keeps the planner's own choice: a
-/// plan that reads the title.
+/// every column a report of deals or customers reads ([`ALL`]), where the
+/// planner left alone would read the whole table or look every row up in
+/// it (a grouping no index leads, or a date grouping, which sorts anyway).
+/// `None` keeps the planner's own choice: a plan that reads a name or
+/// free text outside those, or of another entity.
 pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static str>> {
     let needed = needed_columns(plan, narrowed)?;
     let e = plan.entity;
@@ -322,7 +424,7 @@ pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static
         if let Some(ix) = STREAMING
             .iter()
             .chain(COVERING)
-            .chain([&ALL])
+            .chain(ALL)
             .filter(|ix| {
                 ix.columns.len() >= lead.len()
                     && lead.iter().all(|c| ix.columns[..lead.len()].contains(c))
@@ -333,7 +435,10 @@ pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static
             return Ok(Some(ix.name));
         }
     }
-    Ok(covers(&ALL, e, &needed).then_some(ALL.name))
+    Ok(ALL
+        .iter()
+        .find(|ix| covers(ix, e, &needed))
+        .map(|ix| ix.name))
 }
 
 /// Cells a grid may have; past this the plain `GROUP BY` is cheaper.
@@ -455,19 +560,74 @@ pub(super) async fn statement(
         return Ok(None);
     }
 
-    // Every column the cells read must be inside the index.
+    // Every column the cells read must be inside the index, and before the
+    // date only listed fields and ones whose every value can be named.
     let needed = needed_columns(plan, owners.is_some())?;
     let lead: Vec<&str> = listed.iter().map(|l| bare(l.col)).collect();
-    let Some(index) = COVERING.iter().find(|ix| {
-        ix.entity == e
-            && (!postgres || ON_POSTGRES.contains(&ix.name))
-            && ix.columns.len() > lead.len()
-            && lead.iter().all(|c| ix.columns[..lead.len()].contains(c))
-            && ix.columns[lead.len()] == bare(date_col)
-            && covers(ix, e, &needed)
-    }) else {
+    // Per column before the date but the listed: the index ranges it
+    // splits a cell into, and the values to name when no filter of the
+    // report (`=` or `IN`) names them already.
+    let fits = |ix: &Covering| -> Option<Vec<Split>> {
+        if ix.entity != e
+            || (postgres && !ON_POSTGRES.contains(&ix.name))
+            || !covers(ix, e, &needed)
+        {
+            return None;
+        }
+        let d = ix.columns.iter().position(|c| *c == bare(date_col))?;
+        if !lead.iter().all(|c| ix.columns[..d].contains(c)) {
+            return None;
+        }
+        ix.columns[..d]
+            .iter()
+            .filter(|c| !lead.contains(c))
+            .map(|c| {
+                let filtered = plan.filters.iter().find_map(|f| {
+                    if column(e, f.field.name).map(bare) != Some(*c) {
+                        return None;
+                    }
+                    match &f.test {
+                        Test::Eq(_) => Some(1),
+                        Test::In(values) => Some(values.len() as i64),
+                        _ => None,
+                    }
+                });
+                match filtered {
+                    Some(ranges) => Some(Split {
+                        column: c,
+                        ranges,
+                        named: None,
+                    }),
+                    None => enumerated(e, c).map(|values| Split {
+                        column: c,
+                        ranges: values.len() as i64,
+                        named: Some(values),
+                    }),
+                }
+            })
+            .collect()
+    };
+    let ranges_of =
+        |splits: &[Split]| -> i64 { splits.iter().fold(1i64, |n, s| n.saturating_mul(s.ranges)) };
+    let Some((index, splits)) = COVERING
+        .iter()
+        .filter_map(|ix| fits(ix).map(|splits| (ix, splits)))
+        .min_by_key(|(ix, splits)| (ranges_of(splits), ix.columns.len()))
+    else {
         return Ok(None);
     };
+    if cells.saturating_mul(ranges_of(&splits)) > MAX_RANGES {
+        return Ok(None);
+    }
+    // Catalogue constants (lower-case words), never request text.
+    let mut conditions = conditions.to_vec();
+    for s in &splits {
+        if let Some(values) = s.named {
+            let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+            conditions.push(format!("t.{} IN ({})", s.column, list.join(", ")));
+        }
+    }
+    let conditions = conditions.as_slice();
 
     let bounds = period_bounds(
         plan.groups[date].field,
@@ -725,7 +885,7 @@ mod tests {
 
     #[test]
     fn every_covering_index_lists_catalogue_columns() {
-        for ix in COVERING.iter().chain(STREAMING).chain([&ALL]) {
+        for ix in COVERING.iter().chain(STREAMING).chain(ALL) {
             for c in ix.columns {
                 let known = voronka_core::builder::fields(ix.entity)
                     .iter()

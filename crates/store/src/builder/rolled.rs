@@ -296,14 +296,7 @@ pub(super) async fn statement(
             Part::Deal => "+d.owner_id",
             _ => "r.owner_id",
         };
-        match owners {
-            None => {}
-            Some(list) if list.is_empty() => out.push_str(" AND 1 = 0"),
-            Some(list) => {
-                let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
-                out.push_str(&format!(" AND {owner} IN ({})", ids.join(", ")));
-            }
-        }
+        out.push_str(&crate::reports::owners_sql(owner, owners));
         for (i, f, k) in &keyed {
             let column = match (part, sqlite) {
                 // As for the owner: SQLite has indexes led by the status,
