@@ -1384,6 +1384,31 @@ mod tests {
     }
 
     #[test]
+    fn every_activity_kind_and_status_is_a_choice() {
+        use crate::activity::{ActivityKind as K, ActivityStatus};
+        // The store's grid names every value of these two required fields
+        // (`IN` over the choices): a value missing here would drop its
+        // activities from a report. This match stops compiling when a kind
+        // is added; add it here and to the choices.
+        let _: fn(K) = |k| match k {
+            K::Event | K::Task | K::Interaction => {}
+        };
+        let kinds = [K::Event, K::Task, K::Interaction];
+        let listed: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        assert_eq!(listed, ACTIVITY_KIND);
+        let mut statuses: Vec<&str> = kinds
+            .iter()
+            .flat_map(|k| k.statuses())
+            .map(|s: &ActivityStatus| s.as_str())
+            .collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        let mut choices = ACTIVITY_STATUS.to_vec();
+        choices.sort_unstable();
+        assert_eq!(statuses, choices);
+    }
+
+    #[test]
     fn a_window_refuses_lists_and_text() {
         let midnight = |d: Day| Some(Timestamp::from_utc(d.inner().midnight().assume_utc()));
         assert_eq!(Window::all().narrow(&Test::In(vec![]), &midnight), None);

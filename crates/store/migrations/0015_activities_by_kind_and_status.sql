@@ -10,14 +10,17 @@
 -- values, so the grid names them all: 24 index ranges a cell at the most).
 -- After the date come the owner (the permission scope) and the priority
 -- and channel, so filters on them are read inside the index too. They
--- replace version 13's indexes led by the kind or the status alone.
+-- replace version 13's indexes led by the kind or the status alone; the
+-- due date's leads with the status, so a grouping by the status alone (or
+-- by status and kind) still reads an index in its order, as it read
+-- version 13's, and by the kind alone the others.
 DROP INDEX activities_grid_kind_start;
 DROP INDEX activities_grid_kind_completed;
 DROP INDEX activities_grid_status_due;
 CREATE INDEX activities_grid_kind_status_start
     ON activities (kind, status, start_at, owner_id, priority, channel);
-CREATE INDEX activities_grid_kind_status_due
-    ON activities (kind, status, due_at, owner_id, priority, channel);
+CREATE INDEX activities_grid_status_kind_due
+    ON activities (status, kind, due_at, owner_id, priority, channel);
 CREATE INDEX activities_grid_kind_status_completed
     ON activities (kind, status, completed_at, owner_id, priority, channel);
 CREATE INDEX activities_grid_kind_status_created

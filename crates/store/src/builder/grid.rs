@@ -206,9 +206,9 @@ const COVERING: &[Covering] = &[
     },
     Covering {
         entity: Entity::Activities,
-        name: "activities_grid_kind_status_due",
+        name: "activities_grid_status_kind_due",
         columns: &[
-            "kind", "status", "due_at", "owner_id", "priority", "channel",
+            "status", "kind", "due_at", "owner_id", "priority", "channel",
         ],
     },
     Covering {
@@ -261,7 +261,7 @@ const ON_POSTGRES: &[&str] = &[
     "activities_grid_due",
     "activities_grid_completed",
     "activities_grid_kind_status_start",
-    "activities_grid_kind_status_due",
+    "activities_grid_status_kind_due",
     "activities_grid_kind_status_completed",
     "activities_grid_kind_status_created",
     "activities_owner_completed",
@@ -309,6 +309,12 @@ const STREAMING: &[Covering] = &[
         entity: Entity::Deals,
         name: "deals_by_account",
         columns: &["account_id", "owner_id", "currency", "amount_minor"],
+    },
+    // The lists' index (version 1): by owner alone, counted as it goes.
+    Covering {
+        entity: Entity::Accounts,
+        name: "accounts_owner",
+        columns: &["owner_id", "id"],
     },
     Covering {
         entity: Entity::Accounts,
@@ -944,5 +950,38 @@ mod tests {
             plain_index(&status_source, false).ok().flatten(),
             Some("deals_grid_all")
         );
+        // Activities by status, and customers by owner, stream from an
+        // index they lead; customers by territory and quarter read every
+        // column a customer report reads.
+        let by = |entity: &str, groups: serde_json::Value| {
+            plan(serde_json::json!({"entity": entity, "group_by": groups}))
+        };
+        let cases = [
+            (
+                by("activities", serde_json::json!([{"field": "status"}])),
+                Some("activities_grid_status_kind_due"),
+            ),
+            (
+                by(
+                    "activities",
+                    serde_json::json!([{"field": "kind"}, {"field": "status"}]),
+                ),
+                Some("activities_grid_kind_status_start"),
+            ),
+            (
+                by("accounts", serde_json::json!([{"field": "owner"}])),
+                Some("accounts_owner"),
+            ),
+            (
+                by(
+                    "accounts",
+                    serde_json::json!([{"field": "territory"}, {"field": "created_at", "grain": "quarter"}]),
+                ),
+                Some("accounts_grid_all"),
+            ),
+        ];
+        for (p, index) in cases {
+            assert_eq!(plain_index(&p, false).ok().flatten(), index);
+        }
     }
 }
