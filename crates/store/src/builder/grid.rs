@@ -328,8 +328,9 @@ const STREAMING: &[Covering] = &[
     },
 ];
 
-/// Every column a report reads but names and free text: deals (migration
-/// 8, SQLite) and customers (migration 15, either backend).
+/// Every column a report reads but names and numbers that identify: deals
+/// (all but the title; migration 8, SQLite) and customers (all but the
+/// name and the INN; migration 15, either backend).
 const ALL: &[Covering] = &[
     Covering {
         entity: Entity::Deals,
