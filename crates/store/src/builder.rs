@@ -759,32 +759,44 @@ async fn statement(
 }
 
 /// The totals of a plan over every record it counts, as one row without
-/// groups: what adding up all its groups would give.
+/// groups: what adding up all its groups would give. From the roll-ups
+/// where they answer (count, sum or average of the amount, filters on
+/// their keys), else one aggregate over the records.
 async fn ungrouped_totals(
     c: &mut Snapshot,
     plan: &Plan,
     cal: &dyn Calendar,
     owners: &Option<Vec<Id>>,
 ) -> Result<Vec<Option<Decimal>>> {
-    let whole = Plan {
-        groups: Vec::new(),
-        ..plan.clone()
-    };
     let mut binds = Binds::default();
-    let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
-    let conds = conditions(&whole, owners, cal, &mut binds)?;
-    let index = match c.backend() {
-        Backend::Sqlite => grid::plain_index(&whole, owners.is_some())?,
-        Backend::Postgres => None,
-    };
-    let sql = grouped(c.backend(), &whole, &[], cal, &conds, &aggs, index)?;
-    let rows = binds.fetch(c, &sql).await?;
-    let raw = match rows.first() {
-        Some(r) => read_raw(r, &plan.aggregates)?,
+    let raw = match rolled::totals(c, plan, cal, owners, &mut binds).await? {
+        Some(sql) => match binds.fetch(c, &sql).await?.first() {
+            Some(r) => read_raw(r, &plan.aggregates)?,
+            // No deal counted: no row passes the roll-up's HAVING.
+            None => vec![Raw::default(); plan.aggregates.len()],
+        },
         None => {
-            return Err(StoreError::corrupt(
-                "an aggregate without groups gave no row",
-            ));
+            let whole = Plan {
+                groups: Vec::new(),
+                ..plan.clone()
+            };
+            let mut binds = Binds::default();
+            let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
+            let conds = conditions(&whole, owners, cal, &mut binds)?;
+            let index = match c.backend() {
+                Backend::Sqlite => grid::plain_index(&whole, owners.is_some())?,
+                Backend::Postgres => None,
+            };
+            let sql = grouped(c.backend(), &whole, &[], cal, &conds, &aggs, index)?;
+            let rows = binds.fetch(c, &sql).await?;
+            match rows.first() {
+                Some(r) => read_raw(r, &plan.aggregates)?,
+                None => {
+                    return Err(StoreError::corrupt(
+                        "an aggregate without groups gave no row",
+                    ));
+                }
+            }
         }
     };
     Ok(plan

@@ -234,7 +234,43 @@ pub(super) async fn statement(
     defer_short: bool,
     binds: &mut Binds,
 ) -> Result<Option<String>> {
-    if plan.entity != Entity::Deals || plan.groups.is_empty() {
+    if plan.groups.is_empty() {
+        return Ok(None);
+    }
+    build(c, plan, periods, cal, owners, defer_short, binds).await
+}
+
+/// The totals of a plan over every deal it counts (its groupings left
+/// out), as one row of `a{i}` (`n{i}`) — none when no deal counts — or
+/// `None` when no roll-up answers. What a grouping by customer shows
+/// beside the customers it walked (`grid::walk`): a few thousand roll-up
+/// rows instead of every deal.
+pub(super) async fn totals(
+    c: &mut impl Conn,
+    plan: &Plan,
+    cal: &dyn Calendar,
+    owners: &Option<Vec<Id>>,
+    binds: &mut Binds,
+) -> Result<Option<String>> {
+    let whole = Plan {
+        groups: Vec::new(),
+        ..plan.clone()
+    };
+    build(c, &whole, &[], cal, owners, false, binds).await
+}
+
+/// The roll-up statement of [`statement`] and [`totals`], for any number
+/// of groupings (none: the totals alone, one row).
+async fn build(
+    c: &mut impl Conn,
+    plan: &Plan,
+    periods: &[Option<Periods>],
+    cal: &dyn Calendar,
+    owners: &Option<Vec<Id>>,
+    defer_short: bool,
+    binds: &mut Binds,
+) -> Result<Option<String>> {
+    if plan.entity != Entity::Deals {
         return Ok(None);
     }
     let money_only = plan.aggregates.iter().all(|a| match a.field {
@@ -315,6 +351,10 @@ pub(super) async fn statement(
         let mut out: Vec<String> = kd.map(|k| format!("{k} AS kd")).into_iter().collect();
         for (j, (_, k)) in others.iter().enumerate() {
             out.push(format!("{} AS ke{j}", k.of(part)));
+        }
+        if out.is_empty() {
+            // The totals alone: no key, but a column for the SELECT list.
+            out.push("0 AS kd".to_owned());
         }
         out.join(", ")
     };
@@ -480,10 +520,13 @@ pub(super) async fn statement(
             }
         }
     }
+    let group_by = match group_by.is_empty() {
+        true => String::new(),
+        false => format!(" GROUP BY {}", group_by.join(", ")),
+    };
     Ok(Some(format!(
-        "SELECT {} FROM ({}) u GROUP BY {} HAVING SUM(u.n) > 0",
+        "SELECT {} FROM ({}) u{group_by} HAVING SUM(u.n) > 0",
         select.join(", "),
         parts.join(" UNION ALL "),
-        group_by.join(", ")
     )))
 }
