@@ -768,18 +768,18 @@ async fn ungrouped_totals(
     cal: &dyn Calendar,
     owners: &Option<Vec<Id>>,
 ) -> Result<Vec<Option<Decimal>>> {
+    let whole = Plan {
+        groups: Vec::new(),
+        ..plan.clone()
+    };
     let mut binds = Binds::default();
-    let raw = match rolled::totals(c, plan, cal, owners, &mut binds).await? {
+    let raw = match rolled::totals(c, &whole, cal, owners, &mut binds).await? {
         Some(sql) => match binds.fetch(c, &sql).await?.first() {
             Some(r) => read_raw(r, &plan.aggregates)?,
             // No deal counted: no row passes the roll-up's HAVING.
             None => vec![Raw::default(); plan.aggregates.len()],
         },
         None => {
-            let whole = Plan {
-                groups: Vec::new(),
-                ..plan.clone()
-            };
             let mut binds = Binds::default();
             let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
             let conds = conditions(&whole, owners, cal, &mut binds)?;

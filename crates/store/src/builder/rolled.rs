@@ -240,23 +240,22 @@ pub(super) async fn statement(
     build(c, plan, periods, cal, owners, defer_short, binds).await
 }
 
-/// The totals of a plan over every deal it counts (its groupings left
-/// out), as one row of `a{i}` (`n{i}`) — none when no deal counts — or
-/// `None` when no roll-up answers. What a grouping by customer shows
-/// beside the customers it walked (`grid::walk`): a few thousand roll-up
-/// rows instead of every deal.
+/// The totals of a plan without groupings over every deal it counts, as
+/// one row of `a{i}` (`n{i}`) — none when no deal counts — or `None` when
+/// no roll-up answers. What a grouping by customer shows beside the
+/// customers it walked (`grid::walk`): a few thousand roll-up rows instead
+/// of every deal.
 pub(super) async fn totals(
     c: &mut impl Conn,
-    plan: &Plan,
+    whole: &Plan,
     cal: &dyn Calendar,
     owners: &Option<Vec<Id>>,
     binds: &mut Binds,
 ) -> Result<Option<String>> {
-    let whole = Plan {
-        groups: Vec::new(),
-        ..plan.clone()
-    };
-    build(c, &whole, &[], cal, owners, false, binds).await
+    if !whole.groups.is_empty() {
+        return Ok(None);
+    }
+    build(c, whole, &[], cal, owners, false, binds).await
 }
 
 /// The roll-up statement of [`statement`] and [`totals`], for any number
