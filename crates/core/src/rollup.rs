@@ -343,6 +343,8 @@ pub enum Cell {
         owner_id: Id,
         stage_id: Id,
         status: &'static str,
+        /// 0 for none, and for every deal not lost.
+        loss_reason_id: Id,
         /// 0 for none.
         source_id: Id,
         currency: String,
@@ -430,10 +432,7 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
                     pipeline_id: deal.pipeline_id,
                     owner_id: deal.owner_id,
                     status,
-                    loss_reason_id: match deal.status {
-                        StageKind::Lost => deal.loss_reason_id.unwrap_or(0),
-                        _ => 0,
-                    },
+                    loss_reason_id: lost_for(deal),
                     source_id: deal.source_id.unwrap_or(0),
                     stage_id: deal.stage_id,
                     currency: deal.currency.clone(),
@@ -470,6 +469,7 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
                     owner_id: deal.owner_id,
                     stage_id: deal.stage_id,
                     status,
+                    loss_reason_id: lost_for(deal),
                     source_id: deal.source_id.unwrap_or(0),
                     currency: deal.currency.clone(),
                 },
@@ -496,6 +496,14 @@ pub fn cells(deal: &DealFacts, history: &[Move]) -> Cells {
     }
     out.retain(|_, v| *v != [0; 4]);
     out
+}
+
+/// The reason a deal was lost, 0 for none (a deal won or open has none).
+fn lost_for(deal: &DealFacts) -> Id {
+    match deal.status {
+        StageKind::Lost => deal.loss_reason_id.unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// The seconds from creation to the win; `None` for a deal not won.
@@ -751,6 +759,7 @@ mod tests {
             owner_id: 7,
             stage_id: 15,
             status: "won",
+            loss_reason_id: 0,
             source_id: 5,
             currency: "RUB".into(),
         };
@@ -1078,6 +1087,17 @@ mod tests {
                         && x == status && cur == currency
                         && *key == if *source_id == 0 { String::new() } else { source_id.to_string() }));
                     prop_assert!(same, "{:?}", k);
+                }
+            }
+            // A lost deal's reason is the same in its due and closed cells;
+            // every other deal has none in either.
+            for k in c.keys() {
+                if let Cell::Due { loss_reason_id, .. } | Cell::Closed { loss_reason_id, .. } = k {
+                    let lost = match deal.status {
+                        StageKind::Lost => deal.loss_reason_id.unwrap_or(0),
+                        _ => 0,
+                    };
+                    prop_assert_eq!(*loss_reason_id, lost, "{:?}", k);
                 }
             }
             // The closed and source cells hold the deal's current stage,

@@ -106,11 +106,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0015_leads_by_owner.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 16,
+        common: include_str!("../migrations/0016_due_by_loss_reason.sql"),
+        sqlite: include_str!("../migrations/0016_closed_by_pipeline.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
-/// The versions that create report roll-ups, which need a recount of the
-/// deals already there (done in Rust, not in SQL; one recount fills all).
-const ROLLUPS: [i64; 5] = [6, 7, 10, 11, 12];
+/// The versions that create or empty report roll-ups, which need a recount
+/// of the deals already there (done in Rust, not in SQL; one recount fills
+/// all).
+const ROLLUPS: [i64; 6] = [6, 7, 10, 11, 12, 16];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -1035,9 +1035,14 @@ pub async fn activity(
         true => format!(" INDEXED BY {name}"),
         false => String::new(),
     };
-    let figure = |what: &str, name: &str, condition: &str| {
+    // The activities of the range that are `what`, or all of them.
+    let figure = |what: Option<&str>, name: &str, condition: &str| {
+        let counted = match what {
+            Some(what) => format!("COALESCE(SUM(CASE WHEN {what} THEN 1 ELSE 0 END), 0)"),
+            None => "COUNT(*)".to_owned(),
+        };
         format!(
-            "(SELECT CAST(COALESCE(SUM(CASE WHEN {what} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+            "(SELECT CAST({counted} AS BIGINT) \
              FROM activities a{} WHERE a.owner_id = u.id AND {condition})",
             index(name)
         )
@@ -1061,8 +1066,8 @@ pub async fn activity(
     .enumerate()
     {
         if sqlite {
-            calls.push(figure(call, name, condition));
-            meetings.push(figure(meeting, name, condition));
+            calls.push(figure(Some(call), name, condition));
+            meetings.push(figure(Some(meeting), name, condition));
         } else {
             joins.push_str(&format!(
                 " CROSS JOIN LATERAL (SELECT \
@@ -1080,12 +1085,12 @@ pub async fn activity(
         calls.join(" + "),
         meetings.join(" + "),
         figure(
-            "1 = 1",
+            None,
             "activities_report_done",
             "a.kind = 'task' AND a.status = 'completed' AND a.completed_at >= $1 AND a.completed_at < $2"
         ),
         figure(
-            "1 = 1",
+            None,
             "activities_report_open_tasks",
             "a.kind = 'task' AND a.status NOT IN ('completed', 'held', 'not_held') AND a.due_at < $3"
         ),

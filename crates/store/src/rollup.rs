@@ -104,6 +104,7 @@ const DUE: Shape = Shape {
         "owner_id",
         "stage_id",
         "status",
+        "loss_reason_id",
         "source_id",
         "currency",
     ],
@@ -266,6 +267,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             owner_id,
             stage_id,
             status,
+            loss_reason_id,
             source_id,
             currency,
         } => (
@@ -277,6 +279,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
                 Key::I(*owner_id),
                 Key::I(*stage_id),
                 Key::S((*status).to_owned()),
+                Key::I(*loss_reason_id),
                 Key::I(*source_id),
                 Key::S(currency.clone()),
             ],

@@ -413,6 +413,7 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                 "owner_id",
                 "stage_id",
                 "status",
+                "loss_reason_id",
                 "source_id",
                 "currency",
             ],

@@ -8,7 +8,11 @@
 //! in advance: one period × one value. Each cell is then one correlated
 //! aggregate over a range of a covering index that starts with the listed
 //! fields and then the date (`INDEXED BY`, so the plan cannot drift), and
-//! every row is read once, in index order, with no sort.
+//! every row is read once, in index order, with no sort. On SQLite one
+//! grouped field of a few fixed choices (a priority, a channel) may sit
+//! after the date in the index instead, for a count: each cell then counts
+//! every choice at once ([`choice_counts`]) and unfolds into a row per
+//! choice.
 //!
 //! The grid yields the same columns as the `GROUP BY` it replaces (`k{i}`,
 //! `a{i}`, `n{i}`), so labels, sorting and totals are shared; empty cells
@@ -30,10 +34,10 @@ use voronka_core::builder::{Entity, FieldType, Plan, RefKind, Test};
 use voronka_core::records::Id;
 
 /// A covering index the grid may read, by its columns in order (without
-/// the table alias). Created by migrations 8 to 10 on SQLite, except
-/// the activities' `activities_owner_start` and `activities_owner_due`,
-/// which their calendar and task lists already had, and the activities' of
-/// migrations 13 and 15 (on either backend).
+/// the table alias). Created by migrations 8 to 10, 15 (the leads') and 16
+/// on SQLite, except the activities' `activities_owner_start` and
+/// `activities_owner_due`, which their calendar and task lists already
+/// had, and the activities' of migrations 13 and 15 (on either backend).
 struct Covering {
     entity: Entity,
     name: &'static str,
@@ -114,11 +118,15 @@ const COVERING: &[Covering] = &[
             "amount_minor",
         ],
     },
+    // Migration 16, SQLite (for version 9's led by the status and then
+    // the date): the pipeline named in full ([`ENUMERATED`]) before the
+    // date, and by pipeline the status too.
     Covering {
         entity: Entity::Deals,
-        name: "deals_grid_status_closed",
+        name: "deals_grid_status_pipeline_closed",
         columns: &[
             "status",
+            "pipeline_id",
             "closed_at",
             "owner_id",
             "currency",
@@ -270,25 +278,43 @@ const ON_POSTGRES: &[&str] = &[
 ];
 
 /// Columns an index may have before its date although the report does not
-/// group by them: required in the schema, with the catalogue's fixed list
-/// of values, so naming every value (`IN`) leaves no row out, and a cell
-/// reads one index range per value instead of the whole index.
-const ENUMERATED: &[(Entity, &str)] =
-    &[(Entity::Activities, "kind"), (Entity::Activities, "status")];
+/// group by them: required in the schema, each value either one of the
+/// catalogue's fixed list or the id of a row of the table it refers to, so
+/// naming every value (`IN`) leaves no row out, and a cell reads one index
+/// range per value instead of the whole index.
+const ENUMERATED: &[(Entity, &str)] = &[
+    (Entity::Activities, "kind"),
+    (Entity::Activities, "status"),
+    (Entity::Deals, "status"),
+    // A company has one pipeline or a handful.
+    (Entity::Deals, "pipeline_id"),
+];
 
 /// A column an index holds before its date that the report does not group
 /// by: each cell reads one index range per value of it, either the values a
 /// filter of the report names (`=`, `IN`) or, for an [`ENUMERATED`] one,
-/// all of them (`named`, added as an `IN` of its own).
-struct Split {
+/// all of them (`named`, SQL literals added as an `IN` of its own).
+struct Split<'a> {
     column: &'static str,
     ranges: i64,
-    named: Option<&'static [&'static str]>,
+    named: Option<&'a [String]>,
 }
+
+/// A grouping after the date that each cell counts per choice: its place
+/// among the groupings and its choices (without `NULL`).
+type Unfold = (usize, &'static [&'static str]);
 
 /// Index ranges a grid reads at the most (cells times the combinations of
 /// named values); past this the plain `GROUP BY` is cheaper.
 const MAX_RANGES: i64 = 100_000;
+
+/// The most choices (`NULL` among them) of a grouped field a grid cell on
+/// SQLite counts all at once when its index holds the field after the
+/// date: each choice costs every row of the range a count step, which
+/// beat a sort of every row up to about this many (a million activities
+/// by priority: 205 ms against 409 ms the sort, measured in
+/// `docs/benchmarks.md`). PostgreSQL hashes its groups instead.
+const MAX_CHOICES: usize = 5;
 
 /// Covering indexes a plain `GROUP BY` of one field reads in that field's
 /// order, aggregating as it goes, besides the grid's own (each of those
@@ -390,19 +416,39 @@ fn needed_columns(plan: &Plan, narrowed: bool) -> Result<Vec<&'static str>> {
     Ok(needed)
 }
 
-/// The values of an [`ENUMERATED`] column, from the catalogue.
-fn enumerated(e: Entity, column: &str) -> Option<&'static [&'static str]> {
-    if !ENUMERATED.contains(&(e, column)) {
-        return None;
-    }
-    voronka_core::builder::fields(e)
-        .iter()
-        .find_map(|f| match f.ty {
-            FieldType::Choice(values) if super::column(e, f.name).map(bare) == Some(column) => {
-                Some(values)
+/// Every value of the entity's [`ENUMERATED`] columns, as SQL literals:
+/// the catalogue's choices, or the ids of the table referred to (from our
+/// own database, not request text). A column with no value yet is left
+/// out: `IN ()` is no SQL, and no index needs to skip it.
+async fn enumerated(c: &mut impl Conn, e: Entity) -> Result<Vec<(&'static str, Vec<String>)>> {
+    let mut out = Vec::new();
+    for (entity, column) in ENUMERATED {
+        if *entity != e {
+            continue;
+        }
+        let Some(field) = voronka_core::builder::fields(e)
+            .iter()
+            .find(|f| super::column(e, f.name).map(bare) == Some(*column))
+        else {
+            continue;
+        };
+        let values: Vec<String> = match field.ty {
+            FieldType::Choice(values) => values.iter().map(|v| format!("'{v}'")).collect(),
+            FieldType::Ref(RefKind::Pipeline) => {
+                sqlx::query("SELECT id FROM pipelines ORDER BY id")
+                    .fetch_all(c.conn())
+                    .await?
+                    .iter()
+                    .map(|r| col::i(r, "id").map(|id| id.to_string()))
+                    .collect::<Result<_>>()?
             }
-            _ => None,
-        })
+            _ => continue,
+        };
+        if !values.is_empty() {
+            out.push((*column, values));
+        }
+    }
+    Ok(out)
 }
 
 fn covers(ix: &Covering, e: Entity, needed: &[&str]) -> bool {
@@ -489,6 +535,8 @@ struct Listed {
     at: usize,
     col: &'static str,
     values: String,
+    /// The values of a field of fixed choices (without `NULL`).
+    choices: Option<&'static [&'static str]>,
     null: &'static str,
 }
 
@@ -552,14 +600,15 @@ pub(super) async fn statement(
             return Ok(None);
         };
         cells = cells.saturating_mul(n);
-        let null = match g.field.ty {
-            FieldType::Choice(_) => "TEXT",
-            _ => "BIGINT",
+        let (null, choices) = match g.field.ty {
+            FieldType::Choice(values) => ("TEXT", Some(values)),
+            _ => ("BIGINT", None),
         };
         listed.push(Listed {
             at: i,
             col,
             values,
+            choices,
             null,
         });
     }
@@ -568,13 +617,19 @@ pub(super) async fn statement(
     }
 
     // Every column the cells read must be inside the index, and before the
-    // date only listed fields and ones whose every value can be named.
+    // date only listed fields and ones whose every value can be named; for
+    // a count, a field of few choices may come after it ([`MAX_CHOICES`]:
+    // activities and leads, the entities with such indexes, have nothing
+    // else to aggregate).
+    let counts_only = plan.aggregates.iter().all(|a| a.field.is_none());
     let needed = needed_columns(plan, owners.is_some())?;
     let lead: Vec<&str> = listed.iter().map(|l| bare(l.col)).collect();
-    // Per column before the date but the listed: the index ranges it
-    // splits a cell into, and the values to name when no filter of the
-    // report (`=` or `IN`) names them already.
-    let fits = |ix: &Covering| -> Option<Vec<Split>> {
+    let every = enumerated(c, e).await?;
+    // The listed field the index holds after the date, if one; per column
+    // before the date but the listed, the index ranges it splits a cell
+    // into and the values to name when no filter of the report (`=` or
+    // `IN`) names them already; and the ranges a cell reads in all.
+    let fits = |ix: &Covering| -> Option<(Option<Unfold>, Vec<Split>, i64)> {
         if ix.entity != e
             || (postgres && !ON_POSTGRES.contains(&ix.name))
             || !covers(ix, e, &needed)
@@ -582,10 +637,23 @@ pub(super) async fn statement(
             return None;
         }
         let d = ix.columns.iter().position(|c| *c == bare(date_col))?;
-        if !lead.iter().all(|c| ix.columns[..d].contains(c)) {
-            return None;
+        let mut after = None;
+        for l in &listed {
+            if !ix.columns[..d].contains(&bare(l.col)) {
+                match l.choices {
+                    Some(values)
+                        if !postgres
+                            && counts_only
+                            && after.is_none()
+                            && values.len() < MAX_CHOICES =>
+                    {
+                        after = Some((l.at, values));
+                    }
+                    _ => return None,
+                }
+            }
         }
-        ix.columns[..d]
+        let splits = ix.columns[..d]
             .iter()
             .filter(|c| !lead.contains(c))
             .map(|c| {
@@ -605,33 +673,37 @@ pub(super) async fn statement(
                         ranges,
                         named: None,
                     }),
-                    None => enumerated(e, c).map(|values| Split {
-                        column: c,
-                        ranges: values.len() as i64,
-                        named: Some(values),
-                    }),
+                    None => every
+                        .iter()
+                        .find(|(at, _)| at == c)
+                        .map(|(_, values)| Split {
+                            column: c,
+                            ranges: values.len() as i64,
+                            named: Some(values.as_slice()),
+                        }),
                 }
             })
-            .collect()
+            .collect::<Option<Vec<_>>>()?;
+        let ranges = splits.iter().fold(1i64, |n, s| n.saturating_mul(s.ranges));
+        if cells.saturating_mul(ranges) > MAX_RANGES {
+            return None;
+        }
+        Some((after, splits, ranges))
     };
-    let ranges_of =
-        |splits: &[Split]| -> i64 { splits.iter().fold(1i64, |n, s| n.saturating_mul(s.ranges)) };
-    let Some((index, splits)) = COVERING
+    // A field after the date costs every row a count per choice, index
+    // seeks next to nothing: the field before the date wins, however many
+    // ranges it reads.
+    let Some((index, after, splits, _)) = COVERING
         .iter()
-        .filter_map(|ix| fits(ix).map(|splits| (ix, splits)))
-        .min_by_key(|(ix, splits)| (ranges_of(splits), ix.columns.len()))
+        .filter_map(|ix| fits(ix).map(|(after, splits, ranges)| (ix, after, splits, ranges)))
+        .min_by_key(|(ix, after, _, ranges)| (after.is_some(), *ranges, ix.columns.len()))
     else {
         return Ok(None);
     };
-    if cells.saturating_mul(ranges_of(&splits)) > MAX_RANGES {
-        return Ok(None);
-    }
-    // Catalogue constants (lower-case words), never request text.
     let mut conditions = conditions.to_vec();
     for s in &splits {
         if let Some(values) = s.named {
-            let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-            conditions.push(format!("t.{} IN ({})", s.column, list.join(", ")));
+            conditions.push(format!("t.{} IN ({})", s.column, values.join(", ")));
         }
     }
     let conditions = conditions.as_slice();
@@ -655,7 +727,17 @@ pub(super) async fn statement(
             plan, date, date_col, &listed, &ranges, conditions, aggregates,
         )));
     }
-    let figures = cell_figures(aggregates);
+    // The field after the date: its choices, `NULL` last, in the order the
+    // cells count them.
+    let unfolded = after.map(|(at, choices)| {
+        let mut literals: Vec<String> = choices.iter().map(|v| format!("'{v}'")).collect();
+        literals.push("NULL".to_owned());
+        (at, literals)
+    });
+    let figures = match &unfolded {
+        Some((at, literals)) => choice_counts(col_of(e, plan.groups[*at].field)?, literals),
+        None => cell_figures(aggregates),
+    };
     let part = |dated: bool| -> String {
         let mut keys = Vec::new();
         let mut from = Vec::new();
@@ -667,6 +749,8 @@ pub(super) async fn statement(
                 } else {
                     keys.push(format!("NULL AS k{i}"));
                 }
+            } else if unfolded.as_ref().is_some_and(|(at, _)| *at == i) {
+                // Unfolded from the counts below.
             } else if let Some(l) = listed.iter().find(|l| l.at == i) {
                 keys.push(format!("v{i}.v AS k{i}"));
                 from.push(format!("({} UNION ALL SELECT NULL) v{i}", l.values));
@@ -693,18 +777,56 @@ pub(super) async fn statement(
             wheres.join(" AND ")
         )
     };
-    let keys: Vec<String> = (0..plan.groups.len()).map(|i| format!("k{i}")).collect();
-    let values = cell_values(aggregates);
     // MATERIALIZED: flattened, SQLite would run a cell's subquery once for
     // every json_extract of it.
-    Ok(Some(format!(
-        "WITH x AS MATERIALIZED ({} UNION ALL {}) \
-         SELECT {}, {} FROM x WHERE json_extract(x.j, '$[0]') > 0",
+    let grid = format!(
+        "WITH x AS MATERIALIZED ({} UNION ALL {})",
         part(true),
-        part(false),
+        part(false)
+    );
+    let Some((at, literals)) = unfolded else {
+        let keys: Vec<String> = (0..plan.groups.len()).map(|i| format!("k{i}")).collect();
+        return Ok(Some(format!(
+            "{grid} SELECT {}, {} FROM x WHERE json_extract(x.j, '$[0]') > 0",
+            keys.join(", "),
+            cell_values(aggregates).join(", ")
+        )));
+    };
+    // Each cell a row per choice `c.v`, its count at place `c.n` (and
+    // every aggregate that count).
+    let keys: Vec<String> = (0..plan.groups.len())
+        .map(|i| match i == at {
+            true => format!("c.v AS k{i}"),
+            false => format!("x.k{i} AS k{i}"),
+        })
+        .collect();
+    let choices: Vec<String> = literals
+        .iter()
+        .enumerate()
+        .map(|(n, v)| format!("SELECT {v} AS v, {n} AS n"))
+        .collect();
+    let count = "CAST(json_extract(x.j, '$[' || c.n || ']') AS BIGINT)";
+    let values: Vec<String> = aggregates
+        .iter()
+        .map(|(alias, _)| format!("{count} AS {alias}"))
+        .collect();
+    Ok(Some(format!(
+        "{grid} SELECT {}, {} FROM x, ({}) c WHERE {count} > 0",
         keys.join(", "),
-        values.join(", ")
+        values.join(", "),
+        choices.join(" UNION ALL ")
     )))
+}
+
+/// One cell's row count for each choice of a field in turn (`literals`,
+/// the SQL of each, `NULL` too), as a JSON array: every choice counted in
+/// one pass over the cell's range.
+fn choice_counts(col: &str, literals: &[String]) -> String {
+    let counts: Vec<String> = literals
+        .iter()
+        .map(|v| format!("COUNT(CASE WHEN {col} IS {v} THEN 1 END)"))
+        .collect();
+    format!("json_array({})", counts.join(", "))
 }
 
 /// The grid on PostgreSQL: each cell one aggregate `LATERAL` to its keys,

@@ -16,11 +16,13 @@
 //!   won or lost and loses it when reopened), counted from
 //!   `report_opportunities`.
 //! - `report_due`: every deal with an expected close day, per UTC month
-//!   and day of it, pipeline, owner, stage, status, source and currency.
-//!   It answers deals by expected close period, alone or beside one of
-//!   those fields; the day needs no hours read at the ends (a day is the
-//!   same day in every zone), and the deals without one are every deal of
-//!   `report_opportunities` less those due in some month.
+//!   and day of it, pipeline, owner, stage, status, loss reason (migration
+//!   16), source and currency. It answers deals by expected close period,
+//!   alone or beside one of those fields; the day needs no hours read at
+//!   the ends (a day is the same day in every zone), and the deals without
+//!   one are every deal of `report_opportunities` less those due in some
+//!   month (beside or filtered by a loss reason, which that roll-up lacks,
+//!   the lost ones among them are read from the deals).
 //!
 //! Filters on those keys apply to the roll-up's rows as to the deals';
 //! filters on the period's own date (created, closed or expected on, before, after,
@@ -125,8 +127,8 @@ impl Source {
             (_, "currency") => ("r.currency", "d.currency"),
             // The source's id as text, '' for none.
             (Source::Created, "source") => ("CAST(NULLIF(r.dim_key, '') AS BIGINT)", "d.source_id"),
-            // 0 for none (won deals have none).
-            (Source::Closed, "loss_reason") => (
+            // 0 for none (only lost deals have one).
+            (Source::Closed | Source::Due, "loss_reason") => (
                 "NULLIF(r.loss_reason_id, 0)",
                 "CASE WHEN d.status = 'lost' THEN d.loss_reason_id END",
             ),
@@ -134,7 +136,10 @@ impl Source {
             _ => return None,
         };
         let open = match (self, field) {
-            (Source::Closed, "loss_reason") => "CAST(NULL AS BIGINT)",
+            // The creation roll-up keeps no loss reason: the open deals
+            // (by close period), the deals not lost (by expected period,
+            // the lost ones read from the deals) have none.
+            (_, "loss_reason") => "CAST(NULL AS BIGINT)",
             (Source::Closed | Source::Due, f) => Source::Created.key(f)?.rolled,
             (Source::Created, _) => rolled,
         };
@@ -469,19 +474,38 @@ async fn build(
                 ));
             }
             // The deals without an expected day: every deal, less every
-            // deal due in some month.
+            // deal due in some month. Beside a loss reason, or filtered by
+            // one, which the creation roll-up lacks: so for the deals not
+            // lost (none has a reason), and the lost ones, few, read from
+            // the deals by an index led by the status and the expected day
+            // (SQLite) or by the day (PostgreSQL).
             Source::Due if window.undated => {
+                let by_reason = plan.groups.iter().any(|g| g.field.name == "loss_reason")
+                    || plan.filters.iter().any(|f| f.field.name == "loss_reason");
+                let not_lost = match by_reason {
+                    true => " AND r.status <> 'lost'",
+                    false => "",
+                };
                 let scope = wheres(Part::Open, binds)?;
                 parts.push(format!(
-                    "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt {opportunities}{scope}",
+                    "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
+                     {opportunities}{not_lost}{scope}",
                     keys(no_date(), Part::Open),
                 ));
                 let scope = wheres(Part::Rolled, binds)?;
                 parts.push(format!(
                     "SELECT {}, r.currency AS cur, -r.deals AS n, -r.amount_minor AS amt \
-                     FROM report_due r WHERE r.span = 'm' AND r.deals <> 0{scope}",
+                     FROM report_due r WHERE r.span = 'm' AND r.deals <> 0{not_lost}{scope}",
                     keys(no_date(), Part::Rolled),
                 ));
+                if by_reason {
+                    let scope = wheres(Part::Deal, binds)?;
+                    parts.push(format!(
+                        "SELECT {}, d.currency AS cur, 1 AS n, d.amount_minor AS amt \
+                         FROM deals d WHERE d.status = 'lost' AND d.expected_close_date IS NULL{scope}",
+                        keys(no_date(), Part::Deal),
+                    ));
+                }
             }
             _ => {}
         }
