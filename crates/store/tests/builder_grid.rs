@@ -539,9 +539,9 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "status"}],
                "aggregates": [count, min]}),
         ),
-        // The loss reason beside the expected day (migration 16): the
-        // deals without one, lost deals with reasons among them, are read
-        // from the deals.
+        // The loss reason beside the expected day (migration 16): of the
+        // deals without one, those not lost come from the roll-ups, the
+        // lost ones (most with a reason) from the deals.
         (
             "R",
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("expected_close_date", "month")],
@@ -678,7 +678,7 @@ async fn the_grid_matches_the_plain_group_by() {
                "filters": [{"field": "kind", "op": "eq", "values": ["event"]}]}),
         ),
         // A priority or a channel (four or five values with none) after
-        // the date in the index: each cell rereads its period's range.
+        // the date in the index: each cell counts every one in one pass.
         (
             "G",
             json!({"entity": "activities", "group_by": [{"field": "priority"}, date("due_at", "month")]}),
