@@ -842,6 +842,20 @@ async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             vec![format!("{r}/gross-profit?by=product&source=deals&{year}")],
         ),
         (
+            "gross profit by deal (won deals, 1 year)",
+            vec![format!("{r}/gross-profit?by=deal&source=deals&{year}")],
+        ),
+        (
+            "gross profit by owner (won deals, 1 year)",
+            vec![format!("{r}/gross-profit?by=owner&source=deals&{year}")],
+        ),
+        (
+            "gross profit by month (won deals, 1 year)",
+            vec![format!(
+                "{r}/gross-profit?by=period&grain=month&source=deals&{year}"
+            )],
+        ),
+        (
             "manager activity (1 year)",
             vec![format!("{r}/activity?{year}")],
         ),

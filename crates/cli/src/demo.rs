@@ -55,8 +55,8 @@ pub async fn run(db: &Db, deals: u64, seed: u64) -> Result<()> {
     println!("  contacts    {:>9}", summary.contacts);
     println!("  leads       {:>9}", summary.leads);
     println!(
-        "  deals       {:>9}  ({} stage moves)",
-        summary.deals, summary.stage_moves
+        "  deals       {:>9}  ({} stage moves, {} product lines)",
+        summary.deals, summary.stage_moves, summary.deal_lines
     );
     println!("  activities  {:>9}", summary.activities);
     let mut team = "";

@@ -349,12 +349,27 @@ pub enum Cell {
         source_id: Id,
         currency: String,
     },
+    /// The product lines of won deals, by the day the deal was won: gross
+    /// profit by product, owner or period.
+    Profit {
+        span: Span,
+        period: Date,
+        owner_id: Id,
+        /// 0 for a line typed without a catalogue product.
+        product_id: Id,
+        /// A line without a product goes by its own name; one with a
+        /// product by the catalogue's, read when the report is (so a
+        /// renamed product is one group), and keeps this empty.
+        name: String,
+        currency: String,
+    },
 }
 
 /// A cell's numbers. Created, closed, moved, due: `[deals, amount, 0, 0]`;
 /// stay: `[seconds, stays, 0, 0]`; expected: `[deals, amount, amount taking
 /// the stage's probability, amount × own probability]`; opportunity:
-/// `[deals, amount, seconds from creation to the win, 0]`.
+/// `[deals, amount, seconds from creation to the win, 0]`; profit: `[net
+/// revenue, cost, lines, 0]`.
 pub type Sums = [i64; 4];
 
 /// A set of cells and their numbers.
@@ -543,6 +558,51 @@ pub fn opportunity_cells(deal: &DealFacts) -> Cells {
                     currency: deal.currency.clone(),
                 },
                 sums,
+            );
+        }
+    }
+    out
+}
+
+/// A product line of a deal as the gross profit roll-up sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    /// 0 for none.
+    pub product_id: Id,
+    pub name: String,
+    /// Without VAT.
+    pub net_minor: i64,
+    pub cost_minor: i64,
+}
+
+/// What a deal's product lines add to gross profit: nothing until the deal
+/// is won, then each line by the UTC month and day of the win. Apart from
+/// [`cells`] because the lines change on their own (the deal's products are
+/// saved without the deal) and most deal writes need not read them.
+pub fn profit_cells(deal: &DealFacts, lines: &[LineFacts]) -> Cells {
+    let mut out = Cells::new();
+    let (StageKind::Won, Some(closed)) = (deal.status, deal.closed_at) else {
+        return out;
+    };
+    let day = closed.inner().date();
+    for l in lines {
+        for span in SPANS {
+            let name = if l.product_id == 0 {
+                l.name.clone()
+            } else {
+                String::new()
+            };
+            add(
+                &mut out,
+                Cell::Profit {
+                    span,
+                    period: span.of(day),
+                    owner_id: deal.owner_id,
+                    product_id: l.product_id,
+                    name,
+                    currency: deal.currency.clone(),
+                },
+                [l.net_minor, l.cost_minor, 1, 0],
             );
         }
     }
@@ -945,7 +1005,8 @@ mod tests {
                 | Cell::Expected { span, .. }
                 | Cell::Moved { span, .. }
                 | Cell::Opportunity { span, .. }
-                | Cell::Due { span, .. } => *span,
+                | Cell::Due { span, .. }
+                | Cell::Profit { span, .. } => *span,
             };
             if s == span && pick(k) {
                 for (a, b) in t.iter_mut().zip(v) {
@@ -1130,5 +1191,96 @@ mod tests {
             prop_assert_eq!(applied, after);
             prop_assert!(diff(&before, &before).is_empty());
         }
+
+        #[test]
+        fn a_won_deal_adds_each_line_once_per_span(
+            (deal, _) in any_deal(),
+            lines in proptest::collection::vec((0i64..3, 0i64..1_000_000, 0i64..1_000_000), 0..5),
+        ) {
+            let lines: Vec<LineFacts> = lines
+                .into_iter()
+                .map(|(product_id, net_minor, cost_minor)| LineFacts {
+                    product_id,
+                    name: format!("line {product_id}"),
+                    net_minor,
+                    cost_minor,
+                })
+                .collect();
+            let c = profit_cells(&deal, &lines);
+            let won = deal.status == StageKind::Won;
+            let net: i64 = lines.iter().map(|l| l.net_minor).sum();
+            let cost: i64 = lines.iter().map(|l| l.cost_minor).sum();
+            let all = |_: &Cell| true;
+            for span in SPANS {
+                let n = lines.len() as i64;
+                let expected = if won { [net, cost, n, 0] } else { [0; 4] };
+                prop_assert_eq!(total(&c, span, all), expected);
+            }
+            for k in c.keys() {
+                let Cell::Profit { period, owner_id, product_id, name, currency, span } = k else {
+                    return Err(TestCaseError::fail(format!("{k:?}")));
+                };
+                let day = deal.closed_at.map(|t| span.of(t.inner().date()));
+                prop_assert_eq!(Some(*period), day);
+                prop_assert_eq!(*owner_id, deal.owner_id);
+                prop_assert_eq!(currency, &deal.currency);
+                // Named by the catalogue when there is a product, else by the line.
+                prop_assert_eq!(name.is_empty(), *product_id != 0);
+            }
+        }
+    }
+
+    #[test]
+    fn profit_counts_the_lines_of_a_won_deal_on_its_win_day() {
+        let mut d = deal();
+        let lines = [
+            LineFacts {
+                product_id: 7,
+                name: "Сервер".into(),
+                net_minor: 100_000,
+                cost_minor: 60_000,
+            },
+            LineFacts {
+                product_id: 0,
+                name: "Доставка".into(),
+                net_minor: 5_000,
+                cost_minor: 4_000,
+            },
+        ];
+        assert!(profit_cells(&d, &lines).is_empty(), "open");
+        d.status = StageKind::Won;
+        d.closed_at = Some(ts("2026-05-10T22:30:00Z"));
+        let c = profit_cells(&d, &lines);
+        let cell = |span: Span, period: &str, product_id: Id, name: &str| Cell::Profit {
+            span,
+            period: Day::parse(period).unwrap().inner(),
+            owner_id: d.owner_id,
+            product_id,
+            name: name.into(),
+            currency: d.currency.clone(),
+        };
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c[&cell(Span::Day, "2026-05-10", 7, "")],
+            [100_000, 60_000, 1, 0]
+        );
+        assert_eq!(
+            c[&cell(Span::Month, "2026-05-01", 7, "")],
+            [100_000, 60_000, 1, 0]
+        );
+        assert_eq!(
+            c[&cell(Span::Day, "2026-05-10", 0, "Доставка")],
+            [5_000, 4_000, 1, 0]
+        );
+        // Reopened: the lines leave gross profit again.
+        let reopened = DealFacts {
+            status: StageKind::Open,
+            closed_at: None,
+            ..d.clone()
+        };
+        let back = diff(&c, &profit_cells(&reopened, &lines));
+        assert_eq!(back.values().map(|v| v[0]).sum::<i64>(), -2 * 105_000);
+        d.status = StageKind::Lost;
+        assert!(profit_cells(&d, &lines).is_empty(), "lost");
     }
 }

@@ -279,6 +279,8 @@ impl Rules for Deal {
                 "DELETE FROM deal_stage_history WHERE deal_id = $1",
                 "DELETE FROM deal_members WHERE deal_id = $1",
                 "DELETE FROM deal_competitors WHERE deal_id = $1",
+                // Its products, after the roll-ups took their profit back.
+                "DELETE FROM doc_lines WHERE doc_kind = 'deal' AND doc_id = $1",
             ] {
                 sqlx::query(sql).bind(r.id).execute(tx.conn()).await?;
             }

@@ -22,6 +22,7 @@ use crate::error::{Result, StoreError};
 use crate::search::Doc;
 use crate::table::{self, Columns, Table};
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use sea_query::{Alias, Expr, Query, Value as SqValue};
@@ -29,10 +30,13 @@ use std::collections::HashSet;
 use time::{Date, OffsetDateTime};
 use voronka_core::activity::{ActivityKind, ActivityStatus, Channel, Direction, Priority};
 use voronka_core::money::{self, Currency};
+use voronka_core::pricing::{Discount, TaxMode};
 use voronka_core::records::{
     Account, AccountData, AccountKind, Activity, ActivityData, Contact, ContactData, Deal,
-    DealData, EntityKind, Id, Lead, LeadData, LeadStatus, LookupKind, Meta, Role, StageKind,
+    DealData, DocKind, EntityKind, Id, Lead, LeadData, LeadStatus, LookupKind, Meta, ProductData,
+    ProductKind, Role, StageKind,
 };
+use voronka_core::vat::{self, TaxRegime, VatRate, VatRule};
 use voronka_core::{Day, Invalid, Timestamp, legal};
 
 /// What to build.
@@ -101,6 +105,8 @@ pub struct DemoSummary {
     /// Rows of `deal_stage_history`.
     pub stage_moves: u64,
     pub activities: u64,
+    /// Product lines on deals.
+    pub deal_lines: u64,
 }
 
 const SECOND: i64 = 1_000_000;
@@ -138,7 +144,8 @@ pub async fn generate(
         done: n_users,
         total: n_users,
     });
-    let ctx = load_context(db, managers).await?;
+    let products = ensure_products(db).await?;
+    let ctx = load_context(db, managers, products).await?;
     let generator = Generator::new(options.seed, db.now(), ctx, deals)?;
     let mut summary = DemoSummary {
         users,
@@ -228,6 +235,7 @@ impl DemoSummary {
         self.deals += sink.deals.len as u64;
         self.stage_moves += sink.history.len as u64;
         self.activities += sink.activities.len as u64;
+        self.deal_lines += sink.lines.len as u64;
     }
 }
 
@@ -389,10 +397,20 @@ struct Context {
     inns: HashSet<String>,
     /// The managers of each team of [`TEAMS`].
     managers: Vec<Vec<Id>>,
+    /// Each subject's products (see [`OFFERS`]).
+    products: Vec<Vec<DemoProduct>>,
+    /// Which VAT rates deal lines may carry on which day.
+    vat: Vec<VatRule>,
+    regime: TaxRegime,
 }
 
-async fn load_context(db: &Db, managers: Vec<Vec<Id>>) -> Result<Context> {
+async fn load_context(
+    db: &Db,
+    managers: Vec<Vec<Id>>,
+    products: Vec<Vec<DemoProduct>>,
+) -> Result<Context> {
     let mut r = db.reader().await?;
+    let taxes = crate::documents::context(&mut r).await?;
     let pipeline = crate::pipelines::default_pipeline(&mut r)
         .await?
         .ok_or_else(|| StoreError::Conflict("there is no pipeline for demo deals".into()))?;
@@ -437,7 +455,91 @@ async fn load_context(db: &Db, managers: Vec<Vec<Id>>) -> Result<Context> {
         next,
         inns,
         managers,
+        products,
+        vat: taxes.rules,
+        regime: taxes.regime,
     })
+}
+
+/// A catalogue product as stored: an administrator may have repriced it
+/// since an earlier run, and new deals take today's figures.
+#[derive(Debug, Clone)]
+struct DemoProduct {
+    id: Id,
+    name: String,
+    unit: String,
+    price_minor: i64,
+    cost_minor: i64,
+    vat: VatRate,
+}
+
+/// Creates the demo catalogue through the application's own checks, or
+/// finds it from an earlier run. Returns each subject's products that new
+/// deals may carry: active ones priced in rubles.
+async fn ensure_products(db: &Db) -> Result<Vec<Vec<DemoProduct>>> {
+    let actor = crate::actor::Actor::system();
+    let mut out = Vec::with_capacity(OFFERS.len());
+    for (s, (category, items)) in OFFERS.iter().enumerate() {
+        let mut products = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let sku = sku(s, i);
+            let mut row = stored_product(db, &sku).await?;
+            if row.is_none() {
+                let data = ProductData {
+                    kind: if item.service {
+                        ProductKind::Service
+                    } else {
+                        ProductKind::Goods
+                    },
+                    name: item.name.to_owned(),
+                    sku: Some(sku.clone()),
+                    unit_code: item.unit.to_owned(),
+                    price: Decimal::from(item.price),
+                    cost: Decimal::from(item.cost),
+                    currency: Currency::rub(),
+                    vat_rate: item.vat.to_owned(),
+                    category: Some((*category).to_owned()),
+                    active: true,
+                    description: None,
+                };
+                let body = serde_json::to_value(&data)
+                    .map_err(|e| StoreError::corrupt(format!("demo product {sku}: {e}")))?;
+                crate::catalog::create_product(db, &actor, body).await?;
+                row = stored_product(db, &sku).await?;
+            }
+            let Some(r) = row else {
+                return Err(StoreError::corrupt(format!(
+                    "demo product {sku} was not saved"
+                )));
+            };
+            if col::b(&r, "active")? && col::s(&r, "currency")? == Currency::rub().as_str() {
+                let rate = col::s(&r, "vat_rate")?;
+                products.push(DemoProduct {
+                    id: col::i(&r, "id")?,
+                    name: col::s(&r, "name")?,
+                    unit: col::s(&r, "unit_code")?,
+                    price_minor: col::i(&r, "price_minor")?,
+                    cost_minor: col::i(&r, "cost_minor")?,
+                    vat: VatRate::parse(&rate).map_err(|e| {
+                        StoreError::corrupt(format!("products.vat_rate {rate}: {e}"))
+                    })?,
+                });
+            }
+        }
+        out.push(products);
+    }
+    Ok(out)
+}
+
+async fn stored_product(db: &Db, sku: &str) -> Result<Option<sqlx::any::AnyRow>> {
+    let mut r = db.reader().await?;
+    Ok(sqlx::query(
+        "SELECT id, name, unit_code, price_minor, cost_minor, currency, vat_rate, active \
+         FROM products WHERE sku = $1",
+    )
+    .bind(sku)
+    .fetch_optional(r.conn())
+    .await?)
 }
 
 async fn max_id(c: &mut impl Conn, table: &str) -> Result<Id> {
@@ -585,6 +687,8 @@ struct Sink {
     leads: Rows,
     history: Rows,
     activities: Rows,
+    /// Deal product lines.
+    lines: Rows,
     /// Search entries and duplicate keys, written by [`crate::search::put`]
     /// exactly as for a record typed in.
     docs: Vec<Entry>,
@@ -599,6 +703,7 @@ impl Sink {
             leads: Rows::new("leads"),
             history: Rows::new("deal_stage_history"),
             activities: Rows::new("activities"),
+            lines: Rows::new("doc_lines"),
             docs: Vec::new(),
         }
     }
@@ -613,6 +718,7 @@ impl Sink {
                 self.leads,
                 self.history,
                 self.activities,
+                self.lines,
             ],
             self.docs,
         )
@@ -681,9 +787,22 @@ impl Sink {
             ("closed_at", table::opt_ts(&deal.closed_at)),
             ("loss_reason_id", table::opt_id(deal.loss_reason_id)),
             ("loss_reason", table::opt_string(&deal.loss_reason)),
+            ("amount_from_lines", d.lines.is_some().into()),
+            (
+                "lines_net_minor",
+                d.lines.as_ref().map_or(0, |l| l.net_minor).into(),
+            ),
+            (
+                "lines_cost_minor",
+                d.lines.as_ref().map_or(0, |l| l.cost_minor).into(),
+            ),
+            ("lines_tax_mode", TaxMode::Individual.as_str().into()),
         ]);
         meta_columns(&mut cols, &deal.meta);
         self.deals.push(cols)?;
+        for row in d.lines.iter().flat_map(|l| &l.rows) {
+            self.lines.push(row.clone())?;
+        }
         for m in &d.moves {
             self.history.push(vec![
                 ("deal_id", deal.id.into()),
@@ -2107,6 +2226,314 @@ const DEAL_SUBJECTS: &[&str] = &[
     "Поставка оргтехники",
 ];
 
+/// A product or service of the demo company's catalogue. Prices are in
+/// rubles without VAT (deal lines are priced without it, as most B2B
+/// price lists are).
+struct Item {
+    name: &'static str,
+    /// OKEI code of the unit (see `units`).
+    unit: &'static str,
+    price: i64,
+    cost: i64,
+    service: bool,
+    /// The product's VAT rate: the general one (22 %, offered as the rate
+    /// of the day on deals from before 2026) or the reduced 10 % of food
+    /// and medical goods.
+    vat: &'static str,
+}
+
+const fn goods(name: &'static str, unit: &'static str, price: i64, cost: i64) -> Item {
+    Item {
+        name,
+        unit,
+        price,
+        cost,
+        service: false,
+        vat: "22",
+    }
+}
+
+const fn service(name: &'static str, unit: &'static str, price: i64, cost: i64) -> Item {
+    Item {
+        service: true,
+        ..goods(name, unit, price, cost)
+    }
+}
+
+const fn reduced(name: &'static str, unit: &'static str, price: i64, cost: i64) -> Item {
+    Item {
+        vat: "10",
+        ..goods(name, unit, price, cost)
+    }
+}
+
+/// What the deals of each of [`DEAL_SUBJECTS`] sell (same order): the
+/// category and its items. Their SKUs are `DEMO-ssii`, subject and item.
+const OFFERS: &[(&str, &[Item])] = &[
+    (
+        "Серверы",
+        &[
+            goods("Сервер Dell PowerEdge R760", "796", 1_450_000, 1_120_000),
+            goods("Система хранения данных 24 ТБ", "796", 980_000, 760_000),
+            service("Монтаж и настройка сервера", "356", 3_500, 1_400),
+        ],
+    ),
+    (
+        "Программное обеспечение",
+        &[
+            goods("Лицензия CRM, рабочее место на год", "796", 12_000, 2_000),
+            service("Настройка и внедрение CRM", "356", 4_500, 1_800),
+            service("Обучение пользователей CRM", "356", 3_000, 1_200),
+        ],
+    ),
+    (
+        "ИТ-обслуживание",
+        &[
+            service(
+                "Абонентское обслуживание ИТ-инфраструктуры",
+                "362",
+                85_000,
+                48_000,
+            ),
+            service("Выезд инженера", "876", 6_500, 3_000),
+        ],
+    ),
+    (
+        "Мебель",
+        &[
+            goods("Стол письменный 1400×700", "796", 18_500, 11_200),
+            goods("Кресло офисное эргономичное", "796", 24_900, 15_300),
+            goods("Шкаф для документов", "796", 21_700, 13_000),
+        ],
+    ),
+    (
+        "Аренда техники",
+        &[
+            service("Аренда экскаватора-погрузчика", "359", 38_000, 24_000),
+            service("Аренда автокрана 25 т", "359", 52_000, 35_000),
+        ],
+    ),
+    (
+        "Клининг",
+        &[
+            service("Ежемесячная уборка помещений", "055", 120, 70),
+            service("Генеральная уборка", "055", 180, 95),
+        ],
+    ),
+    (
+        "Металлопрокат",
+        &[
+            goods("Арматура А500С 12 мм", "166", 75, 58),
+            goods("Лист стальной горячекатаный 4 мм", "166", 92, 74),
+            goods("Труба профильная 60×40×3", "006", 410, 330),
+        ],
+    ),
+    (
+        "Веб-разработка",
+        &[
+            service("Дизайн-макет сайта", "839", 180_000, 90_000),
+            service("Программирование сайта", "356", 3_200, 1_600),
+        ],
+    ),
+    (
+        "Лицензии 1С",
+        &[
+            goods(
+                "1С:Предприятие 8, клиентская лицензия на 10 рабочих мест",
+                "796",
+                56_000,
+                39_200,
+            ),
+            goods("Подписка ИТС ПРОФ на 12 месяцев", "796", 48_000, 33_600),
+        ],
+    ),
+    (
+        "Спецодежда",
+        &[
+            goods("Костюм рабочий летний", "796", 3_400, 2_100),
+            goods(
+                "Ботинки рабочие с металлическим подноском",
+                "796",
+                4_200,
+                2_700,
+            ),
+            goods("Перчатки с ПВХ-покрытием, пара", "796", 65, 38),
+        ],
+    ),
+    (
+        "Видеонаблюдение",
+        &[
+            goods("IP-камера уличная 4 Мп", "796", 9_800, 6_300),
+            goods("Видеорегистратор на 16 каналов", "796", 32_000, 21_500),
+            service("Монтаж точки видеонаблюдения", "876", 4_500, 2_000),
+        ],
+    ),
+    (
+        "Грузоперевозки",
+        &[
+            service("Перевозка груза до 20 т, рейс", "876", 95_000, 78_000),
+            service("Погрузочно-разгрузочные работы", "356", 1_200, 700),
+        ],
+    ),
+    (
+        "Информационная безопасность",
+        &[
+            service("Аудит информационной безопасности", "839", 450_000, 210_000),
+            service("Тест на проникновение", "839", 380_000, 170_000),
+        ],
+    ),
+    (
+        "Расходные материалы",
+        &[
+            goods("Бумага офисная А4, 500 листов", "796", 420, 310),
+            goods("Картридж для лазерного принтера", "796", 5_600, 3_900),
+        ],
+    ),
+    (
+        "Обучение",
+        &[
+            service("Корпоративный тренинг, день", "359", 95_000, 45_000),
+            service("Онлайн-курс, слушатель", "796", 14_000, 5_000),
+        ],
+    ),
+    (
+        "Сетевое оборудование",
+        &[
+            goods(
+                "Коммутатор управляемый на 48 портов",
+                "796",
+                118_000,
+                86_000,
+            ),
+            service("Прокладка кабеля СКС", "006", 95, 45),
+            service("Настройка сетевого оборудования", "356", 3_800, 1_600),
+        ],
+    ),
+    (
+        "Кабель",
+        &[
+            goods("Кабель ВВГнг-LS 3×2,5", "006", 98, 74),
+            goods("Кабель витая пара U/UTP кат. 6", "006", 42, 29),
+        ],
+    ),
+    (
+        "Юридические услуги",
+        &[
+            service(
+                "Абонентское юридическое обслуживание",
+                "362",
+                120_000,
+                60_000,
+            ),
+            service("Подготовка договора", "876", 15_000, 6_000),
+        ],
+    ),
+    (
+        "Продукты питания",
+        &[
+            reduced("Молоко 3,2 %, 1 л", "796", 89, 64),
+            reduced("Сахар-песок, 1 кг", "796", 85, 61),
+            goods("Кофе в зёрнах, 1 кг", "796", 1_650, 1_150),
+        ],
+    ),
+    (
+        "Ремонт",
+        &[
+            service("Ремонт помещений под ключ", "055", 9_500, 6_400),
+            service("Демонтажные работы", "055", 650, 380),
+        ],
+    ),
+    (
+        "Ноутбуки",
+        &[
+            goods(
+                "Ноутбук 15,6\" Core i5, 16 ГБ, SSD 512 ГБ",
+                "796",
+                78_900,
+                63_500,
+            ),
+            goods("Сумка для ноутбука", "796", 2_900, 1_700),
+        ],
+    ),
+    (
+        "Лифты",
+        &[
+            service(
+                "Техническое обслуживание лифта, месяц",
+                "362",
+                18_000,
+                9_500,
+            ),
+            service("Аварийный ремонт лифта", "876", 35_000, 19_000),
+        ],
+    ),
+    (
+        "Упаковка",
+        &[
+            goods("Коробка из гофрокартона 600×400×400", "796", 68, 44),
+            goods("Стрейч-плёнка 500 мм", "796", 640, 450),
+        ],
+    ),
+    (
+        "Стройматериалы",
+        &[
+            goods("Цемент М500, мешок 50 кг", "796", 560, 420),
+            goods("Блок газобетонный D500", "796", 240, 175),
+        ],
+    ),
+    (
+        "Складская автоматизация",
+        &[
+            goods("Терминал сбора данных", "796", 68_000, 49_000),
+            service("Внедрение WMS", "356", 4_200, 1_900),
+        ],
+    ),
+    (
+        "Медицинское оборудование",
+        &[
+            reduced(
+                "Аппарат УЗИ экспертного класса",
+                "796",
+                4_800_000,
+                3_900_000,
+            ),
+            reduced("Монитор пациента", "796", 240_000, 176_000),
+        ],
+    ),
+    (
+        "Лизинг",
+        &[
+            service(
+                "Лизинговый платёж за легковой автомобиль",
+                "362",
+                68_000,
+                54_000,
+            ),
+            service("Регистрация автомобиля", "876", 8_000, 3_500),
+        ],
+    ),
+    (
+        "Климатическое оборудование",
+        &[
+            goods("Сплит-система 7 кВт", "796", 86_000, 62_000),
+            service("Сервисное обслуживание кондиционера", "876", 4_800, 2_100),
+        ],
+    ),
+    (
+        "Оргтехника",
+        &[
+            goods("МФУ лазерное А4", "796", 38_500, 29_000),
+            goods("Принтер лазерный А4", "796", 21_900, 16_200),
+        ],
+    ),
+];
+const _: () = assert!(OFFERS.len() == DEAL_SUBJECTS.len());
+
+/// The SKU of the `item`-th product of the `subject`-th offer.
+fn sku(subject: usize, item: usize) -> String {
+    format!("DEMO-{:02}{:02}", subject + 1, item + 1)
+}
+
 const DEAL_NOTES: &[&str] = &[
     "Клиент просит рассрочку на три месяца.",
     "Решение принимает собственник, нужна встреча.",
@@ -2266,6 +2693,93 @@ struct NewDeal {
     amount_minor: i64,
     moves: Vec<Move>,
     activities: Vec<Activity>,
+    /// The products, when the amount follows them.
+    lines: Option<DealLines>,
+}
+
+/// A deal's product lines, priced as the application prices them.
+struct DealLines {
+    /// `doc_lines` rows.
+    rows: Vec<Columns>,
+    net_minor: i64,
+    cost_minor: i64,
+    /// With VAT: the deal's amount.
+    total_minor: i64,
+}
+
+/// Share of deals with products; the others have an amount typed by hand.
+const PRODUCT_SHARE: f64 = 0.6;
+
+/// Lines of one to three of the subject's products whose quantities make
+/// about `target_minor` (without VAT), priced on `day` with its VAT rates:
+/// a product's own rate where the law allows it that day, else the default
+/// (22 % from 2026, 20 % before). One deal in five has a percent off its
+/// first line.
+fn deal_lines(
+    rng: &mut StdRng,
+    ctx: &Context,
+    subject: usize,
+    deal_id: Id,
+    target_minor: i64,
+    day: Day,
+) -> Result<Option<DealLines>> {
+    use crate::documents::{Resolved, cost_of, figures, line_columns, minor, price_resolved};
+    let Some(products) = ctx.products.get(subject).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let n = rng.gen_range(1..=products.len().min(3));
+    let picked: Vec<&DemoProduct> = products.choose_multiple(rng, n).collect();
+    let weights: Vec<i64> = (0..n).map(|_| rng.gen_range(1..=4)).collect();
+    let whole: i64 = weights.iter().sum();
+    let discount = rng
+        .gen_bool(0.2)
+        .then(|| Discount::Percent(Decimal::from(pick(rng, &[3, 5, 10, 15]))));
+    let default = vat::default_rate(&ctx.vat, ctx.regime, day).unwrap_or(VatRate::None);
+    let lines: Vec<Resolved> = picked
+        .iter()
+        .zip(&weights)
+        .enumerate()
+        .map(|(i, (p, w))| {
+            let share = target_minor / whole * w;
+            let price = p.price_minor.max(1);
+            let quantity = ((share + price / 2) / price).clamp(1, 100_000);
+            Resolved {
+                product_id: Some(p.id),
+                source_line_id: None,
+                name: p.name.clone(),
+                unit_code: p.unit.clone(),
+                quantity: Decimal::from(quantity),
+                unit_price: money::from_minor(p.price_minor),
+                discount: if i == 0 { discount } else { None },
+                vat_rate: if vat::check_rate(&ctx.vat, ctx.regime, day, p.vat).is_ok() {
+                    p.vat
+                } else {
+                    default
+                },
+                unit_cost: money::from_minor(p.cost_minor),
+            }
+        })
+        .collect();
+    let totals = price_resolved(
+        &lines,
+        TaxMode::Individual,
+        default,
+        None,
+        Decimal::ZERO,
+        default,
+    )?;
+    let rows = lines
+        .iter()
+        .zip(&totals.lines)
+        .enumerate()
+        .map(|(i, (l, t))| line_columns(DocKind::Deal, deal_id, i, l, &figures(l, t)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(DealLines {
+        rows,
+        net_minor: minor(totals.net, "net")?,
+        cost_minor: minor(cost_of(&lines), "cost")?,
+        total_minor: minor(totals.total, "total")?,
+    }))
 }
 
 struct Requisites {
@@ -2931,8 +3445,9 @@ impl Generator {
         if rng.gen_bool(0.6) {
             rubles = rubles / 100 * 100;
         }
-        let amount_minor = rubles.clamp(10_000, 4_999_999) * 100 + rng.gen_range(0..100);
-        let mut title = format!("{} — {short}", pick(rng, DEAL_SUBJECTS));
+        let mut amount_minor = rubles.clamp(10_000, 4_999_999) * 100 + rng.gen_range(0..100);
+        let subject = rng.gen_range(0..DEAL_SUBJECTS.len());
+        let mut title = format!("{} — {short}", DEAL_SUBJECTS[subject]);
         if rng.gen_bool(0.08) {
             title.push_str(&format!(" (этап {})", rng.gen_range(2..=4)));
         }
@@ -2944,6 +3459,14 @@ impl Generator {
         } else {
             (None, None)
         };
+        let lines = if rng.gen_bool(PRODUCT_SHARE) {
+            deal_lines(rng, &self.ctx, subject, id, amount_minor, ts(created).day())?
+        } else {
+            None
+        };
+        if let Some(l) = &lines {
+            amount_minor = l.total_minor;
+        }
         let deal = Deal {
             id,
             data: DealData {
@@ -2990,6 +3513,7 @@ impl Generator {
             amount_minor,
             moves: move_rows,
             activities,
+            lines,
         })
     }
 
@@ -3196,11 +3720,61 @@ mod tests {
             },
             inns: HashSet::new(),
             managers: vec![vec![2, 3, 4, 5], vec![7, 8, 9, 10]],
+            products: OFFERS
+                .iter()
+                .enumerate()
+                .map(|(s, (_, items))| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| DemoProduct {
+                            id: (100 * s + i) as Id + 1,
+                            name: item.name.to_owned(),
+                            unit: item.unit.to_owned(),
+                            price_minor: item.price * 100,
+                            cost_minor: item.cost * 100,
+                            vat: VatRate::parse(item.vat).unwrap(),
+                        })
+                        .collect()
+                })
+                .collect(),
+            vat: vec![
+                rule(20, None, Some("2025-12-31"), true),
+                rule(22, Some("2026-01-01"), None, true),
+                rule(10, None, None, false),
+            ],
+            regime: TaxRegime::General,
+        }
+    }
+
+    /// A general-regime VAT rule, as the seeded `vat_rates` hold them.
+    fn rule(percent: u8, from: Option<&str>, to: Option<&str>, is_default: bool) -> VatRule {
+        let day = |d: &str| Day::parse(d).unwrap();
+        VatRule {
+            rate: VatRate::Percent(percent),
+            regime: TaxRegime::General,
+            valid_from: from.map(day),
+            valid_to: to.map(day),
+            is_default,
         }
     }
 
     fn now() -> Timestamp {
         Timestamp::parse("2026-11-23T12:00:00Z").unwrap()
+    }
+
+    fn int(row: &Columns, column: &str) -> i64 {
+        match row.iter().find(|(c, _)| *c == column) {
+            Some((_, SqValue::BigInt(Some(v)))) => *v,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn text(row: &Columns, column: &str) -> String {
+        match row.iter().find(|(c, _)| *c == column) {
+            Some((_, SqValue::String(Some(v)))) => v.to_string(),
+            other => panic!("{column}: {other:?}"),
+        }
     }
 
     fn generator(seed: u64, deals: usize) -> Generator {
@@ -3397,6 +3971,7 @@ mod tests {
         let mut stages_seen = HashSet::new();
         let mut backwards = 0;
         let mut activities = 0;
+        let (mut with_lines, mut rates) = (0, HashSet::new());
         for _ in 0..deals {
             let d = g.make_deal().unwrap();
             let deal = &d.deal;
@@ -3406,8 +3981,40 @@ mod tests {
                 deal.data.clone().validate().unwrap().amount,
                 deal.data.amount
             );
-            assert!((1_000_000..=500_000_000).contains(&d.amount_minor));
             assert_eq!(money::to_minor(deal.data.amount).unwrap(), d.amount_minor);
+            match &d.lines {
+                None => assert!((1_000_000..=500_000_000).contains(&d.amount_minor)),
+                Some(l) => {
+                    // The amount follows the products: their total with VAT.
+                    with_lines += 1;
+                    assert_eq!(l.total_minor, d.amount_minor);
+                    assert!(!l.rows.is_empty() && l.rows.len() <= 3);
+                    let sum = |c: &str| l.rows.iter().map(|r| int(r, c)).sum::<i64>();
+                    assert_eq!(sum("total_minor"), l.total_minor);
+                    assert_eq!(sum("net_minor"), l.net_minor);
+                    assert_eq!(sum("cost_minor"), l.cost_minor);
+                    assert!(l.net_minor < l.total_minor && l.cost_minor < l.net_minor);
+                    let before_2026 =
+                        deal.meta.created_at.day() < Day::parse("2026-01-01").unwrap();
+                    let subject = DEAL_SUBJECTS
+                        .iter()
+                        .position(|s| deal.data.title.starts_with(s))
+                        .unwrap();
+                    for (i, r) in l.rows.iter().enumerate() {
+                        assert_eq!(int(r, "doc_id"), deal.id);
+                        assert_eq!(int(r, "position"), i as i64);
+                        assert_eq!(text(r, "doc_kind"), "deal");
+                        let product = int(r, "product_id");
+                        assert!(g.ctx.products[subject].iter().any(|p| p.id == product));
+                        // The general rate of the day the products were put
+                        // on the deal, or the product's reduced one.
+                        let rate = text(r, "vat_rate");
+                        let general = if before_2026 { "20" } else { "22" };
+                        assert!(rate == general || rate == "10", "{rate} on {deal:?}");
+                        rates.insert(rate);
+                    }
+                }
+            }
             let stage = g
                 .ctx
                 .stages
@@ -3467,6 +4074,8 @@ mod tests {
             }
         }
         assert_eq!(stages_seen.len(), g.ctx.stages.len());
+        assert!((1500..2100).contains(&with_lines), "{with_lines}");
+        assert_eq!(rates.len(), 3, "{rates:?}");
         assert!(backwards > 30, "{backwards}");
         assert!((2000..4000).contains(&activities), "{activities}");
     }
@@ -3555,6 +4164,7 @@ mod tests {
     #[tokio::test]
     async fn demo_fills_a_fresh_database() {
         let (db, _url) = crate::testing::fresh_db().await.unwrap();
+        let catalogue = OFFERS.iter().map(|(_, items)| items.len() as i64).sum();
         let options = DemoOptions {
             deals: 300,
             seed: 7,
@@ -3641,6 +4251,27 @@ mod tests {
                  (SELECT 1 FROM deals d WHERE d.account_id = a.id AND d.status = 'won')",
                 0,
             ),
+            ("SELECT COUNT(*) FROM products", catalogue),
+            (
+                "SELECT COUNT(*) FROM doc_lines WHERE doc_kind = 'deal'",
+                s.deal_lines as i64,
+            ),
+            // A deal with products has the amount, net and cost of its lines;
+            // one without has none, and its amount was typed.
+            (
+                "SELECT COUNT(*) FROM deals d LEFT JOIN (SELECT doc_id, SUM(total_minor) AS t, \
+                 SUM(net_minor) AS n, SUM(cost_minor) AS c FROM doc_lines WHERE doc_kind = 'deal' \
+                 GROUP BY doc_id) l ON l.doc_id = d.id \
+                 WHERE CASE WHEN d.amount_from_lines THEN l.t IS NULL OR l.t <> d.amount_minor \
+                 OR l.n <> d.lines_net_minor OR l.c <> d.lines_cost_minor ELSE l.t IS NOT NULL END",
+                0,
+            ),
+            // The history carries the amount the deal has.
+            (
+                "SELECT COUNT(*) FROM deal_stage_history h JOIN deals d ON d.id = h.deal_id \
+                 WHERE h.amount_minor <> d.amount_minor",
+                0,
+            ),
         ] {
             assert_eq!(count(&db, sql).await, expected, "{sql}");
         }
@@ -3662,6 +4293,23 @@ mod tests {
         );
         let won = count(&db, "SELECT COUNT(*) FROM deals WHERE status = 'won'").await;
         assert!(won > 0);
+        let with_lines = count(&db, "SELECT COUNT(*) FROM deals WHERE amount_from_lines").await;
+        assert!((120..240).contains(&with_lines), "{with_lines}");
+
+        // The application reads a demo deal's products as it reads its own.
+        let id = count(&db, "SELECT MIN(id) FROM deals WHERE amount_from_lines").await;
+        let products = crate::documents::deal_products(&db, &Actor::system(), id)
+            .await
+            .unwrap();
+        let deal = table::load::<Deal>(&mut db.reader().await.unwrap(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(products.amount_from_lines);
+        assert_eq!(products.total, deal.data.amount);
+        assert_eq!(products.gross_profit, products.net - products.cost);
+        assert!(products.gross_profit > Decimal::ZERO);
+        assert!(products.lines.iter().all(|l| l.product_id.is_some()));
 
         // Records read back exactly, and search finds them as the application indexes them.
         let mut r = db.reader().await.unwrap();
@@ -3753,6 +4401,7 @@ mod tests {
         );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 120);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 10);
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM products").await, catalogue);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM teams").await, 2);
         assert_eq!(
             count(

@@ -24,7 +24,7 @@ use voronka_core::documents::{
     InvoiceAction, InvoiceStatus, NumberFormat, OrderAction, OrderStatus, QuoteAction, QuoteStatus,
 };
 use voronka_core::money::{self, Currency};
-use voronka_core::pricing::{self, Discount, DocInput, DocTotals, LineInput, TaxMode};
+use voronka_core::pricing::{self, Discount, DocInput, DocTotals, LineInput, LineTotals, TaxMode};
 use voronka_core::records::{
     Account, Contact, Deal, DocKind, DocStatus, Document, DocumentData, EntityKind, Id, Line,
     LineData, RecordData, StageKind,
@@ -557,7 +557,7 @@ pub(crate) fn price_resolved(
     Ok(pricing::price(&input)?)
 }
 
-fn cost_of(lines: &[Resolved]) -> Decimal {
+pub(crate) fn cost_of(lines: &[Resolved]) -> Decimal {
     lines
         .iter()
         .map(|l| pricing::line_cost(l.quantity, l.unit_cost))
@@ -585,9 +585,22 @@ pub(crate) async fn insert_line(
     l: &Resolved,
     t: &Figures,
 ) -> Result<()> {
+    table::insert_row(tx, "doc_lines", line_columns(kind, doc_id, position, l, t)?).await?;
+    Ok(())
+}
+
+/// The stored columns of a line: one place for every writer of lines (the
+/// demo's bulk loader too), so that reports read them all alike.
+pub(crate) fn line_columns(
+    kind: DocKind,
+    doc_id: Id,
+    position: usize,
+    l: &Resolved,
+    t: &Figures,
+) -> Result<Columns> {
     let f = |name: &str| format!("lines[{position}].{name}");
     let (dk, dv) = discount_columns(l.discount)?;
-    let cols: Columns = vec![
+    Ok(vec![
         ("doc_kind", kind.as_str().to_owned().into()),
         ("doc_id", doc_id.into()),
         ("position", (position as i64).into()),
@@ -613,9 +626,20 @@ pub(crate) async fn insert_line(
         ("vat_minor", minor(t.vat, &f("vat"))?.into()),
         ("total_minor", minor(t.total, &f("total"))?.into()),
         ("cost_minor", minor(t.cost, &f("unit_cost"))?.into()),
-    ];
-    table::insert_row(tx, "doc_lines", cols).await?;
-    Ok(())
+    ])
+}
+
+/// A priced line's stored figures: the document discount's share counts
+/// as the line's discount, and the cost is the quantity's.
+pub(crate) fn figures(l: &Resolved, t: &LineTotals) -> Figures {
+    Figures {
+        amount: t.amount,
+        discount: t.discount + t.doc_discount,
+        net: t.net,
+        vat: t.vat,
+        total: t.total,
+        cost: pricing::line_cost(l.quantity, l.unit_cost),
+    }
 }
 
 /// Replaces the lines of a document.
@@ -632,15 +656,7 @@ pub(crate) async fn write_lines(
         .execute(tx.conn())
         .await?;
     for (i, (l, t)) in lines.iter().zip(&totals.lines).enumerate() {
-        let figures = Figures {
-            amount: t.amount,
-            discount: t.discount + t.doc_discount,
-            net: t.net,
-            vat: t.vat,
-            total: t.total,
-            cost: pricing::line_cost(l.quantity, l.unit_cost),
-        };
-        insert_line(tx, kind, doc_id, i, l, &figures).await?;
+        insert_line(tx, kind, doc_id, i, l, &figures(l, t)).await?;
     }
     Ok(())
 }
@@ -1544,7 +1560,10 @@ pub async fn set_deal_products(
             let today = tx.now().day();
             let (lines, totals) = price_data(tx, &ctx, &mut data, None, today).await?;
             let old_lines = load_lines(tx, DocKind::Deal, deal_id).await?;
+            let old_profit = crate::rollup::lines_of(tx, deal_id).await?;
             write_lines(tx, DocKind::Deal, deal_id, &lines, &totals).await?;
+            let new_profit = crate::rollup::lines_of(tx, deal_id).await?;
+            crate::rollup::follow_lines(tx, &deal, &old_profit, &new_profit).await?;
             let cost = cost_of(&lines);
             // Unless told, the amount follows the products from their first
             // save until someone types an amount on the deal by hand.

@@ -112,12 +112,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_closed_by_pipeline.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 17,
+        common: include_str!("../migrations/0017_report_profit.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount
 /// of the deals already there (done in Rust, not in SQL; one recount fills
 /// all).
-const ROLLUPS: [i64; 6] = [6, 7, 10, 11, 12, 16];
+const ROLLUPS: [i64; 7] = [6, 7, 10, 11, 12, 16, 17];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -1355,6 +1355,9 @@ pub async fn gross_profit(
 ) -> Result<Vec<ProfitRow>> {
     let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
+    if source == ProfitSource::Deals && by != ProfitBy::Deal {
+        return rolled_profit(&mut c, &owners, f, by, periods).await;
+    }
     let (from, body, owner_col, when) = match source {
         ProfitSource::Deals => (
             "doc_lines l JOIN deals d ON l.doc_kind = 'deal' AND d.id = l.doc_id",
@@ -1419,10 +1422,151 @@ pub async fn gross_profit(
             margin: calc::percent(net - cost, net),
         });
     }
+    sort_profit(&mut out, by);
+    Ok(out)
+}
+
+fn sort_profit(out: &mut [ProfitRow], by: ProfitBy) {
     if by == ProfitBy::Period {
         out.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
         out.sort_by(|a, b| b.profit.cmp(&a.profit).then(a.key.cmp(&b.key)));
     }
+}
+
+/// Gross profit of won deals' products by product, owner or period, from
+/// `report_profit` (whole UTC months and days of the win) and the lines of
+/// the deals won in the hours at the ends, as the other reports read their
+/// roll-ups. Groups are by name, as the statement over the lines groups
+/// them: two products of one name are one row.
+async fn rolled_profit(
+    c: &mut impl Conn,
+    owners: &Option<Vec<Id>>,
+    f: &Filter,
+    by: ProfitBy,
+    periods: &[Period],
+) -> Result<Vec<ProfitRow>> {
+    // Each period cut to the filter's range, as the statement over the
+    // lines cuts it: the first and last months are partial.
+    let ranges = match by {
+        ProfitBy::Period => instant_ranges(periods)
+            .into_iter()
+            .map(|(a, b)| (a.max(f.from), b.min(f.to)))
+            .collect(),
+        _ => vec![(f.from, f.to)],
+    };
+    let plan = Plan::instants(&ranges);
+    let names = match by {
+        ProfitBy::Product => id_names(c, "SELECT id, name FROM products").await?,
+        ProfitBy::Owner => user_names(c).await?,
+        ProfitBy::Period | ProfitBy::Deal => BTreeMap::new(),
+    };
+    // The group of a (period, owner, product, line name).
+    let key = |period: usize, owner: Id, product: Id, name: String| -> Option<String> {
+        match by {
+            ProfitBy::Product if product != 0 => Some(
+                names
+                    .get(&product)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{product}")),
+            ),
+            ProfitBy::Product => Some(name),
+            ProfitBy::Owner => Some(
+                names
+                    .get(&owner)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{owner}")),
+            ),
+            ProfitBy::Period => periods.get(period).map(|p| p.label.clone()),
+            ProfitBy::Deal => None,
+        }
+    };
+    // Net, cost and lines per group.
+    let mut groups: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+    let mut count = |k: Option<String>, sums: [i64; 3]| {
+        if let Some(k) = k {
+            let g = groups.entry(k).or_default();
+            for (a, b) in g.iter_mut().zip(sums) {
+                *a += b;
+            }
+        }
+    };
+
+    let sql = format!(
+        "SELECT r.span, r.period, r.owner_id, r.product_id, r.name, \
+         CAST(SUM(r.net_minor) AS BIGINT) AS net, CAST(SUM(r.cost_minor) AS BIGINT) AS cost, \
+         CAST(SUM(r.lines) AS BIGINT) AS n \
+         FROM report_profit r WHERE r.currency = $1 AND {}{} \
+         GROUP BY r.span, r.period, r.owner_id, r.product_id, r.name",
+        plan.condition("r"),
+        owners_sql("r.owner_id", owners)
+    );
+    for r in &sqlx::query(&sql)
+        .bind(f.currency.as_str())
+        .fetch_all(c.conn())
+        .await?
+    {
+        let Some(period) = plan.period_of(r)? else {
+            continue;
+        };
+        let k = key(
+            period,
+            col::i(r, "owner_id")?,
+            col::i(r, "product_id")?,
+            col::s(r, "name")?,
+        );
+        count(k, [col::i(r, "net")?, col::i(r, "cost")?, col::i(r, "n")?]);
+    }
+
+    // The hours at the ends, from the deals won then and their lines: the
+    // deals first, by the close date's index alone (joined to the lines, a
+    // planner may read every line instead), then their lines by deal.
+    let scope = owners_sql(RAW_OWNER, owners);
+    for &(from, to, period, sign) in &plan.raw {
+        let select = "d.id, d.owner_id, d.status, d.currency FROM deals d";
+        let mut owner_of: BTreeMap<Id, Id> = BTreeMap::new();
+        for r in &deals_between(c, select, "d.closed_at", (from, to), &scope).await? {
+            if col::s(r, "status")? == StageKind::Won.as_str()
+                && col::s(r, "currency")? == f.currency.as_str()
+            {
+                owner_of.insert(col::i(r, "id")?, col::i(r, "owner_id")?);
+            }
+        }
+        let ids: Vec<Id> = owner_of.keys().copied().collect();
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(Id::to_string).collect();
+            let sql = format!(
+                "SELECT doc_id, product_id, name, net_minor, cost_minor FROM doc_lines \
+                 WHERE doc_kind = 'deal' AND doc_id IN ({})",
+                list.join(", ")
+            );
+            for r in &sqlx::query(&sql).fetch_all(c.conn()).await? {
+                let owner = owner_of.get(&col::i(r, "doc_id")?).copied().unwrap_or(0);
+                let k = key(
+                    period,
+                    owner,
+                    col::oi(r, "product_id")?.unwrap_or(0),
+                    col::s(r, "name")?,
+                );
+                let sums = [col::i(r, "net_minor")?, col::i(r, "cost_minor")?, 1];
+                count(k, sums.map(|v| sign * v));
+            }
+        }
+    }
+
+    let mut out: Vec<ProfitRow> = groups
+        .into_iter()
+        // A group whose lines all left it (the deals reopened) is no row;
+        // one of lines worth nothing is.
+        .filter(|(_, [_, _, lines])| *lines != 0)
+        .map(|(key, [net, cost, _])| ProfitRow {
+            key,
+            revenue: money::from_minor(net),
+            cost: money::from_minor(cost),
+            profit: money::from_minor(net - cost),
+            margin: calc::percent(net - cost, net),
+        })
+        .collect();
+    sort_profit(&mut out, by);
     Ok(out)
 }

@@ -1,7 +1,7 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
 //! `report_closed`, `report_expected`, `report_moved`,
-//! `report_opportunities`, `report_due`): kept in step with
-//! every deal write, in the same transaction, and recounted from scratch
+//! `report_opportunities`, `report_due`, `report_profit`): kept in step with
+//! every deal write (and every save of a deal's products), in the same transaction, and recounted from scratch
 //! after bulk loads. What goes into them is decided in
 //! [`voronka_core::rollup`]; this module only reads a deal's history (and
 //! its customer's territory and industry) and adds the difference.
@@ -11,8 +11,9 @@ use crate::error::{Result, StoreError};
 use std::collections::BTreeMap;
 use voronka_core::Invalid;
 use voronka_core::money;
+use voronka_core::records::StageKind;
 use voronka_core::records::{Deal, Id};
-use voronka_core::rollup::{self, Cell, Cells, DealFacts, Move, Piece, Span, Sums};
+use voronka_core::rollup::{self, Cell, Cells, DealFacts, LineFacts, Move, Piece, Span, Sums};
 use voronka_core::{Day, Timestamp};
 
 /// A table's name, its key columns and its number columns, in the order
@@ -110,7 +111,19 @@ const DUE: Shape = Shape {
     ],
     sums: &["deals", "amount_minor"],
 };
-const SHAPES: [&Shape; 7] = [
+const PROFIT: Shape = Shape {
+    table: "report_profit",
+    keys: &[
+        "span",
+        "period",
+        "owner_id",
+        "product_id",
+        "name",
+        "currency",
+    ],
+    sums: &["net_minor", "cost_minor", "lines"],
+};
+const SHAPES: [&Shape; 8] = [
     &CREATED,
     &STAYS,
     &CLOSED,
@@ -118,6 +131,7 @@ const SHAPES: [&Shape; 7] = [
     &MOVED,
     &OPPORTUNITIES,
     &DUE,
+    &PROFIT,
 ];
 
 #[derive(Debug, Clone)]
@@ -285,6 +299,25 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             ],
             sums[..2].to_vec(),
         ),
+        Cell::Profit {
+            span: s,
+            period,
+            owner_id,
+            product_id,
+            name,
+            currency,
+        } => (
+            7,
+            vec![
+                span(s),
+                day(*period),
+                Key::I(*owner_id),
+                Key::I(*product_id),
+                Key::S(name.clone()),
+                Key::S(currency.clone()),
+            ],
+            sums[..3].to_vec(),
+        ),
     }
 }
 
@@ -295,7 +328,7 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 7] = Default::default();
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 8] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
         by_table[t].push((keys, nums));
@@ -451,7 +484,69 @@ pub(crate) async fn follow(
             None => Ok(Cells::new()),
         }
     };
-    let change = rollup::diff(&of(before, &place_before)?, &of(after, &place_after)?);
+    let mut change = rollup::diff(&of(before, &place_before)?, &of(after, &place_after)?);
+    // The products count only while the deal is won: read them only then.
+    let won = |x: Option<(&Deal, &[Move])>| x.is_some_and(|(d, _)| d.status == StageKind::Won);
+    if let Some((deal, _)) = before.or(after)
+        && (won(before) || won(after))
+    {
+        let lines = lines_of(tx, deal.id).await?;
+        let profit = |x: Option<(&Deal, &[Move])>, place: &Place| -> Result<Cells> {
+            match x {
+                Some((d, _)) => Ok(rollup::profit_cells(&facts(d, place)?, &lines)),
+                None => Ok(Cells::new()),
+            }
+        };
+        let p = rollup::diff(
+            &profit(before, &place_before)?,
+            &profit(after, &place_after)?,
+        );
+        change.extend(p);
+    }
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
+/// A deal's product lines as the gross profit cells take them.
+pub(crate) async fn lines_of(c: &mut impl Conn, deal_id: Id) -> Result<Vec<LineFacts>> {
+    let rows = sqlx::query(
+        "SELECT product_id, name, net_minor, cost_minor FROM doc_lines \
+         WHERE doc_kind = 'deal' AND doc_id = $1 ORDER BY position",
+    )
+    .bind(deal_id)
+    .fetch_all(c.conn())
+    .await?;
+    rows.iter().map(line_of).collect()
+}
+
+fn line_of(r: &sqlx::any::AnyRow) -> Result<LineFacts> {
+    Ok(LineFacts {
+        product_id: col::oi(r, "product_id")?.unwrap_or(0),
+        name: col::s(r, "name")?,
+        net_minor: col::i(r, "net_minor")?,
+        cost_minor: col::i(r, "cost_minor")?,
+    })
+}
+
+/// Moves a won deal's gross profit from its old product lines to its new
+/// ones, in the transaction that saves them (the deal's own write, if any,
+/// sees only the new lines).
+pub(crate) async fn follow_lines(
+    tx: &mut Tx,
+    deal: &Deal,
+    old: &[LineFacts],
+    new: &[LineFacts],
+) -> Result<()> {
+    if deal.status != StageKind::Won {
+        return Ok(());
+    }
+    let f = facts(deal, &(None, None))?;
+    let change = rollup::diff(
+        &rollup::profit_cells(&f, old),
+        &rollup::profit_cells(&f, new),
+    );
     if change.is_empty() {
         return Ok(());
     }
@@ -552,6 +647,18 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 .bind(end)
                 .fetch_all(tx.conn())
                 .await?;
+                let rows_lines = sqlx::query(
+                    "SELECT doc_id, product_id, name, net_minor, cost_minor FROM doc_lines \
+                     WHERE doc_kind = 'deal' AND doc_id > $1 AND doc_id <= $2 ORDER BY doc_id, position",
+                )
+                .bind(last)
+                .bind(end)
+                .fetch_all(tx.conn())
+                .await?;
+                let mut lines: BTreeMap<Id, Vec<LineFacts>> = BTreeMap::new();
+                for r in &rows_lines {
+                    lines.entry(col::i(r, "doc_id")?).or_default().push(line_of(r)?);
+                }
                 let mut histories: BTreeMap<Id, Vec<Move>> = BTreeMap::new();
                 for r in &rows {
                     histories
@@ -564,6 +671,10 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                     let f = facts_of_row(r)?;
                     let h = histories.remove(&id).unwrap_or_default();
                     for (cell, sums) in rollup::cells(&f, &h) {
+                        rollup::add(&mut all, cell, sums);
+                    }
+                    let l = lines.remove(&id).unwrap_or_default();
+                    for (cell, sums) in rollup::profit_cells(&f, &l) {
                         rollup::add(&mut all, cell, sums);
                     }
                 }

@@ -359,7 +359,7 @@ impl voronka_store::db::Clock for Stepper {
 
 /// Every row of the report roll-ups with a non-zero number, in key order.
 async fn rollups(db: &voronka_store::Db) -> Vec<String> {
-    let tables: [(&str, &[&str], &[&str]); 7] = [
+    let tables: [(&str, &[&str], &[&str]); 8] = [
         (
             "report_created",
             &["pipeline_id", "owner_id", "reached", "status", "currency"],
@@ -419,9 +419,14 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
             ],
             &["deals", "amount_minor"],
         ),
+        (
+            "report_profit",
+            &["owner_id", "product_id", "name", "currency"],
+            &["net_minor", "cost_minor", "lines"],
+        ),
     ];
     let text = [
-        "span", "period", "reached", "status", "currency", "dim", "dim_key",
+        "span", "period", "reached", "status", "currency", "dim", "dim_key", "name",
     ];
     let mut r = db.reader().await.unwrap();
     let mut out = Vec::new();
@@ -459,8 +464,9 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
 /// The report roll-ups kept by each write agree with a recount from
 /// scratch after creates, moves across days and months, amount and owner
 /// changes, a move to another pipeline, losses with a reason, wins, a
-/// reopening, a deletion, a new customer and source, and a customer's new
-/// territory and industry.
+/// reopening, a deletion, a new customer and source, a customer's new
+/// territory and industry, and products saved on deals before and after
+/// their win.
 #[tokio::test]
 async fn report_rollups_follow_every_change() {
     use serde_json::json;
@@ -575,6 +581,59 @@ async fn report_rollups_follow_every_change() {
     )
     .await
     .unwrap();
+    // Products on deals: gross profit counts them once the deal is won.
+    let product = voronka_store::catalog::create_product(
+        &db,
+        &sys,
+        json!({"name": "Сервер", "price": "1000.00", "cost": "600.00"}),
+    )
+    .await
+    .unwrap()
+    .id;
+    let products = |id: i64, lines: serde_json::Value| {
+        let db = db.clone();
+        let sys = sys.clone();
+        async move {
+            voronka_store::documents::set_deal_products(
+                &db,
+                &sys,
+                id,
+                serde_json::from_value(json!({ "lines": lines })).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let won = |id: i64| {
+        let db = db.clone();
+        let sys = sys.clone();
+        async move {
+            deals::close(
+                &db,
+                &sys,
+                id,
+                CloseDeal {
+                    outcome: Outcome::Won,
+                    reason_id: None,
+                    reason: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    products(
+        ids[4],
+        json!([
+            {"product_id": product, "quantity": "1"},
+            {"name": "Доставка", "quantity": "1", "unit_price": "300", "unit_cost": "200"},
+        ]),
+    )
+    .await;
+    products(ids[0], json!([{"product_id": product, "quantity": "5"}])).await;
+    // Won with products, then deleted: its profit leaves with it.
+    products(ids[2], json!([{"product_id": product, "quantity": "2"}])).await;
+    won(ids[2]).await;
     rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
     deals::close(
         &db,
@@ -588,31 +647,14 @@ async fn report_rollups_follow_every_change() {
     )
     .await
     .unwrap();
-    deals::close(
-        &db,
-        &sys,
-        ids[4],
-        CloseDeal {
-            outcome: Outcome::Won,
-            reason_id: None,
-            reason: None,
-        },
-    )
-    .await
-    .unwrap();
-    deals::close(
-        &db,
-        &sys,
-        ids[0],
-        CloseDeal {
-            outcome: Outcome::Won,
-            reason_id: None,
-            reason: None,
-        },
-    )
-    .await
-    .unwrap();
+    won(ids[4]).await;
+    won(ids[0]).await;
     deals::reopen(&db, &sys, ids[0], deals::ReopenDeal { stage_id: None })
+        .await
+        .unwrap();
+    // A won deal's products changed, then its owner.
+    products(ids[4], json!([{"product_id": product, "quantity": "3"}])).await;
+    let _: Deal = rules::update(&db, &sys, ids[4], json!({"owner_id": u2}))
         .await
         .unwrap();
     let _: Account = rules::update(
@@ -647,6 +689,7 @@ async fn report_rollups_follow_every_change() {
         "report_moved",
         "report_opportunities",
         "report_due",
+        "report_profit",
     ] {
         assert!(
             kept.iter().any(|r| r.starts_with(table)),
@@ -687,6 +730,17 @@ async fn report_rollups_follow_every_change() {
         .collect();
     assert_eq!(january.len(), 1, "{kept:#?}");
     assert!(january[0].contains(" won "), "{january:?}");
+    // Gross profit: the one deal still won, its products as they are now,
+    // under its new owner (net 3 × 1000, cost 3 × 600).
+    let profit: Vec<&String> = kept
+        .iter()
+        .filter(|r| r.starts_with("report_profit m "))
+        .collect();
+    assert_eq!(profit.len(), 1, "{kept:#?}");
+    assert!(
+        profit[0].ends_with(&format!(" {u2} {product}  RUB 300000 180000 1")),
+        "{profit:?}"
+    );
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
 }

@@ -138,6 +138,19 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// A message with two named arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        (a, x): (&str, impl ToString),
+        (b, y): (&str, impl ToString),
+    ) -> String {
+        let mut args = FluentArgs::new();
+        args.set(a, FluentValue::from(x.to_string()));
+        args.set(b, FluentValue::from(y.to_string()));
+        self.format(id, Some(&args))
+    }
+
     /// A counted message, plural by the language's rules.
     pub fn count(&self, id: &str, n: i64) -> String {
         let mut args = FluentArgs::new();

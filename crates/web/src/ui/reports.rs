@@ -383,10 +383,16 @@ pub async fn build(
             let (by, source) = api::profit_by(p)?;
             let periods = api::periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &ui.tr.tz)?;
             let rows = reports::gross_profit(db, actor, &q.filter, by, source, &periods).await?;
+            let label = if rows.len() > CHART_BARS {
+                ui.tr.t1("report-gross-profit-top", "count", CHART_BARS)
+            } else {
+                t("report-gross-profit")
+            };
             let chart = charts::bars(
-                &t("report-gross-profit"),
+                &label,
                 &rows
                     .iter()
+                    .take(CHART_BARS)
                     .map(|r| (r.key.clone(), r.profit))
                     .collect::<Vec<_>>(),
                 &fmt_money,
@@ -630,6 +636,16 @@ fn query_of(p: &ReportParams) -> String {
         .collect()
 }
 
+/// Rows a report page shows. A year's gross profit by deal lists every deal
+/// won with products, tens of thousands on a busy CRM: a page of them would
+/// weigh megabytes and nobody reads past the first screens. The exports
+/// hold every row.
+const PAGE_ROWS: usize = 500;
+
+/// Bars the gross profit chart draws: the most profitable groups. A bar
+/// per deal of a year would make a chart kilometres long.
+const CHART_BARS: usize = 25;
+
 async fn report_page(
     State(state): State<AppState>,
     ui: Ui,
@@ -657,7 +673,7 @@ async fn report_page(
             table.list.report {
                 thead { tr { @for h in &table.headers { th scope="col" { (h) } } } }
                 tbody {
-                    @for row in &table.rows {
+                    @for row in table.rows.iter().take(PAGE_ROWS) {
                         tr {
                             @for (i, c) in row.iter().enumerate() {
                                 @if i == 0 { th scope="row" { (c.show(&ui, &currency)) } }
@@ -665,6 +681,11 @@ async fn report_page(
                             }
                         }
                     }
+                }
+            }
+            @if table.rows.len() > PAGE_ROWS {
+                p.muted.rows-cut {
+                    (ui.tr.t2("report-rows-cut", ("shown", PAGE_ROWS), ("total", ui.tr.number(Decimal::from(table.rows.len() as u64), 0))))
                 }
             }
         },

@@ -770,22 +770,33 @@ async fn manager_activity_and_gross_profit() {
 
     // Gross profit from deal products: B sells for 150 000 net at a cost of 90 000,
     // D for 300 000 at 240 000 (two lines). Profit B 60 000 (40 %), D 60 000 (20 %).
-    for (deal, pos, name, net, cost) in [
-        (b, 1, "Станок", 15_000_000i64, 9_000_000i64),
-        (d, 1, "Монтаж", 10_000_000, 4_000_000),
-        (d, 2, "Станок", 20_000_000, 20_000_000),
+    // Saved as a manager saves them, on deals already won, keeping the
+    // amounts typed on the deals.
+    for (deal, lines) in [
+        (b, vec![("Станок", "150000", "90000")]),
+        (
+            d,
+            vec![
+                ("Монтаж", "100000", "40000"),
+                ("Станок", "200000", "200000"),
+                ("Упаковка", "0", "0"),
+            ],
+        ),
     ] {
-        sql(
-            app,
-            &format!(
-                "INSERT INTO doc_lines (doc_kind, doc_id, position, name, unit_code, quantity_milli, \
-                 unit_price_minor, vat_rate, unit_cost_minor, amount_minor, discount_minor, net_minor, \
-                 vat_minor, total_minor, cost_minor) VALUES ('deal', {deal}, {pos}, $1, '796', 1000, \
-                 {net}, 'none', {cost}, {net}, 0, {net}, 0, {net}, {cost})"
-            ),
-            &[name],
-        )
-        .await;
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|(name, price, cost)| {
+                json!({"name": name, "quantity": "1", "unit_price": price, "unit_cost": cost})
+            })
+            .collect();
+        let (s, v) = app
+            .put(
+                &app.admin,
+                &format!("/api/v1/deals/{deal}/products"),
+                json!({"lines": lines, "amount_from_lines": false}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
     }
     let (s, gp) = app
         .get(
@@ -810,6 +821,11 @@ async fn manager_activity_and_gross_profit() {
         .await;
     assert_eq!(gp[0]["key"], "Монтаж");
     assert_eq!(gp[1]["revenue"], "350000.00");
+    // A line given away is sold too, for nothing.
+    assert_eq!(
+        gp[2],
+        json!({"key": "Упаковка", "revenue": "0.00", "cost": "0.00", "profit": "0.00", "margin": null})
+    );
     // By month: B in February, D in April.
     let (_, gp) = app
         .get(
@@ -818,7 +834,29 @@ async fn manager_activity_and_gross_profit() {
         )
         .await;
     assert_eq!(gp[0]["key"], "2026-02");
+    assert_eq!(gp[0]["revenue"], "150000.00");
     assert_eq!(gp[1]["key"], "2026-04");
+    assert_eq!(gp[1]["profit"], "60000.00");
+    // A range that cuts a month counts only its part: B was won on 15 February.
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            "/api/v1/reports/gross-profit?from=2026-02-16&to=2026-04-30&by=period",
+        )
+        .await;
+    assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
+    assert_eq!(gp[0]["key"], "2026-04");
+    // By owner: both deals are m1's.
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=owner"),
+        )
+        .await;
+    assert_eq!(
+        gp,
+        json!([{"key": "m1", "revenue": "450000.00", "cost": "330000.00", "profit": "120000.00", "margin": "26.7"}])
+    );
     // m2 sees neither deal.
     let (_, gp) = app
         .get(
@@ -835,6 +873,17 @@ async fn manager_activity_and_gross_profit() {
         )
         .await;
     assert_eq!((s, gp), (StatusCode::OK, json!([])));
+}
+
+/// The lines of a CSV export, without its byte order mark.
+async fn csv_lines(app: &TestApp, c: &Client, path: &str) -> Vec<String> {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    let text = r.text().await.unwrap();
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 async fn page(t: &Shaped, c: &Client, path: &str) -> String {
@@ -951,18 +1000,17 @@ async fn exports_read_back() {
     assert_eq!(rows.len(), 7, "header, four stages, won, lost");
 
     // A manager's export holds only what they see.
-    let r =
-        t.m2.get(t.app.url(&format!(
-            "/reports/opportunities/export?format=csv&{YEAR}&by=owner"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let text = r.text().await.unwrap();
-    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[1].starts_with("m2,2,350000.00,0,1,0.0,,"), "{text}");
+    let lines = csv_lines(
+        &t.app,
+        &t.m2,
+        &format!("/reports/opportunities/export?format=csv&{YEAR}&by=owner"),
+    )
+    .await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with("m2,2,350000.00,0,1,0.0,,"),
+        "{lines:?}"
+    );
     let r = t
         .app
         .admin
@@ -971,6 +1019,81 @@ async fn exports_read_back() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A year's gross profit by deal on a busy CRM lists thousands of deals:
+/// the page draws the most profitable ones and shows the first rows, and
+/// says so; the export keeps every row.
+#[tokio::test]
+async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
+    use voronka_core::records::Deal;
+    let app = TestApp::spawn().await;
+    let (_, m1_id) = app.user("m1", "manager", None).await;
+    let won = app
+        .stages()
+        .await
+        .into_iter()
+        .find(|s| s["kind"] == "won")
+        .unwrap();
+    let account = app
+        .create(
+            &app.admin,
+            "/api/v1/accounts",
+            json!({"name": "ООО «Ромашка»"}),
+        )
+        .await["id"]
+        .clone();
+    let sys = voronka_store::Actor::system();
+    for i in 0..501 {
+        let _: Deal = voronka_store::rules::create(
+            &app.db,
+            &sys,
+            json!({"title": format!("Сделка {i:03}"), "amount": "100", "owner_id": m1_id,
+                   "account_id": account, "stage_id": won["id"]}),
+        )
+        .await
+        .unwrap();
+    }
+    // One line each, the profit growing with the deal: the last created
+    // is the most profitable, the first the least.
+    sql(
+        &app,
+        "UPDATE deals SET closed_at = '2026-03-02T10:00:00.000000Z'",
+        &[],
+    )
+    .await;
+    sql(
+        &app,
+        "INSERT INTO doc_lines (doc_kind, doc_id, position, name, unit_code, quantity_milli, \
+         unit_price_minor, vat_rate, unit_cost_minor, amount_minor, discount_minor, net_minor, \
+         vat_minor, total_minor, cost_minor) SELECT 'deal', id, 0, title, '796', 1000, 10000, \
+         'none', 6000, 10000, 0, 10000 + id, 0, 10000 + id, 6000 FROM deals",
+        &[],
+    )
+    .await;
+    let c = signed_in(&app, "admin").await;
+    let body = ok_page(&app, &c, &format!("/reports/gross-profit?{YEAR}&by=deal")).await;
+    assert_eq!(body.matches("<th scope=\"row\">").count(), 500, "{body}");
+    assert!(
+        body.contains("Показаны первые 500 строк из 501; все строки — в выгрузке CSV и XLSX."),
+        "{body}"
+    );
+    assert!(body.contains("Сделка 500") && !body.contains("Сделка 000"));
+    // The chart: the 25 most profitable deals, and its title says so.
+    assert!(
+        body.contains("Валовая прибыль: первые 25 по прибыли"),
+        "{body}"
+    );
+    assert_eq!(body.matches("<g><title>").count(), 25, "{body}");
+    assert!(body.contains("<title>Сделка 476: ") && !body.contains("<title>Сделка 475: "));
+    let lines = csv_lines(
+        &app,
+        &c,
+        &format!("/reports/gross-profit/export?format=csv&{YEAR}&by=deal"),
+    )
+    .await;
+    assert_eq!(lines.len(), 502, "a header and every deal");
+    assert!(lines[501].starts_with("Сделка 000,"), "{}", lines[501]);
 }
 
 /// Periods are the user's (Moscow, UTC+3): the hours between a Moscow
