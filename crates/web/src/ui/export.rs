@@ -18,7 +18,7 @@ pub enum ExportError {
 
 fn plain(c: &Cell) -> String {
     match c {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) | Cell::Link(s, _) => s.clone(),
         Cell::Int(n) => n.to_string(),
         Cell::Money(d) => d.round_dp(2).to_string(),
         Cell::Num(Some(d)) => d.to_string(),
@@ -65,7 +65,7 @@ pub fn xlsx(t: &Table, sheet: &str) -> Result<Vec<u8>, ExportError> {
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell {
-                Cell::Text(s) => {
+                Cell::Text(s) | Cell::Link(s, _) => {
                     ws.write_string(r, c, s)?;
                 }
                 Cell::Int(n) => {

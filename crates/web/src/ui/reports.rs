@@ -44,6 +44,8 @@ pub const REPORTS: [&str; 8] = [
 #[derive(Debug, Clone)]
 pub enum Cell {
     Text(String),
+    /// Text that opens a record on the page (the exports write the text).
+    Link(String, String),
     Int(i64),
     Money(Decimal),
     /// A percent or a number of days; empty when there is nothing to divide.
@@ -59,7 +61,7 @@ pub struct Table {
 impl Cell {
     pub fn show(&self, ui: &Ui, currency: &str) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Link(s, _) => s.clone(),
             Cell::Int(n) => ui.tr.number(Decimal::from(*n), 0),
             Cell::Money(d) => ui.tr.money(*d, currency),
             Cell::Num(Some(d)) => ui.tr.number(*d, 1),
@@ -410,7 +412,10 @@ pub async fn build(
                         .iter()
                         .map(|r| {
                             vec![
-                                Cell::Text(r.key.clone()),
+                                match r.deal_id {
+                                    Some(id) => Cell::Link(r.key.clone(), format!("/deals/{id}")),
+                                    None => Cell::Text(r.key.clone()),
+                                },
                                 money(r.revenue),
                                 money(r.cost),
                                 money(r.profit),
@@ -676,7 +681,8 @@ async fn report_page(
                     @for row in table.rows.iter().take(PAGE_ROWS) {
                         tr {
                             @for (i, c) in row.iter().enumerate() {
-                                @if i == 0 { th scope="row" { (c.show(&ui, &currency)) } }
+                                @if let Cell::Link(text, href) = c { th scope="row" { a href=(href) { (text) } } }
+                                @else if i == 0 { th scope="row" { (c.show(&ui, &currency)) } }
                                 @else { td.num { (c.show(&ui, &currency)) } }
                             }
                         }

@@ -808,10 +808,36 @@ async fn manager_activity_and_gross_profit() {
     assert_eq!(
         gp,
         json!([
-            {"key": "B", "revenue": "150000.00", "cost": "90000.00", "profit": "60000.00", "margin": "40.0"},
-            {"key": "D", "revenue": "300000.00", "cost": "240000.00", "profit": "60000.00", "margin": "20.0"}
+            {"key": "B", "deal_id": b, "revenue": "150000.00", "cost": "90000.00", "profit": "60000.00", "margin": "40.0"},
+            {"key": "D", "deal_id": d, "revenue": "300000.00", "cost": "240000.00", "profit": "60000.00", "margin": "20.0"}
         ])
     );
+    // Two deals of one title are two rows: each is its own deal.
+    sql(
+        app,
+        &format!("UPDATE deals SET title = 'B' WHERE id = {d}"),
+        &[],
+    )
+    .await;
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=deal"),
+        )
+        .await;
+    assert_eq!(
+        (gp[0]["deal_id"].as_i64(), gp[1]["deal_id"].as_i64()),
+        (Some(b), Some(d)),
+        "{gp}"
+    );
+    assert_eq!((&gp[0]["key"], &gp[1]["key"]), (&json!("B"), &json!("B")));
+    assert_eq!(gp[1]["revenue"], "300000.00");
+    sql(
+        app,
+        &format!("UPDATE deals SET title = 'D' WHERE id = {d}"),
+        &[],
+    )
+    .await;
     // By product: Станок 350 000 − 290 000 = 60 000; Монтаж 100 000 − 40 000 = 60 000.
     let (_, gp) = app
         .get(
@@ -1055,10 +1081,12 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
         .unwrap();
     }
     // One line each, the profit growing with the deal: the last created
-    // is the most profitable, the first the least.
+    // is the most profitable, the first the least. The deal keeps the sums
+    // of its lines, as saving products writes them.
     sql(
         &app,
-        "UPDATE deals SET closed_at = '2026-03-02T10:00:00.000000Z'",
+        "UPDATE deals SET closed_at = '2026-03-02T10:00:00.000000Z', \
+         lines_net_minor = 10000 + id, lines_cost_minor = 6000",
         &[],
     )
     .await;
@@ -1074,6 +1102,14 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
     let c = signed_in(&app, "admin").await;
     let body = ok_page(&app, &c, &format!("/reports/gross-profit?{YEAR}&by=deal")).await;
     assert_eq!(body.matches("<th scope=\"row\">").count(), 500, "{body}");
+    // Each row opens its deal.
+    let best = sql_i(&app, "SELECT MAX(id) FROM deals", &[]).await[0];
+    assert!(
+        body.contains(&format!(
+            "<th scope=\"row\"><a href=\"/deals/{best}\">Сделка 500</a>"
+        )),
+        "{body}"
+    );
     assert!(
         body.contains("Показаны первые 500 строк из 501; все строки — в выгрузке CSV и XLSX."),
         "{body}"
