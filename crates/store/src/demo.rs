@@ -4,8 +4,9 @@
 //! Two sales teams (Moscow and Saint Petersburg) with a head and managers each;
 //! companies and entrepreneurs with requisites that pass every check of
 //! [`voronka_core::legal`]; their contacts; leads in every status; deals spread
-//! over the default pipeline with a year of stage history; and the tasks,
-//! meetings and calls around them.
+//! over the default pipeline with a year of stage history, most of them with
+//! products from a small catalogue (`OFFERS`); and the tasks, meetings and
+//! calls around them.
 //!
 //! Everything comes from one seeded generator, so a seed always gives the same
 //! data. Rows are written in large multi-row INSERTs, one transaction per batch,
@@ -15,7 +16,9 @@
 //! like typed-in ones: lists, `q=` and the global search find them.
 //!
 //! No audit rows are written for demo records: the audit log starts when
-//! people start working.
+//! people start working. The catalogue's products are the exception: they
+//! are created through the application's own checks, once, and reused by
+//! later runs.
 
 use crate::db::{Backend, Conn, Db, Tx, boxed, col};
 use crate::error::{Result, StoreError};
