@@ -354,6 +354,7 @@ pub enum Cell {
     Profit {
         span: Span,
         period: Date,
+        pipeline_id: Id,
         owner_id: Id,
         /// 0 for a line typed without a catalogue product.
         product_id: Id,
@@ -597,6 +598,7 @@ pub fn profit_cells(deal: &DealFacts, lines: &[LineFacts]) -> Cells {
                 Cell::Profit {
                     span,
                     period: span.of(day),
+                    pipeline_id: deal.pipeline_id,
                     owner_id: deal.owner_id,
                     product_id: l.product_id,
                     name,
@@ -1217,12 +1219,13 @@ mod tests {
                 prop_assert_eq!(total(&c, span, all), expected);
             }
             for k in c.keys() {
-                let Cell::Profit { period, owner_id, product_id, name, currency, span } = k else {
+                let Cell::Profit { period, pipeline_id, owner_id, product_id, name, currency, span } = k else {
                     return Err(TestCaseError::fail(format!("{k:?}")));
                 };
                 let day = deal.closed_at.map(|t| span.of(t.inner().date()));
                 prop_assert_eq!(Some(*period), day);
                 prop_assert_eq!(*owner_id, deal.owner_id);
+                prop_assert_eq!(*pipeline_id, deal.pipeline_id);
                 prop_assert_eq!(currency, &deal.currency);
                 // Named by the catalogue when there is a product, else by the line.
                 prop_assert_eq!(name.is_empty(), *product_id != 0);
@@ -1254,6 +1257,7 @@ mod tests {
         let cell = |span: Span, period: &str, product_id: Id, name: &str| Cell::Profit {
             span,
             period: Day::parse(period).unwrap().inner(),
+            pipeline_id: d.pipeline_id,
             owner_id: d.owner_id,
             product_id,
             name: name.into(),

@@ -1,5 +1,5 @@
 -- Version 17: gross profit from the deals' products, kept per UTC month and
--- day of the win, owner, product (0 for a line without one, which goes by
+-- day of the win, pipeline, owner, product (0 for a line without one, which goes by
 -- its own name) and currency, so the report reads a few thousand cells
 -- instead of every won deal's lines. Filled from the deals by the migration
 -- runner's recount.
@@ -12,6 +12,7 @@ DELETE FROM doc_lines WHERE doc_kind = 'deal'
 CREATE TABLE report_profit (
     span TEXT NOT NULL,
     period TEXT NOT NULL,
+    pipeline_id BIGINT NOT NULL,
     owner_id BIGINT NOT NULL,
     product_id BIGINT NOT NULL,
     name TEXT NOT NULL,
@@ -19,7 +20,7 @@ CREATE TABLE report_profit (
     net_minor BIGINT NOT NULL,
     cost_minor BIGINT NOT NULL,
     lines BIGINT NOT NULL,
-    PRIMARY KEY (span, period, owner_id, product_id, name, currency)
+    PRIMARY KEY (span, period, pipeline_id, owner_id, product_id, name, currency)
 );
 
 INSERT INTO rollup_recount (pending) VALUES (1);

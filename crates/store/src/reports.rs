@@ -172,18 +172,6 @@ fn period_case(column: &str, bounds: &[(String, String)]) -> String {
     s
 }
 
-fn instant_bounds(periods: &[Period]) -> Vec<(String, String)> {
-    periods
-        .iter()
-        .map(|p| {
-            (
-                p.from.map(|t| t.to_db()).unwrap_or_else(|| p.start.to_db()),
-                p.to.map(|t| t.to_db()).unwrap_or_else(|| p.end.to_db()),
-            )
-        })
-        .collect()
-}
-
 fn day_bounds(periods: &[Period]) -> Vec<(String, String)> {
     periods
         .iter()
@@ -1359,30 +1347,28 @@ pub async fn gross_profit(
     let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
     match (source, by) {
-        (ProfitSource::Deals, ProfitBy::Deal) => return profit_by_deal(&mut c, &owners, f).await,
-        (ProfitSource::Deals, _) => return rolled_profit(&mut c, &owners, f, by, periods).await,
-        (ProfitSource::Invoices, _) => {}
+        (ProfitSource::Deals, ProfitBy::Deal) => profit_by_deal(&mut c, &owners, f).await,
+        (ProfitSource::Deals, _) => rolled_profit(&mut c, &owners, f, by, periods).await,
+        (ProfitSource::Invoices, _) => invoice_profit(&mut c, &owners, f, by, periods).await,
     }
-    let (from, body, owner_col, when) = match source {
-        ProfitSource::Deals => (
-            "doc_lines l JOIN deals d ON l.doc_kind = 'deal' AND d.id = l.doc_id",
-            "d.status = 'won' AND d.currency = $3 AND d.closed_at >= $1 AND d.closed_at < $2",
-            "d.owner_id",
-            "d.closed_at",
-        ),
-        ProfitSource::Invoices => (
-            "doc_lines l JOIN invoices i ON l.doc_kind = 'invoice' AND i.id = l.doc_id \
-             LEFT JOIN deals d ON d.id = i.deal_id",
-            "i.status IN ('sent', 'partially_paid', 'paid') AND i.currency = $3 \
-             AND i.doc_date >= $1 AND i.doc_date < $2",
-            "i.owner_id",
-            "i.doc_date",
-        ),
-    };
-    let (lo, hi, bounds) = match source {
-        ProfitSource::Deals => (f.from.to_db(), f.to.to_db(), instant_bounds(periods)),
-        ProfitSource::Invoices => (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods)),
-    };
+}
+
+/// Gross profit of the lines of invoices issued in the period (by their
+/// document day), grouped by the invoice's deal title, product, owner or
+/// period; a pipeline filter keeps the invoices of that pipeline's deals.
+async fn invoice_profit(
+    c: &mut impl Conn,
+    owners: &Option<Vec<Id>>,
+    f: &Filter,
+    by: ProfitBy,
+    periods: &[Period],
+) -> Result<Vec<ProfitRow>> {
+    let from = "doc_lines l JOIN invoices i ON l.doc_kind = 'invoice' AND i.id = l.doc_id \
+                LEFT JOIN deals d ON d.id = i.deal_id";
+    let body = "i.status IN ('sent', 'partially_paid', 'paid') AND i.currency = $3 \
+                AND i.doc_date >= $1 AND i.doc_date < $2";
+    let (owner_col, when) = ("i.owner_id", "i.doc_date");
+    let (lo, hi, bounds) = (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods));
     let (key, extra) = match by {
         ProfitBy::Deal => ("COALESCE(d.title, '')".to_owned(), String::new()),
         ProfitBy::Product => (
@@ -1397,8 +1383,9 @@ pub async fn gross_profit(
     };
     let sql = format!(
         "SELECT {key} AS k, CAST(SUM(l.net_minor) AS BIGINT) AS net, CAST(SUM(l.cost_minor) AS BIGINT) AS cost \
-         FROM {from}{extra} WHERE {body}{} GROUP BY {key}",
-        owners_sql(owner_col, &owners)
+         FROM {from}{extra} WHERE {body}{}{} GROUP BY {key}",
+        owners_sql(owner_col, owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
     );
     let rows = sqlx::query(&sql)
         .bind(lo)
@@ -1451,9 +1438,10 @@ async fn profit_by_deal(
 ) -> Result<Vec<ProfitRow>> {
     let sql = format!(
         "SELECT d.id, d.title, d.lines_net_minor AS net, d.lines_cost_minor AS cost FROM deals d \
-         WHERE d.status = 'won' AND d.currency = $3 AND d.closed_at >= $1 AND d.closed_at < $2{} \
-         AND EXISTS (SELECT 1 FROM doc_lines l WHERE l.doc_kind = 'deal' AND l.doc_id = d.id)",
-        owners_sql("d.owner_id", owners)
+         WHERE d.status = 'won' AND d.currency = $3 AND d.closed_at >= $1 AND d.closed_at < $2 \
+         AND EXISTS (SELECT 1 FROM doc_lines l WHERE l.doc_kind = 'deal' AND l.doc_id = d.id){}{}",
+        owners_sql("d.owner_id", owners),
+        pipeline_sql("d.pipeline_id", f.pipeline_id)
     );
     let rows = sqlx::query(&sql)
         .bind(f.from.to_db())
@@ -1546,10 +1534,11 @@ async fn rolled_profit(
         "SELECT r.span, r.period, r.owner_id, r.product_id, r.name, \
          CAST(SUM(r.net_minor) AS BIGINT) AS net, CAST(SUM(r.cost_minor) AS BIGINT) AS cost, \
          CAST(SUM(r.lines) AS BIGINT) AS n \
-         FROM report_profit r WHERE r.currency = $1 AND {}{} \
+         FROM report_profit r WHERE r.currency = $1 AND {}{}{} \
          GROUP BY r.span, r.period, r.owner_id, r.product_id, r.name",
         plan.condition("r"),
-        owners_sql("r.owner_id", owners)
+        owners_sql("r.owner_id", owners),
+        pipeline_sql("r.pipeline_id", f.pipeline_id)
     );
     for r in &sqlx::query(&sql)
         .bind(f.currency.as_str())
@@ -1571,7 +1560,7 @@ async fn rolled_profit(
     // The hours at the ends, from the deals won then and their lines: the
     // deals first, by the close date's index alone (joined to the lines, a
     // planner may read every line instead), then their lines by deal.
-    let scope = owners_sql(RAW_OWNER, owners);
+    let scope = raw_scope(owners, f.pipeline_id);
     for &(from, to, period, sign) in &plan.raw {
         let select = "d.id, d.owner_id, d.status, d.currency FROM deals d";
         let mut owner_of: BTreeMap<Id, Id> = BTreeMap::new();

@@ -116,6 +116,7 @@ const PROFIT: Shape = Shape {
     keys: &[
         "span",
         "period",
+        "pipeline_id",
         "owner_id",
         "product_id",
         "name",
@@ -302,6 +303,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
         Cell::Profit {
             span: s,
             period,
+            pipeline_id,
             owner_id,
             product_id,
             name,
@@ -311,6 +313,7 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             vec![
                 span(s),
                 day(*period),
+                Key::I(*pipeline_id),
                 Key::I(*owner_id),
                 Key::I(*product_id),
                 Key::S(name.clone()),

@@ -421,7 +421,7 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
         ),
         (
             "report_profit",
-            &["owner_id", "product_id", "name", "currency"],
+            &["pipeline_id", "owner_id", "product_id", "name", "currency"],
             &["net_minor", "cost_minor", "lines"],
         ),
     ];

@@ -883,6 +883,19 @@ async fn manager_activity_and_gross_profit() {
         gp,
         json!([{"key": "m1", "revenue": "450000.00", "cost": "330000.00", "profit": "120000.00", "margin": "26.7"}])
     );
+    // The pipeline filter: both deals are the first pipeline's.
+    for by in ["deal", "product", "owner", "period"] {
+        let path = format!("/api/v1/reports/gross-profit?{YEAR}&by={by}");
+        let (_, all) = app.get(&app.admin, &path).await;
+        let (_, first) = app
+            .get(&app.admin, &format!("{path}&pipeline_id={}", t.p))
+            .await;
+        assert_eq!(first, all, "{by}");
+        let (_, other) = app
+            .get(&app.admin, &format!("{path}&pipeline_id={}", t.q))
+            .await;
+        assert_eq!(other, json!([]), "{by}");
+    }
     // m2 sees neither deal.
     let (_, gp) = app
         .get(
