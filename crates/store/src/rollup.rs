@@ -1,8 +1,8 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
 //! `report_closed`, `report_expected`, `report_moved`,
 //! `report_opportunities`, `report_due`, `report_profit`): kept in step with
-//! every deal write (and every save of a deal's products), in the same transaction, and recounted from scratch
-//! after bulk loads. What goes into them is decided in
+//! every deal write (and every save of a deal's products), in the same
+//! transaction, and recounted from scratch after bulk loads. What goes into them is decided in
 //! [`voronka_core::rollup`]; this module only reads a deal's history (and
 //! its customer's territory and industry) and adds the difference.
 

@@ -385,7 +385,10 @@ pub async fn build(
             let (by, source) = api::profit_by(p)?;
             let periods = api::periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &ui.tr.tz)?;
             let rows = reports::gross_profit(db, actor, &q.filter, by, source, &periods).await?;
-            let label = if rows.len() > CHART_BARS {
+            // The periods are in order of time, every one of them charted;
+            // the other groups in order of profit, the first ones.
+            let cut = by != reports::ProfitBy::Period && rows.len() > CHART_BARS;
+            let label = if cut {
                 ui.tr.t1("report-gross-profit-top", "count", CHART_BARS)
             } else {
                 t("report-gross-profit")
@@ -394,7 +397,7 @@ pub async fn build(
                 &label,
                 &rows
                     .iter()
-                    .take(CHART_BARS)
+                    .take(if cut { CHART_BARS } else { rows.len() })
                     .map(|r| (r.key.clone(), r.profit))
                     .collect::<Vec<_>>(),
                 &fmt_money,
@@ -647,8 +650,9 @@ fn query_of(p: &ReportParams) -> String {
 /// hold every row.
 const PAGE_ROWS: usize = 500;
 
-/// Bars the gross profit chart draws: the most profitable groups. A bar
-/// per deal of a year would make a chart kilometres long.
+/// Bars the gross profit chart draws: the most profitable groups (all the
+/// periods, by period). A bar per deal of a year would make a chart
+/// kilometres long.
 const CHART_BARS: usize = 25;
 
 async fn report_page(
