@@ -1560,10 +1560,7 @@ pub async fn set_deal_products(
             let today = tx.now().day();
             let (lines, totals) = price_data(tx, &ctx, &mut data, None, today).await?;
             let old_lines = load_lines(tx, DocKind::Deal, deal_id).await?;
-            let old_profit = crate::rollup::lines_of(tx, deal_id).await?;
             write_lines(tx, DocKind::Deal, deal_id, &lines, &totals).await?;
-            let new_profit = crate::rollup::lines_of(tx, deal_id).await?;
-            crate::rollup::follow_lines(tx, &deal, &old_profit, &new_profit).await?;
             let cost = cost_of(&lines);
             // Unless told, the amount follows the products from their first
             // save until someone types an amount on the deal by hand.
@@ -1589,6 +1586,7 @@ pub async fn set_deal_products(
                 table::update_row(tx, "deals", deal_id, extra).await?;
             }
             let new_lines = load_lines(tx, DocKind::Deal, deal_id).await?;
+            crate::rollup::follow_lines(tx, &deal, &old_lines, &new_lines).await?;
             let changes = vec![Change {
                 field: "products".into(),
                 old: table::to_json(&old_lines.iter().map(|l| &l.name).collect::<Vec<_>>()),

@@ -1334,6 +1334,20 @@ pub struct ProfitRow {
     pub margin: Option<Decimal>,
 }
 
+impl ProfitRow {
+    /// A group's row from its net revenue and cost in minor units.
+    fn of(key: String, deal_id: Option<Id>, net: i64, cost: i64) -> ProfitRow {
+        ProfitRow {
+            key,
+            deal_id,
+            revenue: money::from_minor(net),
+            cost: money::from_minor(cost),
+            profit: money::from_minor(net - cost),
+            margin: calc::percent(net - cost, net),
+        }
+    }
+}
+
 /// Gross profit (net revenue − cost of the lines) grouped by deal, product,
 /// owner or period.
 pub async fn gross_profit(
@@ -1406,14 +1420,7 @@ async fn invoice_profit(
         };
         let net = col::i(r, "net")?;
         let cost = col::i(r, "cost")?;
-        out.push(ProfitRow {
-            key,
-            deal_id: None,
-            revenue: money::from_minor(net),
-            cost: money::from_minor(cost),
-            profit: money::from_minor(net - cost),
-            margin: calc::percent(net - cost, net),
-        });
+        out.push(ProfitRow::of(key, None, net, cost));
     }
     sort_profit(&mut out, by);
     Ok(out)
@@ -1423,7 +1430,13 @@ fn sort_profit(out: &mut [ProfitRow], by: ProfitBy) {
     if by == ProfitBy::Period {
         out.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
-        out.sort_by(|a, b| b.profit.cmp(&a.profit).then(a.key.cmp(&b.key)));
+        // Two deals of one title: the older first.
+        out.sort_by(|a, b| {
+            b.profit
+                .cmp(&a.profit)
+                .then(a.key.cmp(&b.key))
+                .then(a.deal_id.cmp(&b.deal_id))
+        });
     }
 }
 
@@ -1453,22 +1466,15 @@ async fn profit_by_deal(
         .iter()
         .map(|r| {
             let (net, cost) = (col::i(r, "net")?, col::i(r, "cost")?);
-            Ok(ProfitRow {
-                key: col::s(r, "title")?,
-                deal_id: Some(col::i(r, "id")?),
-                revenue: money::from_minor(net),
-                cost: money::from_minor(cost),
-                profit: money::from_minor(net - cost),
-                margin: calc::percent(net - cost, net),
-            })
+            Ok(ProfitRow::of(
+                col::s(r, "title")?,
+                Some(col::i(r, "id")?),
+                net,
+                cost,
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
-    out.sort_by(|a, b| {
-        b.profit
-            .cmp(&a.profit)
-            .then(a.key.cmp(&b.key))
-            .then(a.deal_id.cmp(&b.deal_id))
-    });
+    sort_profit(&mut out, ProfitBy::Deal);
     Ok(out)
 }
 
@@ -1598,14 +1604,7 @@ async fn rolled_profit(
         // A group whose lines all left it (the deals reopened) is no row;
         // one of lines worth nothing is.
         .filter(|(_, [_, _, lines])| *lines != 0)
-        .map(|(key, [net, cost, _])| ProfitRow {
-            key,
-            deal_id: None,
-            revenue: money::from_minor(net),
-            cost: money::from_minor(cost),
-            profit: money::from_minor(net - cost),
-            margin: calc::percent(net - cost, net),
-        })
+        .map(|(key, [net, cost, _])| ProfitRow::of(key, None, net, cost))
         .collect();
     sort_profit(&mut out, by);
     Ok(out)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use voronka_core::Invalid;
 use voronka_core::money;
 use voronka_core::records::StageKind;
-use voronka_core::records::{Deal, Id};
+use voronka_core::records::{Deal, Id, Line};
 use voronka_core::rollup::{self, Cell, Cells, DealFacts, LineFacts, Move, Piece, Span, Sums};
 use voronka_core::{Day, Timestamp};
 
@@ -533,22 +533,39 @@ fn line_of(r: &sqlx::any::AnyRow) -> Result<LineFacts> {
     })
 }
 
+/// Stored lines as the gross profit cells take them (the same figures
+/// [`lines_of`] reads, already loaded).
+fn line_facts(lines: &[Line]) -> Result<Vec<LineFacts>> {
+    let minor = |d, field: &str| money::to_minor(d).map_err(|e| Invalid::field(field, e));
+    lines
+        .iter()
+        .map(|l| {
+            Ok(LineFacts {
+                product_id: l.product_id.unwrap_or(0),
+                name: l.name.clone(),
+                net_minor: minor(l.net, "net")?,
+                cost_minor: minor(l.cost, "cost")?,
+            })
+        })
+        .collect()
+}
+
 /// Moves a won deal's gross profit from its old product lines to its new
 /// ones, in the transaction that saves them (the deal's own write, if any,
 /// sees only the new lines).
 pub(crate) async fn follow_lines(
     tx: &mut Tx,
     deal: &Deal,
-    old: &[LineFacts],
-    new: &[LineFacts],
+    old: &[Line],
+    new: &[Line],
 ) -> Result<()> {
     if deal.status != StageKind::Won {
         return Ok(());
     }
     let f = facts(deal, &(None, None))?;
     let change = rollup::diff(
-        &rollup::profit_cells(&f, old),
-        &rollup::profit_cells(&f, new),
+        &rollup::profit_cells(&f, &line_facts(old)?),
+        &rollup::profit_cells(&f, &line_facts(new)?),
     );
     if change.is_empty() {
         return Ok(());
