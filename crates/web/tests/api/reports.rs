@@ -1214,8 +1214,36 @@ async fn period_edges_follow_the_users_time_zone() {
         Some("2025-12-31T20:59:00"),
     )
     .await;
+    // H sold one line: its gross profit is January 2026's in Moscow,
+    // though its UTC day is 31 December.
+    let (s, v) = app
+        .put(
+            &app.admin,
+            &format!("/api/v1/deals/{h}/products"),
+            json!({"lines": [{"name": "Станок", "quantity": "1", "unit_price": "700", "unit_cost": "400"}],
+                   "amount_from_lines": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     voronka_store::rollup::rebuild(&app.db).await.unwrap();
     let a = &app.admin;
+    let (_, gp) = app
+        .get(
+            a,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=period&grain=month"),
+        )
+        .await;
+    assert_eq!(
+        gp,
+        json!([{"key": "2026-01", "revenue": "700.00", "cost": "400.00", "profit": "300.00", "margin": "42.9"}])
+    );
+    let (_, gp) = app
+        .get(
+            a,
+            "/api/v1/reports/gross-profit?from=2025-12-01&to=2025-12-31&by=product",
+        )
+        .await;
+    assert_eq!(gp, json!([]), "H's day cell is 2025's, its hours are not");
 
     // The 2026 cohort is H (won) and J (open).
     let (s, f) = app.get(a, &format!("/api/v1/reports/funnel?{YEAR}")).await;
