@@ -846,6 +846,12 @@ async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             vec![format!("{r}/gross-profit?by=deal&source=deals&{year}")],
         ),
         (
+            "gross profit by deal, the first 500 (won deals, 1 year)",
+            vec![format!(
+                "{r}/gross-profit?by=deal&source=deals&limit=500&{year}"
+            )],
+        ),
+        (
             "gross profit by owner (won deals, 1 year)",
             vec![format!("{r}/gross-profit?by=owner&source=deals&{year}")],
         ),

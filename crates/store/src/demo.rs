@@ -799,6 +799,10 @@ impl Sink {
                 "lines_cost_minor",
                 d.lines.as_ref().map_or(0, |l| l.cost_minor).into(),
             ),
+            (
+                "lines_count",
+                d.lines.as_ref().map_or(0, |l| l.rows.len() as i64).into(),
+            ),
             ("lines_tax_mode", TaxMode::Individual.as_str().into()),
         ]);
         meta_columns(&mut cols, &deal.meta);
@@ -4263,10 +4267,11 @@ mod tests {
             // one without has none, and its amount was typed.
             (
                 "SELECT COUNT(*) FROM deals d LEFT JOIN (SELECT doc_id, SUM(total_minor) AS t, \
-                 SUM(net_minor) AS n, SUM(cost_minor) AS c FROM doc_lines WHERE doc_kind = 'deal' \
-                 GROUP BY doc_id) l ON l.doc_id = d.id \
+                 SUM(net_minor) AS n, SUM(cost_minor) AS c, COUNT(*) AS k FROM doc_lines \
+                 WHERE doc_kind = 'deal' GROUP BY doc_id) l ON l.doc_id = d.id \
                  WHERE CASE WHEN d.amount_from_lines THEN l.t IS NULL OR l.t <> d.amount_minor \
-                 OR l.n <> d.lines_net_minor OR l.c <> d.lines_cost_minor ELSE l.t IS NOT NULL END",
+                 OR l.n <> d.lines_net_minor OR l.c <> d.lines_cost_minor OR l.k <> d.lines_count \
+                 ELSE l.t IS NOT NULL OR d.lines_count <> 0 END",
                 0,
             ),
             // The history carries the amount the deal has.

@@ -1578,6 +1578,7 @@ pub async fn set_deal_products(
                 ("amount_from_lines", from_lines.into()),
                 ("lines_net_minor", minor(totals.net, "net")?.into()),
                 ("lines_cost_minor", minor(cost, "cost")?.into()),
+                ("lines_count", (lines.len() as i64).into()),
                 ("lines_tax_mode", data.tax_mode.as_str().to_owned().into()),
             ];
             if from_lines {

@@ -118,6 +118,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 18,
+        common: include_str!("../migrations/0018_deal_lines_count.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

@@ -1348,8 +1348,34 @@ impl ProfitRow {
     }
 }
 
+/// Which rows of a ranked report to return: up to `limit` (every one
+/// without it) after skipping `offset`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowWindow {
+    pub offset: u64,
+    pub limit: Option<u64>,
+}
+
+impl RowWindow {
+    /// The window's rows of rows already computed and sorted.
+    pub fn cut<T>(self, rows: Vec<T>) -> Vec<T> {
+        let skip = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        let take = self
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        rows.into_iter().skip(skip).take(take).collect()
+    }
+}
+
+/// A window of a ranked report's rows and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct RowsOf<T> {
+    pub rows: Vec<T>,
+    pub total_rows: u64,
+}
+
 /// Gross profit (net revenue − cost of the lines) grouped by deal, product,
-/// owner or period.
+/// owner or period: the window's rows, by profit (periods in order of time).
 pub async fn gross_profit(
     db: &Db,
     actor: &Actor,
@@ -1357,19 +1383,29 @@ pub async fn gross_profit(
     by: ProfitBy,
     source: ProfitSource,
     periods: &[Period],
-) -> Result<Vec<ProfitRow>> {
+    window: RowWindow,
+) -> Result<RowsOf<ProfitRow>> {
     let mut c = db.snapshot().await?;
     let owners = scope(&mut c, actor, f).await?;
-    match (source, by) {
-        (ProfitSource::Deals, ProfitBy::Deal) => profit_by_deal(&mut c, &owners, f).await,
-        (ProfitSource::Deals, _) => rolled_profit(&mut c, &owners, f, by, periods).await,
-        (ProfitSource::Invoices, _) => invoice_profit(&mut c, &owners, f, by, periods).await,
-    }
+    let all = match (source, by) {
+        // A year of a busy CRM's deals is a hundred thousand rows: the
+        // database ranks them and returns the window alone.
+        (ProfitSource::Deals, ProfitBy::Deal) => {
+            return profit_by_deal(&mut c, &owners, f, window).await;
+        }
+        (ProfitSource::Deals, _) => rolled_profit(&mut c, &owners, f, by, periods).await?,
+        (ProfitSource::Invoices, _) => invoice_profit(&mut c, &owners, f, by, periods).await?,
+    };
+    Ok(RowsOf {
+        total_rows: all.len() as u64,
+        rows: window.cut(all),
+    })
 }
 
 /// Gross profit of the lines of invoices issued in the period (by their
-/// document day), grouped by the invoice's deal title, product, owner or
-/// period; a pipeline filter keeps the invoices of that pipeline's deals.
+/// document day), grouped by the invoice's deal (a row per deal, those
+/// without one together), product, owner or period; a pipeline filter
+/// keeps the invoices of that pipeline's deals.
 async fn invoice_profit(
     c: &mut impl Conn,
     owners: &Option<Vec<Id>>,
@@ -1384,7 +1420,8 @@ async fn invoice_profit(
     let (owner_col, when) = ("i.owner_id", "i.doc_date");
     let (lo, hi, bounds) = (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods));
     let (key, extra) = match by {
-        ProfitBy::Deal => ("COALESCE(d.title, '')".to_owned(), String::new()),
+        // Two deals may share a title: the deal's id keeps them apart.
+        ProfitBy::Deal => ("i.deal_id, d.title".to_owned(), String::new()),
         ProfitBy::Product => (
             "COALESCE(p.name, l.name)".to_owned(),
             " LEFT JOIN products p ON p.id = l.product_id".to_owned(),
@@ -1395,8 +1432,12 @@ async fn invoice_profit(
         ),
         ProfitBy::Period => (period_case(when, &bounds), String::new()),
     };
+    let selected = match by {
+        ProfitBy::Deal => "i.deal_id AS deal, d.title AS k".to_owned(),
+        _ => format!("{key} AS k"),
+    };
     let sql = format!(
-        "SELECT {key} AS k, CAST(SUM(l.net_minor) AS BIGINT) AS net, CAST(SUM(l.cost_minor) AS BIGINT) AS cost \
+        "SELECT {selected}, CAST(SUM(l.net_minor) AS BIGINT) AS net, CAST(SUM(l.cost_minor) AS BIGINT) AS cost \
          FROM {from}{extra} WHERE {body}{}{} GROUP BY {key}",
         owners_sql(owner_col, owners),
         pipeline_sql("d.pipeline_id", f.pipeline_id)
@@ -1418,9 +1459,13 @@ async fn invoice_profit(
         } else {
             col::os(r, "k")?.unwrap_or_default()
         };
+        let deal = match by {
+            ProfitBy::Deal => col::oi(r, "deal")?,
+            _ => None,
+        };
         let net = col::i(r, "net")?;
         let cost = col::i(r, "cost")?;
-        out.push(ProfitRow::of(key, None, net, cost));
+        out.push(ProfitRow::of(key, deal, net, cost));
     }
     sort_profit(&mut out, by);
     Ok(out)
@@ -1430,39 +1475,62 @@ fn sort_profit(out: &mut [ProfitRow], by: ProfitBy) {
     if by == ProfitBy::Period {
         out.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
-        // Two deals of one title: the older first.
+        // Deals of one profit: the older first (the deals without one, of
+        // invoices, before them); other groups by name.
         out.sort_by(|a, b| {
             b.profit
                 .cmp(&a.profit)
-                .then(a.key.cmp(&b.key))
                 .then(a.deal_id.cmp(&b.deal_id))
+                .then(a.key.cmp(&b.key))
         });
     }
 }
 
 /// Gross profit of each deal won in the period with products: a row per
 /// deal (two may share a title), from the sums of its lines the deal keeps
-/// beside them (`lines_net_minor`, `lines_cost_minor`, written with the
-/// lines), so the lines themselves are only probed for being there.
+/// beside them (`lines_net_minor`, `lines_cost_minor`, `lines_count`,
+/// written with the lines). The won deals with lines are ranked inside
+/// `deals_won_lines` (migration 18), which holds the sums, and the table
+/// is read for the window's rows alone; counted only when the window may
+/// not hold the last row.
 async fn profit_by_deal(
     c: &mut impl Conn,
     owners: &Option<Vec<Id>>,
     f: &Filter,
-) -> Result<Vec<ProfitRow>> {
-    let sql = format!(
-        "SELECT d.id, d.title, d.lines_net_minor AS net, d.lines_cost_minor AS cost FROM deals d \
-         WHERE d.status = 'won' AND d.currency = $3 AND d.closed_at >= $1 AND d.closed_at < $2 \
-         AND EXISTS (SELECT 1 FROM doc_lines l WHERE l.doc_kind = 'deal' AND l.doc_id = d.id){}{}",
-        owners_sql("d.owner_id", owners),
-        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    window: RowWindow,
+) -> Result<RowsOf<ProfitRow>> {
+    // SQLite's planner would rather read the status's index and every
+    // deal's row; the partial index holds all the ranking needs.
+    let index = match c.backend() {
+        Backend::Sqlite => " INDEXED BY deals_won_lines",
+        Backend::Postgres => "",
+    };
+    let body = format!(
+        "FROM deals r{index} WHERE r.status = 'won' AND r.lines_count > 0 AND r.currency = $3 \
+         AND r.closed_at >= $1 AND r.closed_at < $2{}{}",
+        owners_sql("r.owner_id", owners),
+        pipeline_sql("r.pipeline_id", f.pipeline_id)
     );
+    // Both backends take a limit this large as none.
+    let limit = window.limit.unwrap_or(i64::MAX as u64).min(i64::MAX as u64);
+    let offset = window.offset.min(i64::MAX as u64);
+    // By profit, then the older deal first: the order [`sort_profit`] gives.
+    let rank = |t: &str| format!("{t}.lines_net_minor - {t}.lines_cost_minor DESC, {t}.id");
+    let sql = format!(
+        "SELECT d.id, d.title, d.lines_net_minor AS net, d.lines_cost_minor AS cost \
+         FROM (SELECT r.id {body} ORDER BY {} LIMIT {limit} OFFSET {offset}) x \
+         JOIN deals d ON d.id = x.id ORDER BY {}",
+        rank("r"),
+        rank("d")
+    );
+    let (from, to) = (f.from.to_db(), f.to.to_db());
     let rows = sqlx::query(&sql)
-        .bind(f.from.to_db())
-        .bind(f.to.to_db())
+        .bind(&from)
+        .bind(&to)
         .bind(&f.currency)
         .fetch_all(c.conn())
         .await?;
-    let mut out = rows
+    let rows = rows
         .iter()
         .map(|r| {
             let (net, cost) = (col::i(r, "net")?, col::i(r, "cost")?);
@@ -1474,8 +1542,19 @@ async fn profit_by_deal(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    sort_profit(&mut out, ProfitBy::Deal);
-    Ok(out)
+    let full = window.limit.is_some_and(|l| rows.len() as u64 >= l);
+    let total_rows = if full || (rows.is_empty() && offset > 0) {
+        let r = sqlx::query(&format!("SELECT COUNT(*) AS n {body}"))
+            .bind(&from)
+            .bind(&to)
+            .bind(&f.currency)
+            .fetch_one(c.conn())
+            .await?;
+        u64::try_from(col::i(&r, "n")?).unwrap_or(0)
+    } else {
+        offset + rows.len() as u64
+    };
+    Ok(RowsOf { rows, total_rows })
 }
 
 /// Gross profit of won deals' products by product, owner or period, from

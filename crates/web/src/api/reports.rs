@@ -16,7 +16,7 @@ use voronka_core::reports::{self as calc, Grain};
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp};
 use voronka_store::reports::{
     self, ActivityRow, DynamicsRow, Filter, ForecastRow, Funnel, Losses, OpportunityBy,
-    OpportunityRow, Period, ProfitBy, ProfitRow, ProfitSource, SnapshotStage,
+    OpportunityRow, Period, ProfitBy, ProfitRow, ProfitSource, RowWindow, SnapshotStage,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -55,6 +55,11 @@ pub struct ReportParams {
     pub source: Option<String>,
     /// Pipeline as of: the day, end of it (default today).
     pub date: Option<String>,
+    /// Gross profit: at most this many rows (default: every one). The
+    /// `X-Total-Count` header says how many there are in all.
+    pub limit: Option<String>,
+    /// Gross profit: rows to skip before the first returned (default 0).
+    pub offset: Option<String>,
 }
 
 fn blank(v: &Option<String>) -> Option<&str> {
@@ -244,6 +249,25 @@ pub fn profit_by(p: &ReportParams) -> Result<(ProfitBy, ProfitSource), Invalid> 
     Ok((by, source))
 }
 
+/// The rows of a ranked report the parameters ask for.
+pub fn row_window(p: &ReportParams) -> Result<RowWindow, Invalid> {
+    let mut e = FieldErrors::new();
+    let mut whole = |v: &Option<String>, name: &str, min: u64| -> Option<u64> {
+        let s = blank(v)?;
+        match s.parse::<u64>() {
+            Ok(n) if n >= min => Some(n),
+            _ => {
+                e.add(name, format!("must be a whole number from {min}"));
+                None
+            }
+        }
+    };
+    let limit = whole(&p.limit, "limit", 1);
+    let offset = whole(&p.offset, "offset", 0).unwrap_or(0);
+    e.finish()?;
+    Ok(RowWindow { offset, limit })
+}
+
 /// The sales funnel of the deals created in the period: per stage of the
 /// pipeline, the deals that reached it (from stage history), their amount,
 /// conversion to the next stage and to Won, and average days in the stage.
@@ -359,19 +383,35 @@ pub async fn opportunities(
 }
 
 /// Gross profit by deal, product, owner or month: from the products of deals
-/// won in the period, or from the lines of invoices issued in it.
+/// won in the period, or from the lines of invoices issued in it. Groups in
+/// order of profit (periods in order of time); `limit` and `offset` page
+/// through them, `X-Total-Count` tells how many there are.
 #[utoipa::path(get, path = "/api/v1/reports/gross-profit", tag = "reports", params(ReportParams),
-    responses((status = 200, body = Vec<ProfitRow>), ReadErrors))]
+    responses((status = 200, body = Vec<ProfitRow>,
+        headers(("X-Total-Count" = u64, description = "Rows in all, whatever part of them the window returns"))),
+        ReadErrors))]
 pub async fn gross_profit(
     State(state): State<AppState>,
     auth: Auth,
     Query(p): Query<ReportParams>,
-) -> ApiResult<Json<Vec<ProfitRow>>> {
+) -> ApiResult<([(&'static str, String); 1], Json<Vec<ProfitRow>>)> {
     let zone = tz(&auth);
     let q = parse(&p, &zone, state.db.now())?;
     let (by, source) = profit_by(&p)?;
+    let window = row_window(&p)?;
     let periods = periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &zone)?;
-    Ok(Json(
-        reports::gross_profit(&state.db, &auth.actor, &q.filter, by, source, &periods).await?,
+    let found = reports::gross_profit(
+        &state.db,
+        &auth.actor,
+        &q.filter,
+        by,
+        source,
+        &periods,
+        window,
+    )
+    .await?;
+    Ok((
+        [("x-total-count", found.total_rows.to_string())],
+        Json(found.rows),
     ))
 }

@@ -74,13 +74,24 @@ fn money(d: Decimal) -> Cell {
     Cell::Money(d)
 }
 
-/// The report's table and chart for these parameters.
+/// A report as built for a page or an export.
+pub struct Built {
+    pub table: Table,
+    pub chart: Markup,
+    /// Rows in all: more than the table holds when the report was asked for
+    /// its first rows only.
+    pub total_rows: u64,
+}
+
+/// The report's table and chart for these parameters, `window` its rows
+/// (gross profit, which can list a row per deal, asks the store for them).
 pub async fn build(
     state: &AppState,
     ui: &Ui,
     name: &str,
     p: &ReportParams,
-) -> Result<(Table, Markup), ApiError> {
+    window: reports::RowWindow,
+) -> Result<Built, ApiError> {
     let t = |k: &str| ui.tr.t(k);
     let now = state.db.now();
     let q = api::parse(p, &ui.tr.tz, now)?;
@@ -90,7 +101,8 @@ pub async fn build(
     let fmt_money = |d: Decimal| ui.tr.money(d, &cur);
     let fmt_int = |d: Decimal| ui.tr.number(d, 0);
     let h = |keys: &[&str]| keys.iter().map(|k| t(k)).collect::<Vec<_>>();
-    Ok(match name {
+    let mut total_rows = None;
+    let (mut table, chart) = match name {
         "funnel" => {
             let f = reports::funnel(db, actor, &q.filter).await?;
             let mut rows: Vec<Vec<Cell>> = f
@@ -384,7 +396,10 @@ pub async fn build(
         "gross-profit" => {
             let (by, source) = api::profit_by(p)?;
             let periods = api::periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &ui.tr.tz)?;
-            let rows = reports::gross_profit(db, actor, &q.filter, by, source, &periods).await?;
+            let found =
+                reports::gross_profit(db, actor, &q.filter, by, source, &periods, window).await?;
+            total_rows = Some(found.total_rows);
+            let rows = found.rows;
             // The periods are in order of time, every one of them charted;
             // the other groups in order of profit, the first ones.
             let cut = by != reports::ProfitBy::Period && rows.len() > CHART_BARS;
@@ -471,6 +486,20 @@ pub async fn build(
             )
         }
         _ => return Err(ApiError::NotFound),
+    };
+    // Gross profit asked the store for the window; the others are cut here.
+    let total_rows = match total_rows {
+        Some(n) => n,
+        None => {
+            let n = table.rows.len() as u64;
+            table.rows = window.cut(std::mem::take(&mut table.rows));
+            n
+        }
+    };
+    Ok(Built {
+        table,
+        chart,
+        total_rows,
     })
 }
 
@@ -646,8 +675,8 @@ fn query_of(p: &ReportParams) -> String {
 
 /// Rows a report page shows. A year's gross profit by deal lists every deal
 /// won with products, tens of thousands on a busy CRM: a page of them would
-/// weigh megabytes and nobody reads past the first screens. The exports
-/// hold every row.
+/// weigh megabytes and nobody reads past the first screens; the database
+/// ranks them and hands over the first alone. The exports hold every row.
 const PAGE_ROWS: usize = 500;
 
 /// Bars the gross profit chart draws: the most profitable groups (all the
@@ -672,17 +701,37 @@ async fn report_page(
     let more = filter_choices(&state).await;
     let t = |k: &str| ui.tr.t(k);
     let currency = p.currency.clone().unwrap_or_else(|| "RUB".to_owned());
-    let result = build(&state, &ui, &name, &p).await;
+    // The page's rows: `offset` (a link below the table) steps through
+    // them a page at a time.
+    let asked = api::row_window(&p);
+    let offset = asked.as_ref().map_or(0, |w| w.offset);
+    let result = match asked {
+        Ok(w) => {
+            let window = reports::RowWindow {
+                offset: w.offset,
+                limit: Some(PAGE_ROWS as u64),
+            };
+            build(&state, &ui, &name, &p, window).await
+        }
+        Err(e) => Err(ApiError::from(e)),
+    };
+    let q = query_of(&p);
     let content = match &result {
-        Ok((table, _)) if table.rows.is_empty() => html! {
+        Ok(Built {
+            table, total_rows, ..
+        }) if table.rows.is_empty() && *total_rows == 0 => html! {
             p.muted { (t("report-empty")) }
         },
-        Ok((table, chart)) => html! {
+        Ok(Built {
+            table,
+            chart,
+            total_rows,
+        }) => html! {
             section.card { (chart) }
             table.list.report {
                 thead { tr { @for h in &table.headers { th scope="col" { (h) } } } }
                 tbody {
-                    @for row in table.rows.iter().take(PAGE_ROWS) {
+                    @for row in &table.rows {
                         tr {
                             @for (i, c) in row.iter().enumerate() {
                                 @if let Cell::Link(text, href) = c { th scope="row" { a href=(href) { (text) } } }
@@ -693,9 +742,26 @@ async fn report_page(
                     }
                 }
             }
-            @if table.rows.len() > PAGE_ROWS {
+            @if offset > 0 {
                 p.muted.rows-cut {
-                    (ui.tr.t2("report-rows-cut", ("shown", PAGE_ROWS), ("total", ui.tr.number(Decimal::from(table.rows.len() as u64), 0))))
+                    (ui.tr.t2("report-rows-window",
+                        ("range", format!("{}–{}", ui.tr.number(Decimal::from(offset + 1), 0),
+                            ui.tr.number(Decimal::from(offset + table.rows.len() as u64), 0))),
+                        ("total", ui.tr.number(Decimal::from(*total_rows), 0))))
+                }
+            } @else if *total_rows > PAGE_ROWS as u64 {
+                p.muted.rows-cut {
+                    (ui.tr.t2("report-rows-cut", ("shown", PAGE_ROWS), ("total", ui.tr.number(Decimal::from(*total_rows), 0))))
+                }
+            }
+            @if offset > 0 || offset + (table.rows.len() as u64) < *total_rows {
+                nav.listfoot aria-label=(t("report-rows-pages")) {
+                    @if offset > 0 {
+                        a href=(format!("/reports/{name}?offset={}{q}", offset.saturating_sub(PAGE_ROWS as u64))) { (t("report-rows-previous")) }
+                    }
+                    @if offset + (table.rows.len() as u64) < *total_rows {
+                        a href=(format!("/reports/{name}?offset={}{q}", offset + table.rows.len() as u64)) { (t("report-rows-next")) }
+                    }
                 }
             }
         },
@@ -707,7 +773,6 @@ async fn report_page(
         Err(ApiError::NotFound) => html! { p.muted { (t("report-empty")) } },
         Err(_) => return ApiError::Internal.into_response(),
     };
-    let q = query_of(&p);
     let body = html! {
         (filters(&ui, &name, &p, &choices, &more))
         (content)
@@ -740,8 +805,9 @@ async fn export(
         return ApiError::NotFound.into_response();
     }
     let p = typed_days(&ui, p);
-    let (table, _) = match build(&state, &ui, &name, &p).await {
-        Ok(v) => v,
+    let every = reports::RowWindow::default();
+    let table = match build(&state, &ui, &name, &p, every).await {
+        Ok(v) => v.table,
         Err(e) => return e.into_response(),
     };
     let file = format!("{name}-{}", state.db.now().day());

@@ -912,6 +912,60 @@ async fn manager_activity_and_gross_profit() {
         )
         .await;
     assert_eq!((s, gp), (StatusCode::OK, json!([])));
+
+    // Invoiced: each deal's products on an invoice issued in May. Two
+    // deals of one title are two rows from invoices too; a draft counts
+    // for nothing.
+    for (deal, issue) in [(b, true), (d, true), (b, false)] {
+        let inv = app
+            .create(
+                &app.admin,
+                &format!("/api/v1/deals/{deal}/invoices"),
+                json!({"doc_date": "2026-05-10"}),
+            )
+            .await;
+        if !issue {
+            continue;
+        }
+        let (s, v) = app
+            .post(
+                &app.admin,
+                &format!("/api/v1/invoices/{}/send", inv["id"]),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    sql(
+        app,
+        &format!("UPDATE deals SET title = 'B' WHERE id = {d}"),
+        &[],
+    )
+    .await;
+    let (s, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&source=invoices&by=deal"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{gp}");
+    assert_eq!(
+        gp,
+        json!([
+            {"key": "B", "deal_id": b, "revenue": "150000.00", "cost": "90000.00", "profit": "60000.00", "margin": "40.0"},
+            {"key": "B", "deal_id": d, "revenue": "300000.00", "cost": "240000.00", "profit": "60000.00", "margin": "20.0"}
+        ])
+    );
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!(
+                "/api/v1/reports/gross-profit?{YEAR}&source=invoices&by=deal&limit=1&offset=1"
+            ),
+        )
+        .await;
+    assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
+    assert_eq!(gp[0]["deal_id"], json!(d));
 }
 
 /// The lines of a CSV export, without its byte order mark.
@@ -1099,7 +1153,7 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
     sql(
         &app,
         "UPDATE deals SET closed_at = '2026-03-02T10:00:00.000000Z', \
-         lines_net_minor = 10000 + id, lines_cost_minor = 6000",
+         lines_net_minor = 10000 + id, lines_cost_minor = 6000, lines_count = 1",
         &[],
     )
     .await;
@@ -1128,6 +1182,35 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
         "{body}"
     );
     assert!(body.contains("Сделка 500") && !body.contains("Сделка 000"));
+    // The next rows are a link away, with the same filters.
+    let next = format!(
+        "/reports/gross-profit?offset=500&amp;{}&amp;by=deal",
+        YEAR.replace('&', "&amp;")
+    );
+    assert!(
+        body.contains(&format!("<a href=\"{next}\">Следующие строки →</a>")),
+        "{body}"
+    );
+    assert!(!body.contains("Предыдущие строки"), "{body}");
+    let rest = ok_page(&app, &c, &unescape(&next)).await;
+    assert_eq!(rest.matches("<th scope=\"row\">").count(), 1, "{rest}");
+    assert!(
+        rest.contains("Сделка 000") && !rest.contains("Сделка 001"),
+        "{rest}"
+    );
+    assert!(rest.contains("Показаны строки 501–501 из 501"), "{rest}");
+    assert!(
+        rest.contains("Предыдущие строки") && !rest.contains("Следующие строки"),
+        "{rest}"
+    );
+    let (s, bad) = crate::helpers::page(
+        &app,
+        &c,
+        &format!("/reports/gross-profit?{YEAR}&by=deal&offset=x"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(bad.contains("offset: "), "{bad}");
     // The chart: the 25 most profitable deals, and its title says so.
     assert!(
         body.contains("Валовая прибыль: первые 25 по прибыли"),
@@ -1143,6 +1226,65 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
     .await;
     assert_eq!(lines.len(), 502, "a header and every deal");
     assert!(lines[501].starts_with("Сделка 000,"), "{}", lines[501]);
+
+    // The JSON pages through the ranking and tells how many rows there are.
+    let window = |q: &'static str| {
+        let (app, c) = (&app, &app.admin);
+        async move {
+            let r = c
+                .get(app.url(&format!("/api/v1/reports/gross-profit?{YEAR}&{q}")))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let total = r
+                .headers()
+                .get("x-total-count")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body: Value = r.json().await.unwrap();
+            (status, total, body)
+        }
+    };
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, total, v) = window("by=deal&limit=2&offset=1").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(total.as_deref(), Some("501"));
+    assert_eq!(keys(&v), ["Сделка 499", "Сделка 498"]);
+    let (_, total, v) = window("by=deal&limit=10&offset=498").await;
+    assert_eq!(
+        (total.as_deref(), keys(&v)),
+        (
+            Some("501"),
+            vec![
+                "Сделка 002".to_owned(),
+                "Сделка 001".to_owned(),
+                "Сделка 000".to_owned()
+            ]
+        )
+    );
+    let (_, total, v) = window("by=deal&offset=600").await;
+    assert_eq!((total.as_deref(), v), (Some("501"), json!([])));
+    let (_, total, v) = window("by=deal").await;
+    assert_eq!(
+        (total.as_deref(), v.as_array().map(Vec::len)),
+        (Some("501"), Some(501))
+    );
+    for (q, field) in [
+        ("by=deal&limit=0", "limit"),
+        ("by=deal&limit=ten", "limit"),
+        ("by=deal&offset=-1", "offset"),
+    ] {
+        let (s, _, v) = window(q).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {v}");
+        assert!(v["error"]["fields"][field].is_string(), "{q}: {v}");
+    }
 
     // By week the chart keeps every period, in order of time: the deals
     // won over 30 weeks, the roll-ups recounted after the hand edits.
@@ -1165,6 +1307,16 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
     .await;
     assert_eq!(body.matches("<g><title>").count(), 30, "{body}");
     assert!(!body.contains("первые 25"), "{body}");
+    // Groupings ranked in the server page the same way (each line is
+    // typed with its deal's title for a name).
+    let (_, total, v) = window("by=product&limit=3&offset=499").await;
+    assert_eq!(
+        (total.as_deref(), keys(&v)),
+        (
+            Some("501"),
+            vec!["Сделка 001".to_owned(), "Сделка 000".to_owned()]
+        )
+    );
 }
 
 /// Periods are the user's (Moscow, UTC+3): the hours between a Moscow
