@@ -255,7 +255,8 @@ pub fn row_window(p: &ReportParams) -> Result<RowWindow, Invalid> {
     let mut whole = |v: &Option<String>, name: &str, min: u64| -> Option<u64> {
         let s = blank(v)?;
         match s.parse::<u64>() {
-            Ok(n) if n >= min => Some(n),
+            // The databases count rows in signed 64 bits.
+            Ok(n) if n >= min && i64::try_from(n).is_ok() => Some(n),
             _ => {
                 e.add(name, format!("must be a whole number from {min}"));
                 None

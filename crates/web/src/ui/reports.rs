@@ -403,7 +403,16 @@ pub async fn build(
             // The periods are in order of time, every one of them charted;
             // the other groups in order of profit, the first ones.
             let cut = by != reports::ProfitBy::Period && rows.len() > CHART_BARS;
-            let label = if cut {
+            let label = if window.offset > 0 {
+                // A later page charts its own first groups, and says which.
+                let first = window.offset.saturating_add(1);
+                let shown = rows.len().min(if cut { CHART_BARS } else { rows.len() }) as u64;
+                ui.tr.t1(
+                    "report-gross-profit-rows",
+                    "range",
+                    row_range(ui, first, window.offset.saturating_add(shown)),
+                )
+            } else if cut {
                 ui.tr.t1("report-gross-profit-top", "count", CHART_BARS)
             } else {
                 t("report-gross-profit")
@@ -673,6 +682,15 @@ fn query_of(p: &ReportParams) -> String {
         .collect()
 }
 
+/// "501–1,000": rows by their place, first and last, for the locale.
+fn row_range(ui: &Ui, first: u64, last: u64) -> String {
+    format!(
+        "{}–{}",
+        ui.tr.number(Decimal::from(first), 0),
+        ui.tr.number(Decimal::from(last), 0)
+    )
+}
+
 /// Rows a report page shows. A year's gross profit by deal lists every deal
 /// won with products, tens of thousands on a busy CRM: a page of them would
 /// weigh megabytes and nobody reads past the first screens; the database
@@ -722,6 +740,17 @@ async fn report_page(
         }) if table.rows.is_empty() && *total_rows == 0 => html! {
             p.muted { (t("report-empty")) }
         },
+        // Past the last row (an address kept from before rows went away):
+        // the way to the last page.
+        Ok(Built {
+            table, total_rows, ..
+        }) if table.rows.is_empty() => html! {
+            p.muted.rows-cut {
+                (ui.tr.t1("report-rows-past-end", "total", ui.tr.number(Decimal::from(*total_rows), 0)))
+                " "
+                a href=(format!("/reports/{name}?offset={}{q}", (total_rows - 1) / PAGE_ROWS as u64 * PAGE_ROWS as u64)) { (t("report-rows-last")) }
+            }
+        },
         Ok(Built {
             table,
             chart,
@@ -745,8 +774,7 @@ async fn report_page(
             @if offset > 0 {
                 p.muted.rows-cut {
                     (ui.tr.t2("report-rows-window",
-                        ("range", format!("{}–{}", ui.tr.number(Decimal::from(offset + 1), 0),
-                            ui.tr.number(Decimal::from(offset + table.rows.len() as u64), 0))),
+                        ("range", row_range(&ui, offset.saturating_add(1), offset.saturating_add(table.rows.len() as u64))),
                         ("total", ui.tr.number(Decimal::from(*total_rows), 0))))
                 }
             } @else if *total_rows > PAGE_ROWS as u64 {

@@ -1203,6 +1203,22 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
         rest.contains("Предыдущие строки") && !rest.contains("Следующие строки"),
         "{rest}"
     );
+    assert!(
+        rest.contains("Валовая прибыль: строки 501–501 по прибыли"),
+        "{rest}"
+    );
+    // Past the last row: the way back to the last page.
+    let far = ok_page(
+        &app,
+        &c,
+        &format!("/reports/gross-profit?offset=1000&{YEAR}&by=deal"),
+    )
+    .await;
+    assert!(
+        far.contains("Строк в отчёте: 501, так далеко их нет."),
+        "{far}"
+    );
+    assert!(far.contains(&format!("<a href=\"/reports/gross-profit?offset=500&amp;{}&amp;by=deal\">Последние строки →</a>", YEAR.replace('&', "&amp;"))), "{far}");
     let (s, bad) = crate::helpers::page(
         &app,
         &c,
@@ -1280,6 +1296,7 @@ async fn a_long_report_page_shows_its_first_rows_and_exports_them_all() {
         ("by=deal&limit=0", "limit"),
         ("by=deal&limit=ten", "limit"),
         ("by=deal&offset=-1", "offset"),
+        ("by=deal&offset=18446744073709551615", "offset"),
     ] {
         let (s, _, v) = window(q).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {v}");
