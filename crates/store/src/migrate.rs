@@ -124,6 +124,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 19,
+        common: "",
+        sqlite: include_str!("../migrations/0019_activities_owner_choices.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

@@ -683,6 +683,16 @@ async fn the_grid_matches_the_plain_group_by() {
             "G",
             json!({"entity": "activities", "group_by": [{"field": "priority"}, date("due_at", "month")]}),
         ),
+        // Migration 19: a manager's by the done or the start date from
+        // their own owners' ranges of an index led by the owner.
+        (
+            "G",
+            json!({"entity": "activities", "group_by": [{"field": "priority"}, date("completed_at", "month")]}),
+        ),
+        (
+            "G",
+            json!({"entity": "activities", "group_by": [{"field": "channel"}, date("start_at", "month")]}),
+        ),
         (
             "G",
             json!({"entity": "activities", "group_by": [date("start_at", "week"), {"field": "channel"}],

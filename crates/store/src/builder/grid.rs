@@ -258,6 +258,19 @@ const COVERING: &[Covering] = &[
         name: "activities_grid_created",
         columns: &["created_at", "owner_id"],
     },
+    // Migration 19, SQLite: a manager's own activities by the start or
+    // the done date, each cell counting the priorities or channels
+    // ([`choice_counts`]).
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_owner_start",
+        columns: &["owner_id", "start_at", "priority", "channel"],
+    },
+    Covering {
+        entity: Entity::Activities,
+        name: "activities_grid_owner_completed",
+        columns: &["owner_id", "completed_at", "priority", "channel"],
+    },
 ];
 
 /// The covering indexes PostgreSQL has too (the activities' of migrations
@@ -293,7 +306,8 @@ const ENUMERATED: &[(Entity, &str)] = &[
 /// A column an index holds before its date that the report does not group
 /// by: each cell reads one index range per value of it, either the values a
 /// filter of the report names (`=`, `IN`) or, for an [`ENUMERATED`] one,
-/// all of them (`named`, SQL literals added as an `IN` of its own).
+/// all of them, or for the owner the owners a narrowed user may see
+/// (`named`, SQL literals added as an `IN` of its own).
 struct Split<'a> {
     column: &'static str,
     ranges: i64,
@@ -625,6 +639,12 @@ pub(super) async fn statement(
     let needed = needed_columns(plan, owners.is_some())?;
     let lead: Vec<&str> = listed.iter().map(|l| bare(l.col)).collect();
     let every = enumerated(c, e).await?;
+    // A narrowed actor's owners name every owner_id a cell may count, so an
+    // index led by the owner is read one range per owner they may see.
+    let scope: Option<Vec<String>> = owners
+        .as_ref()
+        .filter(|ids| !ids.is_empty())
+        .map(|ids| ids.iter().map(Id::to_string).collect());
     // The listed field the index holds after the date, if one; per column
     // before the date but the listed, the index ranges it splits a cell
     // into and the values to name when no filter of the report (`=` or
@@ -667,20 +687,22 @@ pub(super) async fn statement(
                         _ => None,
                     }
                 });
+                let named = every
+                    .iter()
+                    .find(|(at, _)| at == c)
+                    .map(|(_, values)| values)
+                    .or(scope.as_ref().filter(|_| *c == "owner_id"));
                 match filtered {
                     Some(ranges) => Some(Split {
                         column: c,
                         ranges,
                         named: None,
                     }),
-                    None => every
-                        .iter()
-                        .find(|(at, _)| at == c)
-                        .map(|(_, values)| Split {
-                            column: c,
-                            ranges: values.len() as i64,
-                            named: Some(values.as_slice()),
-                        }),
+                    None => named.map(|values| Split {
+                        column: c,
+                        ranges: values.len() as i64,
+                        named: Some(values.as_slice()),
+                    }),
                 }
             })
             .collect::<Option<Vec<_>>>()?;
