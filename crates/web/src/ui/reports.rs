@@ -721,7 +721,11 @@ async fn report_page(
     let currency = p.currency.clone().unwrap_or_else(|| "RUB".to_owned());
     // The page's rows: `offset` (a link below the table) steps through
     // them a page at a time.
-    let asked = api::row_window(&p);
+    // The page's own size: a `limit` in the address is the API's, not its.
+    let asked = api::row_window(&ReportParams {
+        limit: None,
+        ..p.clone()
+    });
     let offset = asked.as_ref().map_or(0, |w| w.offset);
     let result = match asked {
         Ok(w) => {

@@ -966,6 +966,23 @@ async fn manager_activity_and_gross_profit() {
         .await;
     assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
     assert_eq!(gp[0]["deal_id"], json!(d));
+    // A won deal whose products are all taken off has no row by deal.
+    let (s, v) = app
+        .put(
+            &app.admin,
+            &format!("/api/v1/deals/{b}/products"),
+            json!({"lines": [], "amount_from_lines": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=deal"),
+        )
+        .await;
+    assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
+    assert_eq!(gp[0]["deal_id"], json!(d));
 }
 
 /// The lines of a CSV export, without its byte order mark.
