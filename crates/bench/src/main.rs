@@ -746,6 +746,20 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}]}),
         ),
         (
+            "activities by kind x status: count",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, {"field": "status"}]}),
+        ),
+        (
+            "activities by priority x due week: count",
+            json!({"entity": "activities", "group_by": [{"field": "priority"}, {"field": "due_at", "grain": "week"}]}),
+        ),
+        (
+            "filtered: tasks by priority x due month, due in the last year: count",
+            json!({"entity": "activities", "group_by": [{"field": "priority"}, {"field": "due_at", "grain": "month"}],
+                   "filters": [{"field": "kind", "op": "eq", "values": ["task"]},
+                               {"field": "due_at", "op": "between", "values": year}]}),
+        ),
+        (
             "leads by owner x created month: count",
             json!({"entity": "leads", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}]}),
         ),

@@ -130,6 +130,38 @@ pub enum Channel {
     Meeting,
 }
 
+impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::Low, Priority::Normal, Priority::High];
+
+    /// As the database and the API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Call,
+        Channel::Email,
+        Channel::Message,
+        Channel::Meeting,
+    ];
+
+    /// As the database and the API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Email => "email",
+            Channel::Message => "message",
+            Channel::Meeting => "meeting",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -147,6 +179,16 @@ mod tests {
         ActivityKind::Task,
         ActivityKind::Interaction,
     ];
+
+    #[test]
+    fn priorities_and_channels_are_spelled_as_serde_spells_them() {
+        for p in Priority::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(p.as_str().into()));
+        }
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).ok(), Some(c.as_str().into()));
+        }
+    }
 
     #[test]
     fn events_are_never_deferred_or_in_progress() {

@@ -41,7 +41,14 @@
 //!   by owner or pipeline reads the source rows. Territory and industry are
 //!   the account's, so an account edit that changes them moves its deals'
 //!   cells ([`opportunity_cells`] before and after).
+//! - **activity** — every activity once under each of its dates (creation,
+//!   start, due, completion; none under a date it lacks), per period of that
+//!   date, owner, kind, status, priority and channel: how many. The report
+//!   builder's activity groupings read it ([`activity_cells`]); the
+//!   activities without a date are all of them (their creation cells) less
+//!   those with one.
 
+use crate::activity::{ActivityKind, ActivityStatus, Channel, Priority};
 use crate::datetime::{Day, Timestamp};
 use crate::records::{Id, StageKind};
 use crate::reports::stage_durations;
@@ -364,13 +371,109 @@ pub enum Cell {
         name: String,
         currency: String,
     },
+    /// Activities by one of their dates ([`activity_cells`]).
+    Activity {
+        date: ActivityDate,
+        span: Span,
+        period: Date,
+        owner_id: Id,
+        kind: &'static str,
+        status: &'static str,
+        /// Empty for none.
+        priority: &'static str,
+        /// Empty for none.
+        channel: &'static str,
+    },
+}
+
+/// A date the activity roll-up counts activities by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActivityDate {
+    Created,
+    Start,
+    Due,
+    Completed,
+}
+
+impl ActivityDate {
+    pub const ALL: [ActivityDate; 4] = [
+        ActivityDate::Created,
+        ActivityDate::Start,
+        ActivityDate::Due,
+        ActivityDate::Completed,
+    ];
+
+    /// The activity's column, which is also the report builder's field.
+    pub fn field(self) -> &'static str {
+        match self {
+            ActivityDate::Created => "created_at",
+            ActivityDate::Start => "start_at",
+            ActivityDate::Due => "due_at",
+            ActivityDate::Completed => "completed_at",
+        }
+    }
+
+    pub fn parse(field: &str) -> Option<ActivityDate> {
+        Self::ALL.into_iter().find(|d| d.field() == field)
+    }
+
+    fn of(self, a: &ActivityFacts) -> Option<Timestamp> {
+        match self {
+            ActivityDate::Created => Some(a.created_at),
+            ActivityDate::Start => a.start_at,
+            ActivityDate::Due => a.due_at,
+            ActivityDate::Completed => a.completed_at,
+        }
+    }
+}
+
+/// What the activity roll-up keeps of an activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityFacts {
+    pub owner_id: Id,
+    pub kind: ActivityKind,
+    pub status: ActivityStatus,
+    pub priority: Option<Priority>,
+    pub channel: Option<Channel>,
+    pub created_at: Timestamp,
+    pub start_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
+/// What one activity adds to the activity roll-up: one under each date it
+/// has, per span. Every activity has a creation date, so its creation cells
+/// hold every activity, which is how the ones without another date are
+/// counted.
+pub fn activity_cells(a: &ActivityFacts) -> Cells {
+    let mut out = Cells::new();
+    for date in ActivityDate::ALL {
+        let Some(at) = date.of(a) else { continue };
+        for span in SPANS {
+            add(
+                &mut out,
+                Cell::Activity {
+                    date,
+                    span,
+                    period: span.of(at.inner().date()),
+                    owner_id: a.owner_id,
+                    kind: a.kind.as_str(),
+                    status: a.status.as_str(),
+                    priority: a.priority.map_or("", Priority::as_str),
+                    channel: a.channel.map_or("", Channel::as_str),
+                },
+                [1, 0, 0, 0],
+            );
+        }
+    }
+    out
 }
 
 /// A cell's numbers. Created, closed, moved, due: `[deals, amount, 0, 0]`;
 /// stay: `[seconds, stays, 0, 0]`; expected: `[deals, amount, amount taking
 /// the stage's probability, amount × own probability]`; opportunity:
 /// `[deals, amount, seconds from creation to the win, 0]`; profit: `[net
-/// revenue, cost, lines, 0]`.
+/// revenue, cost, lines, 0]`; activity: `[activities, 0, 0, 0]`.
 pub type Sums = [i64; 4];
 
 /// A set of cells and their numbers.
@@ -997,6 +1100,41 @@ mod tests {
             })
     }
 
+    fn any_activity() -> impl Strategy<Value = ActivityFacts> {
+        let maybe = || proptest::option::of(any_ts());
+        (
+            (1i64..4, 0usize..3, 0usize..ActivityStatus::ALL.len()),
+            (
+                proptest::option::of(0usize..3),
+                proptest::option::of(0usize..4),
+            ),
+            (any_ts(), maybe(), maybe(), maybe()),
+        )
+            .prop_map(
+                |(
+                    (owner_id, kind, status),
+                    (priority, channel),
+                    (created_at, start_at, due_at, completed_at),
+                )| {
+                    ActivityFacts {
+                        owner_id,
+                        kind: [
+                            ActivityKind::Event,
+                            ActivityKind::Task,
+                            ActivityKind::Interaction,
+                        ][kind],
+                        status: ActivityStatus::ALL[status],
+                        priority: priority.map(|i| Priority::ALL[i]),
+                        channel: channel.map(|i| Channel::ALL[i]),
+                        created_at,
+                        start_at,
+                        due_at,
+                        completed_at,
+                    }
+                },
+            )
+    }
+
     fn total(c: &Cells, span: Span, pick: fn(&Cell) -> bool) -> Sums {
         let mut t = [0; 4];
         for (k, v) in c {
@@ -1008,7 +1146,8 @@ mod tests {
                 | Cell::Moved { span, .. }
                 | Cell::Opportunity { span, .. }
                 | Cell::Due { span, .. }
-                | Cell::Profit { span, .. } => *span,
+                | Cell::Profit { span, .. }
+                | Cell::Activity { span, .. } => *span,
             };
             if s == span && pick(k) {
                 for (a, b) in t.iter_mut().zip(v) {
@@ -1195,6 +1334,43 @@ mod tests {
         }
 
         #[test]
+        fn an_activity_is_one_per_date_it_has_in_either_span(
+            (a, b) in (any_activity(), any_activity()),
+        ) {
+            let c = activity_cells(&a);
+            for date in ActivityDate::ALL {
+                let has = i64::from(date.of(&a).is_some());
+                for span in SPANS {
+                    let n: i64 = c
+                        .iter()
+                        .filter(|(k, _)| matches!(k, Cell::Activity { date: d, span: s, .. } if *d == date && *s == span))
+                        .map(|(_, v)| v[0])
+                        .sum();
+                    prop_assert_eq!(n, has);
+                }
+            }
+            for k in c.keys() {
+                let Cell::Activity { date, span, period, owner_id, kind, status, priority, channel } = k else {
+                    return Err(TestCaseError::fail(format!("{k:?}")));
+                };
+                prop_assert_eq!(Some(*period), date.of(&a).map(|t| span.of(t.inner().date())));
+                prop_assert_eq!(*owner_id, a.owner_id);
+                prop_assert_eq!(*kind, a.kind.as_str());
+                prop_assert_eq!(*status, a.status.as_str());
+                prop_assert_eq!(*priority, a.priority.map_or("", Priority::as_str));
+                prop_assert_eq!(*channel, a.channel.map_or("", Channel::as_str));
+            }
+            // Any edit is the difference of the two.
+            let before = activity_cells(&b);
+            let mut applied = before.clone();
+            for (k, v) in diff(&before, &c) {
+                add(&mut applied, k, v);
+            }
+            applied.retain(|_, v| *v != [0; 4]);
+            prop_assert_eq!(applied, c);
+        }
+
+        #[test]
         fn a_won_deal_adds_each_line_once_per_span(
             (deal, _) in any_deal(),
             lines in proptest::collection::vec((0i64..3, 0i64..1_000_000, 0i64..1_000_000), 0..5),
@@ -1229,6 +1405,66 @@ mod tests {
                 prop_assert_eq!(currency, &deal.currency);
                 // Named by the catalogue when there is a product, else by the line.
                 prop_assert_eq!(name.is_empty(), *product_id != 0);
+            }
+        }
+    }
+
+    #[test]
+    fn an_activity_counts_once_under_each_date_it_has() {
+        let task = ActivityFacts {
+            owner_id: 7,
+            kind: ActivityKind::Task,
+            status: ActivityStatus::Completed,
+            priority: Some(Priority::High),
+            channel: None,
+            created_at: ts("2026-03-31T22:00:00Z"),
+            start_at: None,
+            due_at: Some(ts("2026-04-02T09:00:00Z")),
+            completed_at: Some(ts("2026-04-03T23:59:59Z")),
+        };
+        let cell = |on, span, period: &str| Cell::Activity {
+            date: on,
+            span,
+            period: date(period),
+            owner_id: 7,
+            kind: "task",
+            status: "completed",
+            priority: "high",
+            channel: "",
+        };
+        let expected: Cells = [
+            cell(ActivityDate::Created, Span::Month, "2026-03-01"),
+            cell(ActivityDate::Created, Span::Day, "2026-03-31"),
+            cell(ActivityDate::Due, Span::Month, "2026-04-01"),
+            cell(ActivityDate::Due, Span::Day, "2026-04-02"),
+            cell(ActivityDate::Completed, Span::Month, "2026-04-01"),
+            cell(ActivityDate::Completed, Span::Day, "2026-04-03"),
+        ]
+        .into_iter()
+        .map(|c| (c, [1, 0, 0, 0]))
+        .collect();
+        assert_eq!(activity_cells(&task), expected);
+        // Reopened: it leaves its completion cells, and its creation and
+        // due cells move from one status to the other.
+        let reopened = ActivityFacts {
+            status: ActivityStatus::InProgress,
+            completed_at: None,
+            ..task.clone()
+        };
+        let change = diff(&activity_cells(&task), &activity_cells(&reopened));
+        assert_eq!(change.len(), 10, "{change:?}");
+        for (k, v) in &change {
+            let Cell::Activity { date, status, .. } = k else {
+                panic!("{k:?}");
+            };
+            match (*date, *v) {
+                (ActivityDate::Completed, [-1, 0, 0, 0]) => assert_eq!(*status, "completed"),
+                (_, [n, 0, 0, 0]) => {
+                    assert_ne!(*date, ActivityDate::Completed);
+                    // The same dates move from one status to the other.
+                    assert_eq!(n, if *status == "completed" { -1 } else { 1 });
+                }
+                _ => panic!("{k:?} {v:?}"),
             }
         }
     }

@@ -139,6 +139,23 @@ impl Rules for Activity {
             Ok(vec![("completed_at", table::opt_ts(&completed_at))])
         })
     }
+
+    fn after<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        record: &'a Self,
+        old: Option<&'a Self>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(crate::rollup::follow_activity(tx, old, Some(record)))
+    }
+
+    fn before_delete<'a>(
+        tx: &'a mut Tx,
+        _actor: &'a Actor,
+        record: &'a Self,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(crate::rollup::follow_activity(tx, Some(record), None))
+    }
 }
 
 /// The next open activity date of each of the given records (board cards show it).

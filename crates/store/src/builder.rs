@@ -704,10 +704,10 @@ fn select_list(aggs: &[(String, String)]) -> String {
 }
 
 /// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
-/// values, and the way that answers it: the roll-ups for the deal reports
-/// they hold (either backend), the grid for other date groupings over a
-/// covering index (SQLite's many, PostgreSQL's for activities), else one
-/// `GROUP BY`.
+/// values, and the way that answers it: the roll-ups for the deal and
+/// activity reports they hold (either backend), the grid for other date
+/// groupings over a covering index (SQLite's many, PostgreSQL's for
+/// activities), else one `GROUP BY`.
 async fn statement(
     c: &mut Snapshot,
     plan: &Plan,
@@ -816,7 +816,7 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
-    /// From the roll-ups (and the hours at the period ends from the deals).
+    /// From the roll-ups (and the hours at the period ends from the records).
     Rollup,
     /// Cell by cell over a covering index (SQLite; activities on PostgreSQL).
     Grid,

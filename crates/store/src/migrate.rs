@@ -130,12 +130,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0019_activities_owner_choices.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 20,
+        common: include_str!("../migrations/0020_report_activities.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount
 /// of the deals already there (done in Rust, not in SQL; one recount fills
 /// all).
-const ROLLUPS: [i64; 7] = [6, 7, 10, 11, 12, 16, 17];
+const ROLLUPS: [i64; 8] = [6, 7, 10, 11, 12, 16, 17, 20];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

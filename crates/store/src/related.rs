@@ -7,6 +7,7 @@ use voronka_core::records::{EntityKind, Id};
 
 /// Removes a record's activities, notes and lead links before the record goes.
 pub(crate) async fn forget(tx: &mut Tx, kind: EntityKind, id: Id) -> Result<()> {
+    crate::rollup::forget_activities(tx, kind.as_str(), id).await?;
     for sql in [
         "DELETE FROM activities WHERE related_type = $1 AND related_id = $2",
         "DELETE FROM notes WHERE related_type = $1 AND related_id = $2",

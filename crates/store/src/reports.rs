@@ -1319,7 +1319,8 @@ pub enum ProfitSource {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProfitRow {
     pub key: String,
-    /// The deal of a row by deal: two deals may share a title.
+    /// The deal of a row by deal: two deals may share a title. None for
+    /// the invoices without a deal, and for a deal the user may not see.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deal_id: Option<Id>,
     /// Net of VAT.
@@ -1405,7 +1406,10 @@ pub async fn gross_profit(
 /// Gross profit of the lines of invoices issued in the period (by their
 /// document day), grouped by the invoice's deal (a row per deal, those
 /// without one together), product, owner or period; a pipeline filter
-/// keeps the invoices of that pipeline's deals.
+/// keeps the invoices of that pipeline's deals. An invoice counts for the
+/// user who may see it; its deal may be another owner's, which the user
+/// may not open: such a row keeps the deal's title (the invoice shows it)
+/// but not its id, so no link leads to a page that would refuse them.
 async fn invoice_profit(
     c: &mut impl Conn,
     owners: &Option<Vec<Id>>,
@@ -1421,7 +1425,7 @@ async fn invoice_profit(
     let (lo, hi, bounds) = (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods));
     let (key, extra) = match by {
         // Two deals may share a title: the deal's id keeps them apart.
-        ProfitBy::Deal => ("i.deal_id, d.title".to_owned(), String::new()),
+        ProfitBy::Deal => ("i.deal_id, d.title, d.owner_id".to_owned(), String::new()),
         ProfitBy::Product => (
             "COALESCE(p.name, l.name)".to_owned(),
             " LEFT JOIN products p ON p.id = l.product_id".to_owned(),
@@ -1433,7 +1437,7 @@ async fn invoice_profit(
         ProfitBy::Period => (period_case(when, &bounds), String::new()),
     };
     let selected = match by {
-        ProfitBy::Deal => "i.deal_id AS deal, d.title AS k".to_owned(),
+        ProfitBy::Deal => "i.deal_id AS deal, d.title AS k, d.owner_id AS deal_owner".to_owned(),
         _ => format!("{key} AS k"),
     };
     let sql = format!(
@@ -1460,7 +1464,15 @@ async fn invoice_profit(
             col::os(r, "k")?.unwrap_or_default()
         };
         let deal = match by {
-            ProfitBy::Deal => col::oi(r, "deal")?,
+            ProfitBy::Deal => {
+                let owner = col::oi(r, "deal_owner")?;
+                let visible = match (owners, owner) {
+                    (None, _) => true,
+                    (Some(list), Some(owner)) => list.contains(&owner),
+                    (Some(_), None) => false,
+                };
+                col::oi(r, "deal")?.filter(|_| visible)
+            }
             _ => None,
         };
         let net = col::i(r, "net")?;

@@ -1,10 +1,12 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
 //! `report_closed`, `report_expected`, `report_moved`,
-//! `report_opportunities`, `report_due`, `report_profit`): kept in step with
-//! every deal write (and every save of a deal's products), in the same
-//! transaction, and recounted from scratch after bulk loads. What goes into them is decided in
-//! [`voronka_core::rollup`]; this module only reads a deal's history (and
-//! its customer's territory and industry) and adds the difference.
+//! `report_opportunities`, `report_due`, `report_profit`,
+//! `report_activities`): kept in step with every deal write (and every save
+//! of a deal's products) and every activity write, in the same
+//! transaction, and recounted from scratch after bulk loads. What goes into
+//! them is decided in [`voronka_core::rollup`]; this module only reads a
+//! deal's history (and its customer's territory and industry) and adds the
+//! difference.
 
 use crate::db::{Conn, Db, Tx, boxed, col};
 use crate::error::{Result, StoreError};
@@ -12,8 +14,10 @@ use std::collections::BTreeMap;
 use voronka_core::Invalid;
 use voronka_core::money;
 use voronka_core::records::StageKind;
-use voronka_core::records::{Deal, Id, Line};
-use voronka_core::rollup::{self, Cell, Cells, DealFacts, LineFacts, Move, Piece, Span, Sums};
+use voronka_core::records::{Activity, Deal, Id, Line};
+use voronka_core::rollup::{
+    self, ActivityFacts, Cell, Cells, DealFacts, LineFacts, Move, Piece, Span, Sums,
+};
 use voronka_core::{Day, Timestamp};
 
 /// A table's name, its key columns and its number columns, in the order
@@ -124,7 +128,14 @@ const PROFIT: Shape = Shape {
     ],
     sums: &["net_minor", "cost_minor", "lines"],
 };
-const SHAPES: [&Shape; 8] = [
+const ACTIVITIES: Shape = Shape {
+    table: "report_activities",
+    keys: &[
+        "field", "span", "period", "owner_id", "kind", "status", "priority", "channel",
+    ],
+    sums: &["activities"],
+};
+const SHAPES: [&Shape; 9] = [
     &CREATED,
     &STAYS,
     &CLOSED,
@@ -133,6 +144,7 @@ const SHAPES: [&Shape; 8] = [
     &OPPORTUNITIES,
     &DUE,
     &PROFIT,
+    &ACTIVITIES,
 ];
 
 #[derive(Debug, Clone)]
@@ -321,6 +333,29 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             ],
             sums[..3].to_vec(),
         ),
+        Cell::Activity {
+            date,
+            span: s,
+            period,
+            owner_id,
+            kind,
+            status,
+            priority,
+            channel,
+        } => (
+            8,
+            vec![
+                Key::S(date.field().to_owned()),
+                span(s),
+                day(*period),
+                Key::I(*owner_id),
+                Key::S((*kind).to_owned()),
+                Key::S((*status).to_owned()),
+                Key::S((*priority).to_owned()),
+                Key::S((*channel).to_owned()),
+            ],
+            sums[..1].to_vec(),
+        ),
     }
 }
 
@@ -331,7 +366,7 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 8] = Default::default();
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 9] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
         by_table[t].push((keys, nums));
@@ -632,6 +667,79 @@ pub(crate) async fn follow_account(tx: &mut Tx, account_id: Id, before: &Place) 
     add(tx, &change, true).await
 }
 
+/// The columns [`activity_of_row`] reads.
+const ACTIVITY_COLUMNS: &str =
+    "owner_id, kind, status, priority, channel, created_at, start_at, due_at, completed_at";
+
+fn activity_of_row(r: &sqlx::any::AnyRow) -> Result<ActivityFacts> {
+    Ok(ActivityFacts {
+        owner_id: col::i(r, "owner_id")?,
+        kind: col::en(r, "kind")?,
+        status: col::en(r, "status")?,
+        priority: col::oen(r, "priority")?,
+        channel: col::oen(r, "channel")?,
+        created_at: col::ts(r, "created_at")?,
+        start_at: col::ots(r, "start_at")?,
+        due_at: col::ots(r, "due_at")?,
+        completed_at: col::ots(r, "completed_at")?,
+    })
+}
+
+/// What the activity roll-up keeps of a stored activity.
+pub(crate) fn activity_facts(a: &Activity) -> ActivityFacts {
+    ActivityFacts {
+        owner_id: a.meta.owner_id,
+        kind: a.data.kind,
+        status: a.data.status(),
+        priority: a.data.priority,
+        channel: a.data.channel,
+        created_at: a.meta.created_at,
+        start_at: a.data.start_at,
+        due_at: a.data.due_at,
+        completed_at: a.completed_at,
+    }
+}
+
+/// Moves an activity's cells from what it was to what it is (either may be
+/// absent: created, deleted), in the caller's transaction.
+pub(crate) async fn follow_activity(
+    tx: &mut Tx,
+    before: Option<&Activity>,
+    after: Option<&Activity>,
+) -> Result<()> {
+    let of = |a: Option<&Activity>| {
+        a.map_or_else(Cells::new, |a| rollup::activity_cells(&activity_facts(a)))
+    };
+    let change = rollup::diff(&of(before), &of(after));
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
+/// Takes a record's activities out of the roll-up before they are deleted
+/// with it, in the same transaction.
+pub(crate) async fn forget_activities(tx: &mut Tx, kind: &str, id: Id) -> Result<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE related_type = $1 AND related_id = $2"
+    ))
+    .bind(kind)
+    .bind(id)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut change = Cells::new();
+    for r in &rows {
+        for (cell, sums) in rollup::activity_cells(&activity_of_row(r)?) {
+            rollup::add(&mut change, cell, sums.map(|v| -v));
+        }
+    }
+    change.retain(|_, v| *v != [0; 4]);
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
 /// Deals read per round of a recount.
 const CHUNK: i64 = 20_000;
 
@@ -695,6 +803,25 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                     }
                     let l = lines.remove(&id).unwrap_or_default();
                     for (cell, sums) in rollup::profit_cells(&f, &l) {
+                        rollup::add(&mut all, cell, sums);
+                    }
+                }
+                last = end;
+            }
+            let mut last: Id = 0;
+            loop {
+                let rows = sqlx::query(&format!(
+                    "SELECT id, {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(last)
+                .bind(CHUNK)
+                .fetch_all(tx.conn())
+                .await?;
+                let Some(end) = rows.last().map(|r| col::i(r, "id")).transpose()? else {
+                    break;
+                };
+                for r in &rows {
+                    for (cell, sums) in rollup::activity_cells(&activity_of_row(r)?) {
                         rollup::add(&mut all, cell, sums);
                     }
                 }

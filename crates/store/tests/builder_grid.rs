@@ -589,114 +589,136 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "accounts", "group_by": [{"field": "territory"}, date("created_at", "quarter")],
                "filters": [{"field": "kind", "op": "ne", "values": ["customer"]}]}),
         ),
-        // Activities by start, on either backend (B): a manager sees their
-        // own; the tasks without a start are the undated group.
+        // Activities from their roll-up (migration 20) by any of their
+        // dates, beside or filtered by the fields it keeps; a manager sees
+        // their own; the tasks without a start (or due day, or completion)
+        // are the undated group. Weeks and days off UTC on SQLite go to
+        // the grid (U).
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, date("start_at", "month")]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("start_at", "week")]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("start_at", "day"), {"field": "owner"}],
                "filters": [{"field": "owner", "op": "eq", "values": [u2]}]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "kind"}, date("start_at", "month")]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [{"field": "kind"}, date("completed_at", "week")],
                "filters": [{"field": "status", "op": "in", "values": ["held", "completed"]}]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("due_at", "week")]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, date("due_at", "month")]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [date("completed_at", "month")],
                "filters": [{"field": "owner", "op": "in", "values": [u1, u2]}]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "status"}, date("due_at", "month")],
                "filters": [{"field": "kind", "op": "eq", "values": ["task"]}]}),
         ),
-        // Migration 15: the kind or the status beside any date, each cell
-        // one range per value of the other; the owner beside the done and
-        // creation dates.
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "kind"}, date("due_at", "month")]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("start_at", "week"), {"field": "status"}],
                "filters": [{"field": "priority", "op": "empty"}]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [{"field": "status"}, date("created_at", "day")]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "kind"}, date("completed_at", "quarter")],
                "filters": [{"field": "status", "op": "in", "values": ["held", "completed"]}]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, date("completed_at", "month")]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("created_at", "week"), {"field": "owner"}]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "activities", "group_by": [date("created_at", "month")],
                "filters": [{"field": "channel", "op": "not_empty"}]}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "activities", "group_by": [date("created_at", "day")],
                "filters": [{"field": "kind", "op": "eq", "values": ["task"]}]}),
         ),
-        // The kind is in neither index of the owner and the start, the
-        // priority in none: one GROUP BY.
         (
-            "P",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, date("start_at", "month")],
                "filters": [{"field": "kind", "op": "eq", "values": ["event"]}]}),
         ),
-        // A priority or a channel (four or five values with none) after
-        // the date in the index: each cell counts every one in one pass.
         (
-            "G",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "priority"}, date("due_at", "month")]}),
         ),
-        // Migration 19: a manager's by the done or the start date from
-        // their own owners' ranges of an index led by the owner.
         (
-            "G",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "priority"}, date("completed_at", "month")]}),
         ),
         (
-            "G",
+            "R",
             json!({"entity": "activities", "group_by": [{"field": "channel"}, date("start_at", "month")]}),
         ),
         (
-            "G",
+            "U",
             json!({"entity": "activities", "group_by": [date("start_at", "week"), {"field": "channel"}],
                "filters": [{"field": "kind", "op": "in", "values": ["event", "interaction"]}]}),
+        ),
+        // No date: the creation cells; a filter on one date alone reads
+        // that date's cells over the filter's days (and, where it lets
+        // them in, the activities without it).
+        (
+            "R",
+            json!({"entity": "activities", "group_by": [{"field": "kind"}, {"field": "status"}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "activities", "group_by": [{"field": "status"}],
+               "filters": [{"field": "start_at", "op": "between", "values": ["2026-02-01", "2026-04-15"]}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "channel"}],
+               "filters": [{"field": "completed_at", "op": "ne", "values": ["2026-03-03"]}]}),
+        ),
+        (
+            "R",
+            json!({"entity": "activities", "group_by": [{"field": "status"}, date("due_at", "month")],
+               "filters": [{"field": "due_at", "op": "lt", "values": ["2026-05-20"]}]}),
+        ),
+        // Two dates: no roll-up or grid index keeps both.
+        (
+            "P",
+            json!({"entity": "activities", "group_by": [{"field": "owner"}, date("start_at", "month")],
+               "filters": [{"field": "created_at", "op": "gt", "values": ["2026-01-10"]}]}),
         ),
         // Close periods from the closed deals' roll-up (the open deals are
         // the ones without a date), beside the fields it keeps.

@@ -359,7 +359,7 @@ impl voronka_store::db::Clock for Stepper {
 
 /// Every row of the report roll-ups with a non-zero number, in key order.
 async fn rollups(db: &voronka_store::Db) -> Vec<String> {
-    let tables: [(&str, &[&str], &[&str]); 8] = [
+    let tables: [(&str, &[&str], &[&str]); 9] = [
         (
             "report_created",
             &["pipeline_id", "owner_id", "reached", "status", "currency"],
@@ -424,9 +424,15 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
             &["pipeline_id", "owner_id", "product_id", "name", "currency"],
             &["net_minor", "cost_minor", "lines"],
         ),
+        (
+            "report_activities",
+            &["field", "owner_id", "kind", "status", "priority", "channel"],
+            &["activities"],
+        ),
     ];
     let text = [
-        "span", "period", "reached", "status", "currency", "dim", "dim_key", "name",
+        "span", "period", "reached", "status", "currency", "dim", "dim_key", "name", "field",
+        "kind", "priority", "channel",
     ];
     let mut r = db.reader().await.unwrap();
     let mut out = Vec::new();
@@ -470,7 +476,7 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
 #[tokio::test]
 async fn report_rollups_follow_every_change() {
     use serde_json::json;
-    use voronka_core::records::{Account, CloseDeal, Deal, Outcome};
+    use voronka_core::records::{Account, Activity, CloseDeal, Deal, Outcome};
     use voronka_store::db::ConnectOptions;
     use voronka_store::{Actor, Db, deals, pipelines, rollup, rules};
     let (first, url) = testing::fresh_db().await.unwrap();
@@ -631,10 +637,66 @@ async fn report_rollups_follow_every_change() {
     )
     .await;
     products(ids[0], json!([{"product_id": product, "quantity": "5"}])).await;
-    // Won with products, then deleted: its profit leaves with it.
+    // Won with products, then deleted: its profit leaves with it, and
+    // its activities with their cells.
     products(ids[2], json!([{"product_id": product, "quantity": "2"}])).await;
     won(ids[2]).await;
+    for body in [
+        json!({"kind": "task", "subject": "Счёт", "due_at": "2026-02-10T09:00:00Z",
+               "priority": "high", "related_type": "deal", "related_id": ids[2], "owner_id": u2}),
+        json!({"kind": "event", "subject": "Встреча", "start_at": "2026-02-11T09:00:00Z",
+               "end_at": "2026-02-11T10:00:00Z", "related_type": "deal", "related_id": ids[2],
+               "owner_id": u2}),
+    ] {
+        let _: Activity = rules::create(&db, &sys, body).await.unwrap();
+    }
     rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
+    // Activities on a deal that stays: created, done, reopened, given to
+    // another owner, moved to another month, deleted.
+    let act = |body: serde_json::Value| {
+        let db = db.clone();
+        let sys = sys.clone();
+        async move {
+            let a: Activity = rules::create(&db, &sys, body).await.unwrap();
+            a.id
+        }
+    };
+    let call = act(
+        json!({"kind": "interaction", "subject": "Звонок", "channel": "call",
+                          "start_at": "2026-01-31T23:30:00Z", "related_type": "deal",
+                          "related_id": ids[1], "owner_id": u1}),
+    )
+    .await;
+    let task = act(
+        json!({"kind": "task", "subject": "КП", "due_at": "2026-02-27T12:00:00Z",
+                          "priority": "normal", "related_type": "deal", "related_id": ids[1],
+                          "owner_id": u1}),
+    )
+    .await;
+    let gone = act(
+        json!({"kind": "task", "subject": "Лишняя", "related_type": "deal",
+                          "related_id": ids[1], "owner_id": u2}),
+    )
+    .await;
+    let meeting = act(
+        json!({"kind": "event", "subject": "Демо", "start_at": "2026-02-12T07:00:00Z",
+                             "end_at": "2026-02-12T08:00:00Z", "related_type": "deal",
+                             "related_id": ids[1], "owner_id": u2}),
+    )
+    .await;
+    for (id, patch) in [
+        (task, json!({"status": "completed"})),
+        (task, json!({"status": "in_progress", "owner_id": u2})),
+        (
+            task,
+            json!({"status": "completed", "due_at": "2026-03-02T10:00:00Z"}),
+        ),
+        (meeting, json!({"status": "held"})),
+        (call, json!({"priority": "low", "channel": "email"})),
+    ] {
+        let _: Activity = rules::update(&db, &sys, id, patch).await.unwrap();
+    }
+    rules::delete::<Activity>(&db, &sys, gone).await.unwrap();
     deals::close(
         &db,
         &sys,
@@ -690,6 +752,7 @@ async fn report_rollups_follow_every_change() {
         "report_opportunities",
         "report_due",
         "report_profit",
+        "report_activities",
     ] {
         assert!(
             kept.iter().any(|r| r.starts_with(table)),
@@ -741,6 +804,31 @@ async fn report_rollups_follow_every_change() {
         profit[0].ends_with(&format!(" {u2} {product}  RUB 300000 180000 1")),
         "{profit:?}"
     );
+    // Activities: the call, the task, the meeting under each date they
+    // have, as they are now; nothing of the deleted deal's or the deleted
+    // task.
+    let activities = |field: &str, span: &str| -> Vec<String> {
+        kept.iter()
+            .filter(|r| r.starts_with(&format!("report_activities {span} ")))
+            .filter(|r| r.contains(&format!(" {field} ")))
+            .filter_map(|r| r.splitn(3, ' ').nth(2).map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        activities("start_at", "m"),
+        [
+            format!("2026-01-01 start_at {u1} interaction completed low email 1"),
+            format!("2026-02-01 start_at {u2} event held   1"),
+        ],
+        "{kept:#?}"
+    );
+    assert_eq!(
+        activities("due_at", "d"),
+        [format!("2026-03-02 due_at {u2} task completed normal  1")],
+        "{kept:#?}"
+    );
+    assert_eq!(activities("created_at", "m").len(), 3, "{kept:#?}");
+    assert_eq!(activities("completed_at", "m").len(), 3, "{kept:#?}");
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
 }

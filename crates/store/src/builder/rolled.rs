@@ -29,8 +29,15 @@
 //! between days) narrow the instants read ([`Window`]), and with no date
 //! grouping such a filter alone picks the roll-up, read as one period.
 //!
+//! Activities have their own roll-up, `report_activities`: every activity
+//! under each of its dates (created, started, due, completed) per UTC month
+//! and day, owner, kind, status, priority and channel. It answers a
+//! grouping of activities by one date's period beside those fields, or by
+//! the fields alone (the creation cells, which hold every activity); the
+//! activities without the date are the creation cells less the date's.
+//!
 //! The hours at the ends of each period (and of each filtered range) in the
-//! user's zone come from the deals themselves, as in the reports
+//! user's zone come from the deals (or activities) themselves, as in the reports
 //! (`rollup::Plan`). Only plans it answers exactly qualify: filters on the
 //! keys or the date, aggregates among count, sum and average of the
 //! amount; periods shorter than a month off UTC are left to the grid where
@@ -41,9 +48,11 @@ use super::{Binds, Calendar, Periods, Utc, condition_on, constant_rows, period_i
 use crate::db::{Backend, Conn, col};
 use crate::error::{Result, StoreError};
 use crate::rollup::Plan as Pieces;
-use voronka_core::builder::{DateGrain, Entity, Func, Plan, Window, bucket_start, next_bucket};
+use voronka_core::builder::{
+    DateGrain, Entity, FieldType, Func, Plan, Window, bucket_start, next_bucket,
+};
 use voronka_core::records::Id;
-use voronka_core::rollup::{self, Dim};
+use voronka_core::rollup::{self, ActivityDate, Dim};
 use voronka_core::{Day, Timestamp};
 
 /// Edge pieces read from the deals at the most on SQLite, each one term of
@@ -69,6 +78,8 @@ enum Source {
     Closed,
     /// By expected close period or expected-date filters.
     Due,
+    /// Activities, by one of their dates (their creation with none).
+    Activity(ActivityDate),
 }
 
 impl Source {
@@ -81,6 +92,68 @@ impl Source {
             ),
             Source::Closed => ("report_closed", String::new()),
             Source::Due => ("report_due", String::new()),
+            Source::Activity(d) => (
+                "report_activities",
+                format!(" AND r.field = '{}'", d.field()),
+            ),
+        }
+    }
+
+    /// The roll-up every record is in once, read for the groups without
+    /// the date (and for plans without a date at all): its month cells.
+    fn whole(self) -> String {
+        match self {
+            Source::Activity(_) => format!(
+                "FROM report_activities r WHERE r.field = '{}' AND r.span = 'm' AND r.activities <> 0",
+                ActivityDate::Created.field()
+            ),
+            _ => format!(
+                "FROM report_opportunities r WHERE r.dim = '{}' AND r.span = 'm' AND r.deals <> 0",
+                Dim::Source.as_str()
+            ),
+        }
+    }
+
+    /// The source a plan without a date reads.
+    fn undated(entity: Entity) -> Source {
+        match entity {
+            Entity::Activities => Source::Activity(ActivityDate::Created),
+            _ => Source::Created,
+        }
+    }
+
+    /// The records' table.
+    fn records(self) -> &'static str {
+        match self {
+            Source::Activity(_) => "activities",
+            _ => "deals",
+        }
+    }
+
+    /// A roll-up row's count column.
+    fn count(self) -> &'static str {
+        match self {
+            Source::Activity(_) => "r.activities",
+            _ => "r.deals",
+        }
+    }
+
+    /// The currency, count and amount of a roll-up row (`r`), taken `sign`
+    /// times: activities have neither currency nor amount.
+    fn measures(self, sign: i64) -> String {
+        match self {
+            Source::Activity(_) => format!("'' AS cur, {sign} * r.activities AS n, 0 AS amt"),
+            _ => {
+                format!("r.currency AS cur, {sign} * r.deals AS n, {sign} * r.amount_minor AS amt")
+            }
+        }
+    }
+
+    /// The same of a record (`d`), counted `sign` times.
+    fn record_measures(self, sign: i64) -> String {
+        match self {
+            Source::Activity(_) => format!("'' AS cur, {sign} AS n, 0 AS amt"),
+            _ => format!("d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt"),
         }
     }
 
@@ -90,6 +163,7 @@ impl Source {
             Source::Created => "created_at",
             Source::Closed => "closed_at",
             Source::Due => "expected_close_date",
+            Source::Activity(d) => d.field(),
         }
     }
 
@@ -99,6 +173,10 @@ impl Source {
             Source::Created => "d.created_at",
             Source::Closed => "d.closed_at",
             Source::Due => "d.expected_close_date",
+            Source::Activity(ActivityDate::Created) => "d.created_at",
+            Source::Activity(ActivityDate::Start) => "d.start_at",
+            Source::Activity(ActivityDate::Due) => "d.due_at",
+            Source::Activity(ActivityDate::Completed) => "d.completed_at",
         }
     }
 
@@ -108,7 +186,7 @@ impl Source {
     /// every period is whole cells and nothing is read from the deals.
     fn calendar(self, user: &dyn Calendar) -> &dyn Calendar {
         match self {
-            Source::Created | Source::Closed => user,
+            Source::Created | Source::Closed | Source::Activity(_) => user,
             Source::Due => &Utc,
         }
     }
@@ -118,6 +196,24 @@ impl Source {
     /// read (the close period's open deals, where no deal has a loss
     /// reason; every deal less those with an expected day).
     fn key(self, field: &str) -> Option<Key> {
+        if let Source::Activity(_) = self {
+            // The creation cells, read for the activities without the
+            // date, have the same columns.
+            let (rolled, deal) = match field {
+                "owner" => ("r.owner_id", "d.owner_id"),
+                "kind" => ("r.kind", "d.kind"),
+                "status" => ("r.status", "d.status"),
+                // '' for none.
+                "priority" => ("NULLIF(r.priority, '')", "d.priority"),
+                "channel" => ("NULLIF(r.channel, '')", "d.channel"),
+                _ => return None,
+            };
+            return Some(Key {
+                rolled,
+                deal,
+                open: rolled,
+            });
+        }
         let (rolled, deal) = match (self, field) {
             (_, "owner") => ("r.owner_id", "d.owner_id"),
             (_, "pipeline") => ("r.pipeline_id", "d.pipeline_id"),
@@ -141,7 +237,7 @@ impl Source {
             // the lost ones read from the deals) have none.
             (_, "loss_reason") => "CAST(NULL AS BIGINT)",
             (Source::Closed | Source::Due, f) => Source::Created.key(f)?.rolled,
-            (Source::Created, _) => rolled,
+            (Source::Created | Source::Activity(_), _) => rolled,
         };
         Some(Key { rolled, deal, open })
     }
@@ -177,36 +273,35 @@ impl Key {
 /// The roll-up for the plan's dates: the date grouping's, else the date
 /// the filters test (`None` when they test another, or both).
 fn source_of(plan: &Plan, date: Option<usize>) -> Option<Source> {
-    let grouped = date.map(|i| plan.groups[i].field.name);
-    let mut source = match grouped {
+    let by = |field: &str| match (plan.entity, field) {
+        (Entity::Deals, "created_at") => Some(Source::Created),
+        (Entity::Deals, "closed_at") => Some(Source::Closed),
+        (Entity::Deals, "expected_close_date") => Some(Source::Due),
+        (Entity::Activities, f) => ActivityDate::parse(f).map(Source::Activity),
+        _ => None,
+    };
+    let mut source = match date {
         None => None,
-        Some("created_at") => Some(Source::Created),
-        Some("closed_at") => Some(Source::Closed),
-        Some("expected_close_date") => Some(Source::Due),
-        Some(_) => return None,
+        Some(i) => Some(by(plan.groups[i].field.name)?),
     };
     for f in plan.filters.iter().filter(|f| f.field.ty.is_date()) {
-        let by = match f.field.name {
-            "created_at" => Source::Created,
-            "closed_at" => Source::Closed,
-            "expected_close_date" => Source::Due,
-            _ => return None,
-        };
+        let by = by(f.field.name)?;
         if source.is_some_and(|s| s != by) {
             return None;
         }
         source = Some(by);
     }
-    Some(source.unwrap_or(Source::Created))
+    Some(source.unwrap_or(Source::undated(plan.entity)))
 }
 
 /// From the first instant of the UTC month of the column's earliest value
 /// to the end of the UTC month of its latest (`None` when it holds none):
 /// the whole of an open-ended date filter, in month cells.
-async fn extent(c: &mut impl Conn, column: &str) -> Result<Option<(Timestamp, Timestamp)>> {
+async fn extent(c: &mut impl Conn, source: Source) -> Result<Option<(Timestamp, Timestamp)>> {
+    let (column, table) = (source.date_column(), source.records());
     // Two subqueries: SQLite reads a lone MIN or MAX off an index's end.
     let row = sqlx::query(&format!(
-        "SELECT (SELECT MIN({column}) FROM deals d) AS lo, (SELECT MAX({column}) FROM deals d) AS hi"
+        "SELECT (SELECT MIN({column}) FROM {table} d) AS lo, (SELECT MAX({column}) FROM {table} d) AS hi"
     ))
     .fetch_one(c.conn())
     .await?;
@@ -274,13 +369,17 @@ async fn build(
     defer_short: bool,
     binds: &mut Binds,
 ) -> Result<Option<String>> {
-    if plan.entity != Entity::Deals {
-        return Ok(None);
-    }
-    let money_only = plan.aggregates.iter().all(|a| match a.field {
-        None => a.func == Func::Count,
-        Some(f) => f.name == "amount" && matches!(a.func, Func::Sum | Func::Avg),
-    });
+    let money_only = match plan.entity {
+        Entity::Deals => plan.aggregates.iter().all(|a| match a.field {
+            None => a.func == Func::Count,
+            Some(f) => f.name == "amount" && matches!(a.func, Func::Sum | Func::Avg),
+        }),
+        Entity::Activities => plan
+            .aggregates
+            .iter()
+            .all(|a| a.field.is_none() && a.func == Func::Count),
+        _ => false,
+    };
     if !money_only {
         return Ok(None);
     }
@@ -326,7 +425,7 @@ async fn build(
     }
     // The close- and expected-date roll-ups are always read by period: the
     // month cells without a date hold the creation roll-up's keys.
-    let filtered = window != Window::all() || source != Source::Created;
+    let filtered = window != Window::all() || source != Source::undated(plan.entity);
 
     // The permission scope and the filters, on one part's columns.
     let wheres = |part: Part, binds: &mut Binds| -> Result<String> {
@@ -338,11 +437,19 @@ async fn build(
         };
         out.push_str(&crate::reports::owners_sql(owner, owners));
         for (i, f, k) in &keyed {
-            let column = match (part, sqlite) {
-                // As for the owner: SQLite has indexes led by the status,
-                // the source and the stage, and must not prefer them to
-                // the time range (PostgreSQL has no unary plus on text).
-                (Part::Deal, true) if k.deal.starts_with("d.") => format!("+{}", k.deal),
+            // As for the owner: indexes led by the status, the kind, the
+            // source or the stage must not be preferred to the time range.
+            // PostgreSQL's generic plan of a prepared statement, blind to
+            // the bound values, took one (activities by kind × done month,
+            // held or completed: 5 ms for the first five runs, 0.5 s
+            // after). PostgreSQL has no unary plus on text: an empty
+            // string appended hides the column from its indexes as well.
+            let column = match (part, sqlite, f.field.ty) {
+                (Part::Deal, _, _) if !k.deal.starts_with("d.") => k.deal.to_owned(),
+                (Part::Deal, false, FieldType::Choice(_) | FieldType::Text) => {
+                    format!("({} || '')", k.deal)
+                }
+                (Part::Deal, ..) => format!("+{}", k.deal),
                 _ => k.of(part).to_owned(),
             };
             out.push_str(" AND ");
@@ -363,10 +470,8 @@ async fn build(
         out.join(", ")
     };
     let (table, rows) = source.table();
-    let opportunities = format!(
-        "FROM report_opportunities r WHERE r.dim = '{}' AND r.span = 'm' AND r.deals <> 0",
-        Dim::Source.as_str()
-    );
+    let whole = source.whole();
+    let count = source.count();
     // The instants each report period (`kd`) reads: the date grouping's
     // periods, or with none the filters' window as one.
     let mut ranges = Vec::new();
@@ -388,7 +493,7 @@ async fn build(
             );
         }
         None if filtered => {
-            if let Some((lo, hi)) = extent(c, source.date_column()).await? {
+            if let Some((lo, hi)) = extent(c, source).await? {
                 // Within the data: a filter from the year 1900 reads no
                 // empty months.
                 let (a, z) = window.bounds();
@@ -402,8 +507,9 @@ async fn build(
     if date.is_none() && !filtered {
         let scope = wheres(Part::Rolled, binds)?;
         parts.push(format!(
-            "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt {opportunities}{scope}",
+            "SELECT {}, {} {whole}{scope}",
             keys(None, Part::Rolled),
+            source.measures(1),
         ));
     } else {
         let mut pieces = Pieces::default();
@@ -440,14 +546,15 @@ async fn build(
         if !cells.is_empty() {
             let scope = wheres(Part::Rolled, binds)?;
             parts.push(format!(
-                "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
+                "SELECT {}, {} \
                  FROM {table} r JOIN {} b ON b.span = r.span AND b.period = r.period \
-                 WHERE r.deals <> 0{rows}{scope}",
+                 WHERE {count} <> 0{rows}{scope}",
                 keys(Some("b.i".into()), Part::Rolled),
+                source.measures(1),
                 constant_rows(&["span", "period", "i"], &cells),
             ));
         }
-        let column = source.date_column();
+        let (column, records) = (source.date_column(), source.records());
         // Rendered once: every edge part refers to the same bound values
         // (a day grouping has a thousand edges, a filter list many values).
         let scope = match pieces.raw.is_empty() {
@@ -456,9 +563,10 @@ async fn build(
         };
         for (from, to, i, sign) in &pieces.raw {
             parts.push(format!(
-                "SELECT {}, d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt \
-                 FROM deals d WHERE {column} >= '{}' AND {column} < '{}'{scope}",
+                "SELECT {}, {} \
+                 FROM {records} d WHERE {column} >= '{}' AND {column} < '{}'{scope}",
                 keys(Some(i.to_string()), Part::Deal),
+                source.record_measures(*sign),
                 from.to_db(),
                 to.to_db(),
             ));
@@ -468,9 +576,9 @@ async fn build(
             Source::Closed if window.undated => {
                 let scope = wheres(Part::Open, binds)?;
                 parts.push(format!(
-                    "SELECT {}, r.currency AS cur, r.deals AS n, \
-                     r.amount_minor AS amt {opportunities} AND r.status = 'open'{scope}",
+                    "SELECT {}, {} {whole} AND r.status = 'open'{scope}",
                     keys(no_date(), Part::Open),
+                    source.measures(1),
                 ));
             }
             // The deals without an expected day: every deal, less every
@@ -488,24 +596,42 @@ async fn build(
                 };
                 let scope = wheres(Part::Open, binds)?;
                 parts.push(format!(
-                    "SELECT {}, r.currency AS cur, r.deals AS n, r.amount_minor AS amt \
-                     {opportunities}{not_lost}{scope}",
+                    "SELECT {}, {} {whole}{not_lost}{scope}",
                     keys(no_date(), Part::Open),
+                    source.measures(1),
                 ));
                 let scope = wheres(Part::Rolled, binds)?;
                 parts.push(format!(
-                    "SELECT {}, r.currency AS cur, -r.deals AS n, -r.amount_minor AS amt \
+                    "SELECT {}, {} \
                      FROM report_due r WHERE r.span = 'm' AND r.deals <> 0{not_lost}{scope}",
                     keys(no_date(), Part::Rolled),
+                    source.measures(-1),
                 ));
                 if by_reason {
                     let scope = wheres(Part::Deal, binds)?;
                     parts.push(format!(
-                        "SELECT {}, d.currency AS cur, 1 AS n, d.amount_minor AS amt \
+                        "SELECT {}, {} \
                          FROM deals d WHERE d.status = 'lost' AND d.expected_close_date IS NULL{scope}",
                         keys(no_date(), Part::Deal),
+                        source.record_measures(1),
                     ));
                 }
+            }
+            // The activities without the date: every activity (the
+            // creation cells) less every activity with one.
+            Source::Activity(d) if d != ActivityDate::Created && window.undated => {
+                let scope = wheres(Part::Open, binds)?;
+                parts.push(format!(
+                    "SELECT {}, {} {whole}{scope}",
+                    keys(no_date(), Part::Open),
+                    source.measures(1),
+                ));
+                let scope = wheres(Part::Rolled, binds)?;
+                parts.push(format!(
+                    "SELECT {}, {} FROM {table} r WHERE r.span = 'm' AND {count} <> 0{rows}{scope}",
+                    keys(no_date(), Part::Rolled),
+                    source.measures(-1),
+                ));
             }
             _ => {}
         }

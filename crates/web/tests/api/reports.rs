@@ -966,6 +966,37 @@ async fn manager_activity_and_gross_profit() {
         .await;
     assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
     assert_eq!(gp[0]["deal_id"], json!(d));
+    // An invoice given to m2, who may not see its deal (m1's): m2 counts
+    // it under the deal's title, without the id of a deal they cannot open.
+    sql(
+        app,
+        &format!(
+            "UPDATE invoices SET owner_id = {} WHERE deal_id = {d} AND status <> 'draft'",
+            t.m2_id
+        ),
+        &[],
+    )
+    .await;
+    let (s, gp) = app
+        .get(
+            &t.m2,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&source=invoices&by=deal"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{gp}");
+    assert_eq!(
+        gp,
+        json!([
+            {"key": "B", "revenue": "300000.00", "cost": "240000.00", "profit": "60000.00", "margin": "20.0"}
+        ])
+    );
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&source=invoices&by=deal"),
+        )
+        .await;
+    assert_eq!(gp[1]["deal_id"], json!(d), "{gp}");
     // A won deal whose products are all taken off has no row by deal.
     let (s, v) = app
         .put(
