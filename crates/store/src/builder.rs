@@ -707,7 +707,7 @@ fn select_list(aggs: &[(String, String)]) -> String {
 /// values, and the way that answers it: the roll-ups for the deal and
 /// activity reports they hold (either backend), the grid for other date
 /// groupings over a covering index (SQLite's many, PostgreSQL's for
-/// activities), else one `GROUP BY`.
+/// activities and a few for deals), else one `GROUP BY`.
 async fn statement(
     c: &mut Snapshot,
     plan: &Plan,
@@ -818,7 +818,8 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
 pub enum Way {
     /// From the roll-ups (and the hours at the period ends from the records).
     Rollup,
-    /// Cell by cell over a covering index (SQLite; activities on PostgreSQL).
+    /// Cell by cell over a covering index (SQLite; on PostgreSQL the
+    /// activities' and two of the deals').
     Grid,
     /// Customers in name order until the report is full.
     Walk,

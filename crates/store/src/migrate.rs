@@ -136,6 +136,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 21,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0021_deals_grid.postgres.sql"),
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

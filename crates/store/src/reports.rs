@@ -1395,7 +1395,9 @@ pub async fn gross_profit(
             return profit_by_deal(&mut c, &owners, f, window).await;
         }
         (ProfitSource::Deals, _) => rolled_profit(&mut c, &owners, f, by, periods).await?,
-        (ProfitSource::Invoices, _) => invoice_profit(&mut c, &owners, f, by, periods).await?,
+        (ProfitSource::Invoices, _) => {
+            invoice_profit(&mut c, actor, &owners, f, by, periods).await?
+        }
     };
     Ok(RowsOf {
         total_rows: all.len() as u64,
@@ -1412,6 +1414,7 @@ pub async fn gross_profit(
 /// but not its id, so no link leads to a page that would refuse them.
 async fn invoice_profit(
     c: &mut impl Conn,
+    actor: &Actor,
     owners: &Option<Vec<Id>>,
     f: &Filter,
     by: ProfitBy,
@@ -1464,13 +1467,10 @@ async fn invoice_profit(
             col::os(r, "k")?.unwrap_or_default()
         };
         let deal = match by {
+            // By the user's own rights, not the report's owner filter: an
+            // administrator filtering by one manager may open every deal.
             ProfitBy::Deal => {
-                let owner = col::oi(r, "deal_owner")?;
-                let visible = match (owners, owner) {
-                    (None, _) => true,
-                    (Some(list), Some(owner)) => list.contains(&owner),
-                    (Some(_), None) => false,
-                };
+                let visible = col::oi(r, "deal_owner")?.is_some_and(|o| actor.can_see_owner(o));
                 col::oi(r, "deal")?.filter(|_| visible)
             }
             _ => None,

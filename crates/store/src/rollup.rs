@@ -720,8 +720,12 @@ pub(crate) async fn follow_activity(
 /// Takes a record's activities out of the roll-up before they are deleted
 /// with it, in the same transaction.
 pub(crate) async fn forget_activities(tx: &mut Tx, kind: &str, id: Id) -> Result<()> {
+    // Held until the delete commits: an edit of one of these activities
+    // running beside it (PostgreSQL) waits, and is read as it left the row,
+    // rather than both taking the same cells out.
+    let lock = if tx.locks_rows() { " FOR UPDATE" } else { "" };
     let rows = sqlx::query(&format!(
-        "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE related_type = $1 AND related_id = $2"
+        "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE related_type = $1 AND related_id = $2{lock}"
     ))
     .bind(kind)
     .bind(id)

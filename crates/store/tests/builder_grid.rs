@@ -286,9 +286,10 @@ async fn the_grid_matches_the_plain_group_by() {
             "U",
             json!({"entity": "deals", "group_by": [date("created_at", "day")], "aggregates": [sum]}),
         ),
-        // Minimum and maximum are not in the roll-up: the grid.
+        // Minimum and maximum are not in the roll-up: the grid (on
+        // PostgreSQL too since migration 21).
         (
-            "G",
+            "B",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "aggregates": [count, sum, avg, min, max]}),
         ),
@@ -309,7 +310,7 @@ async fn the_grid_matches_the_plain_group_by() {
         ),
         // Filters inside the grid's index, and outside it.
         (
-            "G",
+            "B",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "amount", "op": "gt", "values": ["20000"]},
                            {"field": "owner", "op": "eq", "values": [u1]}],
@@ -529,13 +530,13 @@ async fn the_grid_matches_the_plain_group_by() {
         // roll-up cannot answer (migration 16): one range per status and
         // pipeline, every status or every pipeline named.
         (
-            "G",
+            "B",
             json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("closed_at", "month")],
                "filters": [{"field": "amount", "op": "gt", "values": ["20000"]}],
                "aggregates": [count, sum, max]}),
         ),
         (
-            "G",
+            "B",
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "status"}],
                "aggregates": [count, min]}),
         ),

@@ -997,6 +997,19 @@ async fn manager_activity_and_gross_profit() {
         )
         .await;
     assert_eq!(gp[1]["deal_id"], json!(d), "{gp}");
+    // The administrator asking for m2's invoices alone may still open the
+    // deal: the link follows the user's rights, not the report's filter.
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!(
+                "/api/v1/reports/gross-profit?{YEAR}&source=invoices&by=deal&owner_id={}",
+                t.m2_id
+            ),
+        )
+        .await;
+    assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
+    assert_eq!(gp[0]["deal_id"], json!(d), "{gp}");
     // A won deal whose products are all taken off has no row by deal.
     let (s, v) = app
         .put(
