@@ -819,7 +819,7 @@ pub enum Way {
     /// From the roll-ups (and the hours at the period ends from the records).
     Rollup,
     /// Cell by cell over a covering index (SQLite; on PostgreSQL the
-    /// activities' and two of the deals').
+    /// activities' and four of the deals').
     Grid,
     /// Customers in name order until the report is full.
     Walk,

@@ -304,7 +304,7 @@ async fn the_grid_matches_the_plain_group_by() {
                "aggregates": [count, sum, max], "currency": "USD"}),
         ),
         (
-            "G",
+            "B",
             json!({"entity": "deals", "group_by": [date("created_at", "week"), {"field": "owner"}],
                "aggregates": [count, max]}),
         ),
