@@ -369,7 +369,9 @@ async fn build(
     defer_short: bool,
     binds: &mut Binds,
 ) -> Result<Option<String>> {
-    let money_only = match plan.entity {
+    // What the roll-ups keep: counts, and the deals' amount summed (an
+    // average is the sum over the count); activities have counts alone.
+    let kept = match plan.entity {
         Entity::Deals => plan.aggregates.iter().all(|a| match a.field {
             None => a.func == Func::Count,
             Some(f) => f.name == "amount" && matches!(a.func, Func::Sum | Func::Avg),
@@ -380,7 +382,7 @@ async fn build(
             .all(|a| a.field.is_none() && a.func == Func::Count),
         _ => false,
     };
-    if !money_only {
+    if !kept {
         return Ok(None);
     }
     let dated: Vec<usize> = (0..plan.groups.len())
