@@ -710,6 +710,33 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "deals", "group_by": [{"field": "created_at", "grain": "month"}],
                    "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
         ),
+        // A minimum or maximum beside a field no roll-up keeps them for,
+        // by each date.
+        (
+            "by source x created month: min, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "created_at", "grain": "month"}],
+                   "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by pipeline x created month: avg, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "created_at", "grain": "month"}],
+                   "aggregates": [avg, {"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by loss reason x closed month: max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, {"field": "closed_at", "grain": "month"}],
+                   "aggregates": [{"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by stage x expected close month: min of amount",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "expected_close_date", "grain": "month"}],
+                   "aggregates": [{"func": "min", "field": "amount"}]}),
+        ),
+        (
+            "by owner x expected close quarter: min, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "expected_close_date", "grain": "quarter"}],
+                   "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
+        ),
         (
             "filtered: by owner x created month, probability over 50: count",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],

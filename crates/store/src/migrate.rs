@@ -142,6 +142,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0021_deals_grid.postgres.sql"),
     },
+    Migration {
+        version: 22,
+        common: "",
+        sqlite: include_str!("../migrations/0022_deals_by_pipeline_created.sqlite.sql"),
+        postgres: include_str!("../migrations/0022_deals_by_each_date.postgres.sql"),
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

@@ -258,8 +258,14 @@ async fn the_grid_matches_the_plain_group_by() {
     // Each with the way that should answer it: R the roll-up, U the roll-up
     // where days begin at UTC midnight or on PostgreSQL (else the grid), D
     // the roll-up but on SQLite off UTC (too many period ends), G the grid,
-    // B the grid on either backend, P one GROUP BY. PostgreSQL has the
-    // grid only over the indexes it has too: G is P there.
+    // B the grid on either backend, A the grid on SQLite and for the
+    // administrator on PostgreSQL (a field grouped within each period of
+    // its indexes by each date, migration 22, which a manager's few owners
+    // leave to the GROUP BY), W the grid on PostgreSQL (those indexes) but
+    // one GROUP BY on SQLite (over its index of every column), Y the same
+    // but for a manager on PostgreSQL as A, P one GROUP BY. PostgreSQL has
+    // the grid only over the indexes it has too: G is P there (leads,
+    // contacts).
     let defs = [
         // Creation periods from the roll-up: alone, beside a listed field.
         (
@@ -293,12 +299,19 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "aggregates": [count, sum, avg, min, max]}),
         ),
+        // Over a hundred periods: one list of them joined to the cells
+        // on PostgreSQL rather than a part each (MAX_PERIOD_PARTS).
+        (
+            "B",
+            json!({"entity": "deals", "group_by": [date("created_at", "day")],
+               "aggregates": [count, max]}),
+        ),
         (
             "U",
             json!({"entity": "deals", "group_by": [date("closed_at", "week")], "aggregates": [count, avg]}),
         ),
         (
-            "G",
+            "B",
             // A maximum: no roll-up keeps it, the grid reads the index.
             json!({"entity": "deals", "group_by": [date("expected_close_date", "quarter")],
                "aggregates": [count, sum, max], "currency": "USD"}),
@@ -375,11 +388,12 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "owner"}],
                "filters": [{"field": "closed_at", "op": "empty"}], "aggregates": [count, sum]}),
         ),
-        // Days off UTC beside a field no grid index pairs with them: the
-        // hours at both ends of every day, one set of bound values for all.
+        // Days off UTC beside a field no grid index pairs with them (the
+        // currency, whose values the grid cannot list): the hours at both
+        // ends of every day, one set of bound values for all.
         (
             "R",
-            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "status"}],
+            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "currency"}],
                "filters": [{"field": "owner", "op": "in", "values": [u1, u2]},
                            {"field": "created_at", "op": "lt", "values": ["2026-03-01"]}],
                "aggregates": [count, sum]}),
@@ -389,8 +403,25 @@ async fn the_grid_matches_the_plain_group_by() {
         // plain statement answers there; PostgreSQL reads them all.
         (
             "D",
-            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "status"}],
+            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "currency"}],
                "aggregates": [count]}),
+        ),
+        // The pipeline beside the creation date, its maximum: one range
+        // per status and pipeline on SQLite (migration 22); grouped within
+        // each month's range of the index by creation date on PostgreSQL.
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("created_at", "month")],
+               "aggregates": [avg, max]}),
+        ),
+        // The status beside the creation date: one range per status and
+        // pipeline on SQLite (migration 22), the roll-up on PostgreSQL.
+        (
+            "U",
+            json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "status"}],
+               "filters": [{"field": "owner", "op": "in", "values": [u1, u2]},
+                           {"field": "created_at", "op": "lt", "values": ["2026-03-01"]}],
+               "aggregates": [count, sum]}),
         ),
         // Weeks off UTC with a filter outside the grid's indexes: the
         // roll-up with the hours at each week's ends, not a sort.
@@ -400,19 +431,20 @@ async fn the_grid_matches_the_plain_group_by() {
                "filters": [{"field": "pipeline", "op": "ne", "values": [q.id]}],
                "aggregates": [count, sum]}),
         ),
-        // A date the roll-up is not kept by, or two dates.
+        // A date the roll-up is not kept by, or two dates: PostgreSQL's
+        // indexes by each date hold them all.
         (
-            "P",
+            "W",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "expected_close_date", "op": "lt", "values": ["2026-06-01"]}]}),
         ),
         (
-            "P",
+            "Y",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, date("created_at", "month")],
                "filters": [{"field": "closed_at", "op": "not_empty"}]}),
         ),
         (
-            "P",
+            "W",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "probability", "op": "empty"}]}),
         ),
@@ -436,7 +468,7 @@ async fn the_grid_matches_the_plain_group_by() {
         ),
         // A field beside a date from the index that pairs them.
         (
-            "G",
+            "A",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("created_at", "month")],
                "aggregates": [count, max]}),
         ),
@@ -446,7 +478,7 @@ async fn the_grid_matches_the_plain_group_by() {
                "aggregates": [count, sum]}),
         ),
         (
-            "G",
+            "A",
             json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "owner"}],
                "aggregates": [sum, min]}),
         ),
@@ -518,12 +550,12 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "month")]}),
         ),
         (
-            "G",
+            "A",
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "month")],
                "aggregates": [min]}),
         ),
         (
-            "G",
+            "A",
             json!({"entity": "deals", "group_by": [{"field": "status"}, date("expected_close_date", "month")],
                "aggregates": [sum, max]}),
         ),
@@ -798,13 +830,14 @@ async fn the_grid_matches_the_plain_group_by() {
                     assert!(fast.rows.len() > 1, "{def} {fast:?}");
                 }
                 let grid = if sqlite { Way::Grid } else { Way::Plain };
-                // PostgreSQL's grid has only a few deal indexes (B): the
+                // PostgreSQL's grid has fewer deal indexes (B, W): the
                 // roll-up takes short periods there too.
                 let expected = match (*tag, utc, sqlite) {
-                    ("D", false, true) => Way::Plain,
+                    ("D", false, true) | ("W" | "Y", _, true) => Way::Plain,
                     ("R" | "D", ..) | ("U", true, _) | ("U", _, false) => Way::Rollup,
                     ("U", false, true) | ("G", ..) => grid,
-                    ("B", ..) => Way::Grid,
+                    ("A" | "Y", _, false) if actor != &sys => Way::Plain,
+                    ("B" | "A" | "W" | "Y", ..) => Way::Grid,
                     _ => Way::Plain,
                 };
                 assert_eq!(way, expected, "{def}, UTC: {utc}");
