@@ -733,6 +733,16 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
                    "aggregates": [{"func": "min", "field": "amount"}]}),
         ),
         (
+            "by source x closed month: max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "closed_at", "grain": "month"}],
+                   "aggregates": [{"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by pipeline x expected close month: min of amount",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "expected_close_date", "grain": "month"}],
+                   "aggregates": [{"func": "min", "field": "amount"}]}),
+        ),
+        (
             "by owner x expected close quarter: min, max of amount",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "expected_close_date", "grain": "quarter"}],
                    "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),

@@ -145,7 +145,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 22,
         common: "",
-        sqlite: include_str!("../migrations/0022_deals_by_pipeline_created.sqlite.sql"),
+        sqlite: include_str!("../migrations/0022_deals_grid_pairs.sqlite.sql"),
         postgres: include_str!("../migrations/0022_deals_by_each_date.postgres.sql"),
     },
 ];

@@ -414,6 +414,39 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("created_at", "month")],
                "aggregates": [avg, max]}),
         ),
+        // Each other field a date's roll-up has no minimum or maximum for,
+        // beside it: on SQLite an index holding it before the date
+        // (migration 22; the stage after every status and pipeline named).
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, date("closed_at", "month")],
+               "aggregates": [count, max]}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, date("closed_at", "quarter")],
+               "aggregates": [min]}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "pipeline"}],
+               "aggregates": [sum, min]}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, date("expected_close_date", "quarter")],
+               "aggregates": [max], "currency": "USD"}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("expected_close_date", "month")],
+               "aggregates": [count, min]}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("created_at", "week")],
+               "aggregates": [max]}),
+        ),
         // The status beside the creation date: one range per status and
         // pipeline on SQLite (migration 22), the roll-up on PostgreSQL.
         (
