@@ -706,8 +706,9 @@ fn select_list(aggs: &[(String, String)]) -> String {
 /// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
 /// values, and the way that answers it: the roll-ups for the deal and
 /// activity reports they hold (either backend), the grid for other date
-/// groupings over a covering index (SQLite's many, PostgreSQL's for
-/// activities and a few for deals), else one `GROUP BY`.
+/// groupings over a covering index (SQLite's many; PostgreSQL's for
+/// activities, a few for deals and one by each date of a deal holding
+/// every column), else one `GROUP BY`.
 async fn statement(
     c: &mut Snapshot,
     plan: &Plan,

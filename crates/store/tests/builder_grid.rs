@@ -407,8 +407,9 @@ async fn the_grid_matches_the_plain_group_by() {
                "aggregates": [count]}),
         ),
         // The pipeline beside the creation date, its maximum: one range
-        // per status and pipeline on SQLite (migration 22); grouped within
-        // each month's range of the index by creation date on PostgreSQL.
+        // per status and stage of each pipeline on SQLite (migration 22);
+        // grouped within each month's range of the index by creation date
+        // on PostgreSQL.
         (
             "A",
             json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("created_at", "month")],
@@ -447,8 +448,16 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("created_at", "week")],
                "aggregates": [max]}),
         ),
-        // The status beside the creation date: one range per status and
-        // pipeline on SQLite (migration 22), the roll-up on PostgreSQL.
+        // Over a hundred periods beside a field grouped within them on
+        // PostgreSQL: one list of periods joined to the cells.
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, date("created_at", "day")],
+               "aggregates": [count, min]}),
+        ),
+        // The status beside the creation date: one range per pipeline
+        // and stage of each status on SQLite (migration 22), the roll-up on
+        // PostgreSQL.
         (
             "U",
             json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "status"}],
