@@ -457,7 +457,9 @@ const ENUMERATED: &[(Entity, &str)] = &[
 /// by: each cell reads one index range per value of it, either the values a
 /// filter of the report names (`=`, `IN`) or, for an [`ENUMERATED`] one,
 /// all of them, or for the owner the owners a narrowed user may see
-/// (`named`, SQL literals added as an `IN` of its own).
+/// (`named`, SQL literals added as an `IN` of its own); or the pipeline
+/// beside a listed stage: the stage's own (`of_stage`, the stage's place
+/// among the groupings), one range.
 struct Split<'a> {
     column: &'static str,
     ranges: i64,
@@ -465,6 +467,7 @@ struct Split<'a> {
     /// Whether its ranges leave rows out (a filter's values, a narrowed
     /// user's owners) rather than name every value there is.
     narrows: bool,
+    of_stage: Option<usize>,
 }
 
 /// A grouping after the date that each cell counts per choice: its place
@@ -886,18 +889,35 @@ pub(super) async fn statement(
                         .as_ref()
                         .filter(|_| *c == "owner_id")
                         .map(|values| (values, true)));
-                match filtered {
-                    Some(ranges) => Some(Split {
+                // A stage belongs to one pipeline: beside a listed stage
+                // (SQLite's cells name its value) the pipeline is the
+                // stage's own, not every pipeline, most of whose ranges
+                // would be empty.
+                let stage = listed
+                    .iter()
+                    .find(|l| bare(l.col) == "stage_id")
+                    .filter(|_| !postgres && *c == "pipeline_id");
+                match (filtered, stage) {
+                    (Some(ranges), _) => Some(Split {
                         column: c,
                         ranges,
                         named: None,
                         narrows: true,
+                        of_stage: None,
                     }),
-                    None => named.map(|(values, narrows)| Split {
+                    (None, Some(l)) => Some(Split {
+                        column: c,
+                        ranges: 1,
+                        named: None,
+                        narrows: false,
+                        of_stage: Some(l.at),
+                    }),
+                    (None, None) => named.map(|(values, narrows)| Split {
                         column: c,
                         ranges: values.len() as i64,
                         named: Some(values.as_slice()),
                         narrows,
+                        of_stage: None,
                     }),
                 }
             })
@@ -947,6 +967,13 @@ pub(super) async fn statement(
     for s in &splits {
         if let Some(values) = s.named {
             conditions.push(format!("t.{} IN ({})", s.column, values.join(", ")));
+        }
+        // The stage's values row `v{at}` is in every cell's FROM (SQLite).
+        if let Some(at) = s.of_stage {
+            conditions.push(format!(
+                "t.{} = (SELECT st.pipeline_id FROM stages st WHERE st.id = v{at}.v)",
+                s.column
+            ));
         }
     }
     let conditions = conditions.as_slice();
