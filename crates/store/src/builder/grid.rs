@@ -984,12 +984,7 @@ pub(super) async fn statement(
         cal,
         &format!("group_by[{date}].grain"),
     )?;
-    let ranges: Vec<String> = bounds
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| format!("{i}, '{}', '{}'", w[0], w[1]))
-        .collect();
-    if ranges.is_empty() {
+    if bounds.len() < 2 {
         return Ok(None);
     }
     if postgres {
@@ -1028,7 +1023,7 @@ pub(super) async fn statement(
             }
         }
         if dated {
-            from.push(format!("{} p", constant_rows(&["i", "lo", "hi"], &ranges)));
+            from.push(periods_table(&bounds));
             wheres.push(format!("{date_col} >= p.lo AND {date_col} < p.hi"));
         } else {
             wheres.push(format!("{date_col} IS NULL"));
@@ -1088,6 +1083,17 @@ pub(super) async fn statement(
     )))
 }
 
+/// The report periods as a table `p` of their place `i` and bounds `lo`,
+/// `hi` (our own formatted dates and instants).
+fn periods_table(bounds: &[String]) -> String {
+    let rows: Vec<String> = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| format!("{i}, '{}', '{}'", w[0], w[1]))
+        .collect();
+    format!("{} p", constant_rows(&["i", "lo", "hi"], &rows))
+}
+
 /// One cell's row count for each choice of a field in turn (`literals`,
 /// the SQL of each, `NULL` too), as a JSON array: every choice counted in
 /// one pass over the cell's range.
@@ -1121,11 +1127,6 @@ fn lateral(
     conditions: &[String],
     aggregates: &[(String, String)],
 ) -> String {
-    let ranges: Vec<String> = bounds
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| format!("{i}, '{}', '{}'", w[0], w[1]))
-        .collect();
     let figures: Vec<String> = aggregates
         .iter()
         .map(|(alias, _)| format!("x.{alias}"))
@@ -1203,7 +1204,7 @@ fn lateral(
             } else if i == date {
                 if missing & 1 == 0 {
                     keys.push(format!("p.i AS k{i}"));
-                    from.push(format!("{} p", constant_rows(&["i", "lo", "hi"], &ranges)));
+                    from.push(periods_table(bounds));
                     wheres.push(format!("{date_col} >= p.lo AND {date_col} < p.hi"));
                 } else {
                     keys.push(format!("CAST(NULL AS INTEGER) AS k{i}"));
