@@ -748,6 +748,21 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
                    "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
         ),
         (
+            "by currency x created month: min, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, {"field": "created_at", "grain": "month"}],
+                   "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by closed quarter x currency: avg, max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "closed_at", "grain": "quarter"}, {"field": "currency"}],
+                   "aggregates": [avg, {"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by currency: min of amount",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}],
+                   "aggregates": [{"func": "min", "field": "amount"}]}),
+        ),
+        (
             "filtered: by owner x created month, probability over 50: count",
             json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "month"}],
                    "filters": [{"field": "probability", "op": "gt", "values": ["50"]}]}),

@@ -503,40 +503,96 @@ fn period_instants(p: &Periods, cal: &dyn Calendar, path: &str) -> Result<Vec<Ti
         .collect()
 }
 
-/// The aggregates as `(alias, expression)`: `a{i}` (count, sum, min, max)
-/// and, for an average, `n{i}` (how many values it divides by).
+/// One aggregate of a statement: its alias (`a{i}` for count, sum, min,
+/// max; `n{i}` for how many values an average divides by), its SQL
+/// function and the argument (`*` for a row count). Kept apart so the
+/// grid can aggregate a cell's rows of one value of a field at a time
+/// ([`Agg::when`]).
+#[derive(Debug, Clone)]
+pub(super) struct Agg {
+    pub alias: String,
+    func: &'static str,
+    arg: String,
+    /// Over the rows in the report currency only (an amount of money).
+    pub in_currency: bool,
+}
+
+impl Agg {
+    pub(super) fn sql(&self) -> String {
+        format!("{}({})", self.func, self.arg)
+    }
+
+    /// The same aggregate over the rows meeting `cond` only.
+    pub(super) fn when(&self, cond: &str) -> String {
+        let arg = match self.arg.as_str() {
+            "*" => "1",
+            a => a,
+        };
+        format!("{}(CASE WHEN {cond} THEN {arg} END)", self.func)
+    }
+
+    /// Its value over no rows.
+    pub(super) fn of_none(&self) -> &'static str {
+        match self.func {
+            "COUNT" => "0",
+            _ => "NULL",
+        }
+    }
+
+    /// Whether it counts rows, whatever their values.
+    pub(super) fn counts_rows(&self) -> bool {
+        self.func == "COUNT" && self.arg == "*"
+    }
+}
+
+/// The aggregates of a plan, in the order [`read_raw`] reads them.
 fn aggregate_sql(
     e: Entity,
     aggs: &[Aggregate],
     currency: &str,
     binds: &mut Binds,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<Agg>> {
     let mut out = Vec::new();
     // Bound once, and only when used: PostgreSQL cannot type an unused parameter.
     let mut cur: Option<String> = None;
     for (i, a) in aggs.iter().enumerate() {
         let Some(f) = a.field else {
-            out.push((format!("a{i}"), "COUNT(*)".to_owned()));
+            out.push(Agg {
+                alias: format!("a{i}"),
+                func: "COUNT",
+                arg: "*".to_owned(),
+                in_currency: false,
+            });
             continue;
         };
         let col = col_of(e, f)?;
-        let v = match (f.ty, currency_column(e)) {
+        let (v, in_currency) = match (f.ty, currency_column(e)) {
             (FieldType::Money, Some(cc)) => {
                 let p = cur.get_or_insert_with(|| binds.text(currency));
-                format!("CASE WHEN {cc} = {p} THEN {col} END")
+                (format!("CASE WHEN {cc} = {p} THEN {col} END"), true)
             }
-            _ => col.to_owned(),
+            _ => (col.to_owned(), false),
         };
-        let agg = match a.func {
-            Func::Count | Func::Sum | Func::Avg => format!("SUM({v})"),
-            Func::Min => format!("MIN({v})"),
-            Func::Max => format!("MAX({v})"),
+        let func = match a.func {
+            Func::Count | Func::Sum | Func::Avg => "SUM",
+            Func::Min => "MIN",
+            Func::Max => "MAX",
         };
-        out.push((format!("a{i}"), agg));
+        out.push(Agg {
+            alias: format!("a{i}"),
+            func,
+            arg: v.clone(),
+            in_currency,
+        });
         // Only an average divides by the count of values: counting them for
         // the others would cost every row a second CASE.
         if a.func == Func::Avg {
-            out.push((format!("n{i}"), format!("COUNT({v})")));
+            out.push(Agg {
+                alias: format!("n{i}"),
+                func: "COUNT",
+                arg: v,
+                in_currency,
+            });
         }
     }
     Ok(out)
@@ -637,7 +693,7 @@ fn grouped(
     periods: &[Option<Periods>],
     cal: &dyn Calendar,
     conds: &[String],
-    aggs: &[(String, String)],
+    aggs: &[Agg],
     index: Option<&str>,
 ) -> Result<String> {
     let mut keys = Vec::new();
@@ -696,9 +752,9 @@ fn constant_rows(columns: &[&str], rows: &[String]) -> String {
 }
 
 /// `CAST(expr AS BIGINT) AS alias, …`.
-fn select_list(aggs: &[(String, String)]) -> String {
+fn select_list(aggs: &[Agg]) -> String {
     aggs.iter()
-        .map(|(alias, x)| format!("CAST({x} AS BIGINT) AS {alias}"))
+        .map(|a| format!("CAST({} AS BIGINT) AS {}", a.sql(), a.alias))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -232,6 +232,16 @@ async fn check_refs(
         &mut errors,
     )
     .await?;
+    // A deal's money is in one of the company's currencies, which have rates.
+    let currency_changed = old.is_none_or(|o| o.currency != data.currency);
+    crate::catalog::check_currency(
+        tx,
+        &data.currency,
+        currency_changed,
+        "currency",
+        &mut errors,
+    )
+    .await?;
     errors.finish()?;
     Ok(())
 }

@@ -257,7 +257,8 @@ async fn the_grid_matches_the_plain_group_by() {
     let date = |f: &str, g: &str| json!({"field": f, "grain": g});
     // Each with the way that should answer it: R the roll-up, U the roll-up
     // where days begin at UTC midnight or on PostgreSQL (else the grid), D
-    // the roll-up but on SQLite off UTC (too many period ends), G the grid,
+    // the roll-up but the grid on SQLite off UTC (too many period ends for
+    // the roll-up's hours), G the grid,
     // B the grid on either backend, A the grid on SQLite and for the
     // administrator on PostgreSQL (a field grouped within each period of
     // its indexes by each date, migration 22, which a manager's few owners
@@ -388,11 +389,12 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "owner"}],
                "filters": [{"field": "closed_at", "op": "empty"}], "aggregates": [count, sum]}),
         ),
-        // Days off UTC beside a field no grid index pairs with them (the
-        // currency, whose values the grid cannot list): the hours at both
-        // ends of every day, one set of bound values for all.
+        // Days beside the currency, with a filter on the owner: the
+        // roll-up (off UTC on PostgreSQL, the hours at both ends of every
+        // day one set of bound values for all); on SQLite off UTC the grid,
+        // each day's cell aggregating every currency apart.
         (
-            "R",
+            "U",
             json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "currency"}],
                "filters": [{"field": "owner", "op": "in", "values": [u1, u2]},
                            {"field": "created_at", "op": "lt", "values": ["2026-03-01"]}],
@@ -400,11 +402,31 @@ async fn the_grid_matches_the_plain_group_by() {
         ),
         // Days off UTC over the whole data (~420 days): more period ends
         // than SQLite takes terms in one statement (MAX_RAW_PARTS), so the
-        // plain statement answers there; PostgreSQL reads them all.
+        // grid answers there (each day's cell counting every currency
+        // apart); PostgreSQL's roll-up reads them all.
         (
             "D",
             json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "currency"}],
                "aggregates": [count]}),
+        ),
+        // The currency beside each date, its minimum and maximum: on
+        // SQLite each cell aggregates every currency the deals hold apart
+        // (the indexes hold it after the date); on PostgreSQL grouped
+        // within each period of the indexes by each date.
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "month")],
+               "aggregates": [min, max]}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "currency"}],
+               "aggregates": [count, max, avg], "currency": "USD"}),
+        ),
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "week"), {"field": "currency"}],
+               "aggregates": [min, count]}),
         ),
         // The pipeline beside the creation date, its maximum: one range
         // per status and stage of each pipeline on SQLite (migration 22);
@@ -807,6 +829,18 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "currency"}],
                "aggregates": [count, sum, avg], "currency": "USD"}),
         ),
+        // The currency alone, its minimum: on SQLite one pass over an index
+        // holding it, every currency the deals hold aggregated apart (none
+        // leads with it).
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}], "aggregates": [min, count]}),
+        ),
+        (
+            "G",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}],
+               "aggregates": [max, avg], "currency": "USD"}),
+        ),
         // Fields without a date from the creation roll-up's month cells.
         (
             "R",
@@ -875,7 +909,8 @@ async fn the_grid_matches_the_plain_group_by() {
                 // PostgreSQL's grid has fewer deal indexes (B, W): the
                 // roll-up takes short periods there too.
                 let expected = match (*tag, utc, sqlite) {
-                    ("D", false, true) | ("W" | "Y", _, true) => Way::Plain,
+                    ("D", false, true) => Way::Grid,
+                    ("W" | "Y", _, true) => Way::Plain,
                     ("R" | "D", ..) | ("U", true, _) | ("U", _, false) => Way::Rollup,
                     ("U", false, true) | ("G", ..) => grid,
                     ("A" | "Y", _, false) if actor != &sys => Way::Plain,

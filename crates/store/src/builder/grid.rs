@@ -9,10 +9,10 @@
 //! aggregate over a range of a covering index that starts with the listed
 //! fields and then the date (`INDEXED BY`, so the plan cannot drift), and
 //! every row is read once, in index order, with no sort. On SQLite one
-//! grouped field of a few fixed choices (a priority, a channel) may sit
-//! after the date in the index instead, for a count: each cell then counts
-//! every choice at once ([`choice_counts`]) and unfolds into a row per
-//! choice.
+//! grouped text field of a few values (a priority, a channel, a deal's
+//! currency) may sit after the date in the index instead: each cell then
+//! aggregates every value apart at once ([`Unfolding::figures`]) and unfolds
+//! into a row per value.
 //!
 //! The grid yields the same columns as the `GROUP BY` it replaces (`k{i}`,
 //! `a{i}`, `n{i}`), so labels, sorting and totals are shared; empty cells
@@ -34,7 +34,7 @@
 //! 22): each period one index-only range, the other fields grouped within
 //! it, the periods read side by side by PostgreSQL's parallel workers.
 
-use super::{Periods, col_of, column, constant_rows, period_bounds, table_of};
+use super::{Agg, Periods, col_of, column, constant_rows, period_bounds, table_of};
 use crate::db::{Backend, Conn, col};
 use crate::error::Result;
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind, Test};
@@ -330,7 +330,7 @@ const COVERING: &[Covering] = &[
     },
     // Migration 19, SQLite: a manager's own activities by the start or
     // the done date, each cell counting the priorities or channels
-    // ([`choice_counts`]).
+    // ([`Unfolding::figures`]).
     Covering {
         entity: Entity::Activities,
         name: "activities_grid_owner_start",
@@ -472,7 +472,7 @@ struct Split<'a> {
 
 /// A grouping after the date that each cell counts per choice: its place
 /// among the groupings and its choices (without `NULL`).
-type Unfold = (usize, &'static [&'static str]);
+type Unfold<'a> = (usize, &'a [String]);
 
 /// How a grid reads one covering index: the listed field it holds after
 /// the date that each cell counts per choice (SQLite), the listed fields
@@ -480,7 +480,7 @@ type Unfold = (usize, &'static [&'static str]);
 /// listed; PostgreSQL), the columns before the date split into ranges,
 /// and the ranges a cell reads in all.
 struct Fit<'a> {
-    after: Option<Unfold>,
+    after: Option<Unfold<'a>>,
     inner: Vec<usize>,
     splits: Vec<Split<'a>>,
     ranges: i64,
@@ -491,8 +491,9 @@ struct Fit<'a> {
 const MAX_RANGES: i64 = 100_000;
 
 /// The most choices (`NULL` among them) of a grouped field a grid cell on
-/// SQLite counts all at once when its index holds the field after the
-/// date: each choice costs every row of the range a count step, which
+/// SQLite aggregates all at once when its index holds the field after the
+/// date: each choice costs every row of the range a count step (and one
+/// for each other aggregate), which
 /// beat a sort of every row up to about this many (a million activities
 /// by priority: 205 ms against 409 ms the sort, measured in
 /// `docs/benchmarks.md`). PostgreSQL hashes its groups instead.
@@ -697,22 +698,67 @@ fn bare(column: &str) -> &str {
     column.strip_prefix("t.").unwrap_or(column)
 }
 
-/// The SQL listing a field's possible values but `NULL`, as column `v`,
-/// with how many values there are counting `NULL`; `None` for fields whose
-/// values cannot be listed cheaply (accounts, free text).
-async fn domain(c: &mut impl Conn, ty: FieldType) -> Result<Option<(String, i64)>> {
+/// A listed field's possible values but `NULL`: the SQL listing them as
+/// column `v`, how many there are counting `NULL`, and for a text field
+/// the values themselves as SQL literals (a cell may count each apart).
+struct Domain {
+    values: String,
+    n: i64,
+    choices: Option<Vec<String>>,
+    /// Whether a record may have no value (a deal always has a currency).
+    nullable: bool,
+}
+
+impl Domain {
+    /// Text values as a domain; `None` when there are none to list.
+    fn of_texts(texts: &[String]) -> Option<Domain> {
+        if texts.is_empty() {
+            return None;
+        }
+        let choices: Vec<String> = texts
+            .iter()
+            .map(|v| format!("'{}'", v.replace('\'', "''")))
+            .collect();
+        let parts: Vec<String> = choices.iter().map(|v| format!("SELECT {v} AS v")).collect();
+        Some(Domain {
+            values: parts.join(" UNION ALL "),
+            n: choices.len() as i64 + 1,
+            choices: Some(choices),
+            nullable: true,
+        })
+    }
+}
+
+/// The values of a grouped field, `None` for fields whose values cannot be
+/// listed cheaply (accounts, free text). A deal's currency is a code the
+/// user types, but the deals hold only a few: `deal_totals` keeps a row of
+/// every currency a deal is in (the write transaction adds it), a handful
+/// of rows per stage and owner — read in the report's own snapshot, so no
+/// deal's currency is missing.
+async fn domain(c: &mut impl Conn, e: Entity, col: &str, ty: FieldType) -> Result<Option<Domain>> {
     let table = match ty {
         FieldType::Ref(RefKind::User) => "users",
         FieldType::Ref(RefKind::Pipeline) => "pipelines",
         FieldType::Ref(RefKind::Stage) => "stages",
         FieldType::Ref(RefKind::Lookup) => "lookups",
+        // Catalogue constants (lower-case words), never request text.
         FieldType::Choice(values) => {
-            // Catalogue constants (lower-case words), never request text.
-            let parts: Vec<String> = values
-                .iter()
-                .map(|v| format!("SELECT '{v}' AS v"))
-                .collect();
-            return Ok(Some((parts.join(" UNION ALL "), values.len() as i64 + 1)));
+            let texts: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+            return Ok(Domain::of_texts(&texts));
+        }
+        FieldType::Text if e == Entity::Deals && bare(col) == "currency" => {
+            let texts = sqlx::query(
+                "SELECT DISTINCT currency FROM deal_totals WHERE deals <> 0 ORDER BY currency",
+            )
+            .fetch_all(c.conn())
+            .await?
+            .iter()
+            .map(|r| col::s(r, "currency"))
+            .collect::<Result<Vec<_>>>()?;
+            return Ok(Domain::of_texts(&texts).map(|d| Domain {
+                nullable: false,
+                ..d
+            }));
         }
         _ => return Ok(None),
     };
@@ -721,8 +767,12 @@ async fn domain(c: &mut impl Conn, ty: FieldType) -> Result<Option<(String, i64)
     ))
     .fetch_one(c.conn())
     .await?;
-    let n = col::i(&row, "n")?;
-    Ok(Some((format!("SELECT id AS v FROM {table}"), n + 1)))
+    Ok(Some(Domain {
+        values: format!("SELECT id AS v FROM {table}"),
+        n: col::i(&row, "n")? + 1,
+        choices: None,
+        nullable: true,
+    }))
 }
 
 /// A listed grouping: its place among the groupings, its column, the SQL
@@ -731,8 +781,9 @@ struct Listed {
     at: usize,
     col: &'static str,
     values: String,
-    /// The values of a field of fixed choices (without `NULL`).
-    choices: Option<&'static [&'static str]>,
+    /// The values of a text field, as SQL literals (without `NULL`).
+    choices: Option<Vec<String>>,
+    nullable: bool,
     null: &'static str,
 }
 
@@ -747,13 +798,13 @@ pub(super) async fn statement(
     periods: &[Option<Periods>],
     cal: &dyn super::Calendar,
     conditions: &[String],
-    aggregates: &[(String, String)],
+    aggregates: &[Agg],
     owners: &Option<Vec<Id>>,
 ) -> Result<Option<String>> {
     let e = plan.entity;
     let postgres = c.backend() == Backend::Postgres;
     let Some(date) = plan.groups.iter().position(|g| g.grain.is_some()) else {
-        return Ok(None);
+        return whole(c, plan, conditions, aggregates, owners).await;
     };
     // Not a question for the listed values' counts when no index can serve.
     if postgres
@@ -776,7 +827,12 @@ pub(super) async fn statement(
             continue;
         }
         let col = col_of(e, g.field)?;
-        let Some((values, n)) = (match owners {
+        let Some(Domain {
+            values,
+            n,
+            choices,
+            nullable,
+        }) = (match owners {
             // A narrowed actor's own owners: a cell of another's would read
             // that owner's whole range only to filter every row out.
             Some(ids) if bare(col) == "owner_id" => {
@@ -789,22 +845,29 @@ pub(super) async fn statement(
                         list.join(", ")
                     ),
                 };
-                Some((values, ids.len() as i64 + 1))
+                Some(Domain {
+                    values,
+                    n: ids.len() as i64 + 1,
+                    choices: None,
+                    nullable: true,
+                })
             }
-            _ => domain(c, g.field.ty).await?,
-        }) else {
+            _ => domain(c, e, col, g.field.ty).await?,
+        })
+        else {
             return Ok(None);
         };
         cells = cells.saturating_mul(n);
-        let (null, choices) = match g.field.ty {
-            FieldType::Choice(values) => ("TEXT", Some(values)),
-            _ => ("BIGINT", None),
+        let null = match choices {
+            Some(_) => "TEXT",
+            None => "BIGINT",
         };
         listed.push(Listed {
             at: i,
             col,
             values,
             choices,
+            nullable,
             null,
         });
     }
@@ -813,13 +876,12 @@ pub(super) async fn statement(
     }
 
     // Every column the cells read must be inside the index, and before the
-    // date only listed fields and ones whose every value can be named; for
-    // a count, a field of few choices may come after it ([`MAX_CHOICES`]:
-    // activities and leads, the entities with such indexes, have nothing
-    // else to aggregate). PostgreSQL hashes the listed fields its [`WIDE`]
-    // indexes hold after the date within each cell instead (`inner`), for
-    // a user who sees every owner.
-    let counts_only = plan.aggregates.iter().all(|a| a.field.is_none());
+    // date only listed fields and ones whose every value can be named; on
+    // SQLite a text field of few values (a priority, a channel, a deal's
+    // currency) may come after it ([`MAX_CHOICES`]), each cell aggregating
+    // every value apart in one pass. PostgreSQL hashes the listed fields
+    // its [`WIDE`] indexes hold after the date within each cell instead
+    // (`inner`), for a user who sees every owner.
     let needed = needed_columns(plan, owners.is_some())?;
     let lead: Vec<&str> = listed.iter().map(|l| bare(l.col)).collect();
     let every = enumerated(c, e).await?;
@@ -854,14 +916,9 @@ pub(super) async fn statement(
                     inner.push(n);
                     continue;
                 }
-                match l.choices {
-                    Some(values)
-                        if !postgres
-                            && counts_only
-                            && after.is_none()
-                            && values.len() < MAX_CHOICES =>
-                    {
-                        after = Some((l.at, values));
+                match &l.choices {
+                    Some(values) if !postgres && after.is_none() && values.len() < MAX_CHOICES => {
+                        after = Some((l.at, values.as_slice()));
                     }
                     _ => return None,
                 }
@@ -994,13 +1051,15 @@ pub(super) async fn statement(
     }
     // The field after the date: its choices, `NULL` last, in the order the
     // cells count them.
-    let unfolded = after.map(|(at, choices)| {
-        let mut literals: Vec<String> = choices.iter().map(|v| format!("'{v}'")).collect();
-        literals.push("NULL".to_owned());
-        (at, literals)
-    });
+    let unfolded = match after {
+        Some((at, _)) => listed
+            .iter()
+            .find(|l| l.at == at)
+            .map(|l| Unfolding::new(plan, l)),
+        None => None,
+    };
     let figures = match &unfolded {
-        Some((at, literals)) => choice_counts(col_of(e, plan.groups[*at].field)?, literals),
+        Some(u) => u.figures(aggregates),
         None => cell_figures(aggregates),
     };
     let part = |dated: bool| -> String {
@@ -1014,7 +1073,7 @@ pub(super) async fn statement(
                 } else {
                     keys.push(format!("NULL AS k{i}"));
                 }
-            } else if unfolded.as_ref().is_some_and(|(at, _)| *at == i) {
+            } else if unfolded.as_ref().is_some_and(|u| u.at == i) {
                 // Unfolded from the counts below.
             } else if let Some(l) = listed.iter().find(|l| l.at == i) {
                 keys.push(format!("v{i}.v AS k{i}"));
@@ -1049,7 +1108,7 @@ pub(super) async fn statement(
         part(true),
         part(false)
     );
-    let Some((at, literals)) = unfolded else {
+    let Some(u) = unfolded else {
         let keys: Vec<String> = (0..plan.groups.len()).map(|i| format!("k{i}")).collect();
         return Ok(Some(format!(
             "{grid} SELECT {}, {} FROM x WHERE json_extract(x.j, '$[0]') > 0",
@@ -1057,30 +1116,189 @@ pub(super) async fn statement(
             cell_values(aggregates).join(", ")
         )));
     };
-    // Each cell a row per choice `c.v`, its count at place `c.n` (and
-    // every aggregate that count).
-    let keys: Vec<String> = (0..plan.groups.len())
-        .map(|i| match i == at {
-            true => format!("c.v AS k{i}"),
-            false => format!("x.k{i} AS k{i}"),
+    Ok(Some(u.rows(&grid, plan.groups.len(), aggregates)))
+}
+
+/// A grouping by one text field of a few values alone, on SQLite, that no
+/// index leads with (a deal's currency): one pass over the narrowest
+/// covering index, every value aggregated apart ([`Unfolding`]), where the
+/// `GROUP BY` would sort every row first (a million deals by currency,
+/// their minimum: 106 ms against 305 ms).
+async fn whole(
+    c: &mut impl Conn,
+    plan: &Plan,
+    conditions: &[String],
+    aggregates: &[Agg],
+    owners: &Option<Vec<Id>>,
+) -> Result<Option<String>> {
+    let e = plan.entity;
+    let [g] = plan.groups.as_slice() else {
+        return Ok(None);
+    };
+    if c.backend() != Backend::Sqlite || g.grain.is_some() {
+        return Ok(None);
+    }
+    let col = col_of(e, g.field)?;
+    let indexes = || {
+        STREAMING
+            .iter()
+            .chain(COVERING)
+            .chain(ALL)
+            .filter(|ix| ix.entity == e)
+    };
+    // An index led by the field streams the plain GROUP BY already.
+    if indexes().any(|ix| ix.columns[0] == bare(col)) {
+        return Ok(None);
+    }
+    let Some(Domain {
+        values,
+        choices: Some(choices),
+        nullable,
+        ..
+    }) = domain(c, e, col, g.field.ty).await?
+    else {
+        return Ok(None);
+    };
+    if choices.len() >= MAX_CHOICES {
+        return Ok(None);
+    }
+    // A narrowed user's owners are a range each of an index led by the
+    // owner (the scope's own condition, `+owner_id`, chooses no range).
+    let needed = needed_columns(plan, owners.is_some())?;
+    let Some(index) = indexes()
+        .filter(|ix| covers(ix, e, &needed))
+        .min_by_key(|ix| {
+            (
+                owners.is_some() && ix.columns[0] != "owner_id",
+                ix.columns.len(),
+            )
         })
-        .collect();
-    let choices: Vec<String> = literals
-        .iter()
-        .enumerate()
-        .map(|(n, v)| format!("SELECT {v} AS v, {n} AS n"))
-        .collect();
-    let count = "CAST(json_extract(x.j, '$[' || c.n || ']') AS BIGINT)";
-    let values: Vec<String> = aggregates
-        .iter()
-        .map(|(alias, _)| format!("{count} AS {alias}"))
-        .collect();
-    Ok(Some(format!(
-        "{grid} SELECT {}, {} FROM x, ({}) c WHERE {count} > 0",
-        keys.join(", "),
-        values.join(", "),
-        choices.join(" UNION ALL ")
-    )))
+    else {
+        return Ok(None);
+    };
+    let u = Unfolding::new(
+        plan,
+        &Listed {
+            at: 0,
+            col,
+            values,
+            choices: Some(choices),
+            nullable,
+            null: "TEXT",
+        },
+    );
+    let mut conditions = conditions.to_vec();
+    if let Some(ids) = owners.as_ref().filter(|ids| !ids.is_empty())
+        && index.columns[0] == "owner_id"
+    {
+        // Ids from our own database, not request text.
+        let ids: Vec<String> = ids.iter().map(Id::to_string).collect();
+        conditions.push(format!("t.owner_id IN ({})", ids.join(", ")));
+    }
+    let grid = format!(
+        "WITH x AS MATERIALIZED (SELECT (SELECT {} FROM {} t INDEXED BY {}{}) AS j)",
+        u.figures(aggregates),
+        table_of(e),
+        index.name,
+        super::where_of(&conditions)
+    );
+    Ok(Some(u.rows(&grid, 1, aggregates)))
+}
+
+/// A grouped text field of a few values that each cell aggregates apart
+/// (SQLite): its place among the groupings, its column, its values as SQL
+/// literals (`NULL` last, if a record may have none), and for a grouping
+/// by the currency, the report currency's literal.
+struct Unfolding {
+    at: usize,
+    col: &'static str,
+    literals: Vec<String>,
+    currency: Option<String>,
+}
+
+impl Unfolding {
+    fn new(plan: &Plan, l: &Listed) -> Unfolding {
+        let mut literals = l.choices.clone().unwrap_or_default();
+        if l.nullable {
+            literals.push("NULL".to_owned());
+        }
+        let currency = (super::currency_column(plan.entity) == Some(l.col))
+            .then(|| format!("'{}'", plan.currency.replace('\'', "''")));
+        Unfolding {
+            at: l.at,
+            col: l.col,
+            literals,
+            currency,
+        }
+    }
+
+    /// One cell's figures for each value in turn as one JSON array: the
+    /// value's row count, then each aggregate but a row count over the
+    /// value's rows alone — every value aggregated in one pass over the
+    /// cell's range. A cell whose every row has the one value takes the
+    /// plain aggregates. Beside the currency, an amount's aggregate is over
+    /// the report currency's rows already: that value takes it as it is,
+    /// the others have none.
+    fn figures(&self, aggregates: &[Agg]) -> String {
+        let whole = self.literals.len() == 1 && self.literals[0] != "NULL";
+        let mut figures = Vec::new();
+        for v in &self.literals {
+            let of = format!("{} IS {v}", self.col);
+            figures.push(match whole {
+                true => "COUNT(*)".to_owned(),
+                false => format!("COUNT(CASE WHEN {of} THEN 1 END)"),
+            });
+            figures.extend(aggregates.iter().filter(|a| !a.counts_rows()).map(|a| {
+                match (&self.currency, a.in_currency) {
+                    (Some(c), true) if c == v => a.sql(),
+                    (Some(_), true) => a.of_none().to_owned(),
+                    _ if whole => a.sql(),
+                    _ => a.when(&of),
+                }
+            }));
+        }
+        format!("json_array({})", figures.join(", "))
+    }
+
+    /// The rows of the cells of `grid` (a `WITH x` of keys `k{i}` and
+    /// figures `j`), a row per value `c.v` whose figures start at place
+    /// `c.n`: its count, then each aggregate but a row count (which is
+    /// that count).
+    fn rows(&self, grid: &str, groups: usize, aggregates: &[Agg]) -> String {
+        let keys: Vec<String> = (0..groups)
+            .map(|i| match i == self.at {
+                true => format!("c.v AS k{i}"),
+                false => format!("x.k{i} AS k{i}"),
+            })
+            .collect();
+        let width = 1 + aggregates.iter().filter(|a| !a.counts_rows()).count();
+        let choices: Vec<String> = self
+            .literals
+            .iter()
+            .enumerate()
+            .map(|(n, v)| format!("SELECT {v} AS v, {} AS n", n * width))
+            .collect();
+        let figure =
+            |k: usize| format!("CAST(json_extract(x.j, '$[' || (c.n + {k}) || ']') AS BIGINT)");
+        let count = figure(0);
+        let mut k = 0;
+        let values: Vec<String> = aggregates
+            .iter()
+            .map(|a| match a.counts_rows() {
+                true => format!("{count} AS {}", a.alias),
+                false => {
+                    k += 1;
+                    format!("{} AS {}", figure(k), a.alias)
+                }
+            })
+            .collect();
+        format!(
+            "{grid} SELECT {}, {} FROM x, ({}) c WHERE {count} > 0",
+            keys.join(", "),
+            values.join(", "),
+            choices.join(" UNION ALL ")
+        )
+    }
 }
 
 /// The report periods as a table `p` of their place `i` and bounds `lo`,
@@ -1092,17 +1310,6 @@ fn periods_table(bounds: &[String]) -> String {
         .map(|(i, w)| format!("{i}, '{}', '{}'", w[0], w[1]))
         .collect();
     format!("{} p", constant_rows(&["i", "lo", "hi"], &rows))
-}
-
-/// One cell's row count for each choice of a field in turn (`literals`,
-/// the SQL of each, `NULL` too), as a JSON array: every choice counted in
-/// one pass over the cell's range.
-fn choice_counts(col: &str, literals: &[String]) -> String {
-    let counts: Vec<String> = literals
-        .iter()
-        .map(|v| format!("COUNT(CASE WHEN {col} IS {v} THEN 1 END)"))
-        .collect();
-    format!("json_array({})", counts.join(", "))
 }
 
 /// The grid on PostgreSQL: each cell one aggregate `LATERAL` to its keys,
@@ -1125,11 +1332,11 @@ fn lateral(
     inner: &[usize],
     bounds: &[String],
     conditions: &[String],
-    aggregates: &[(String, String)],
+    aggregates: &[Agg],
 ) -> String {
     let figures: Vec<String> = aggregates
         .iter()
-        .map(|(alias, _)| format!("x.{alias}"))
+        .map(|a| format!("x.{}", a.alias))
         .collect();
     let of = |within: bool| -> Vec<&Listed> {
         listed
@@ -1238,20 +1445,21 @@ fn lateral(
 
 /// One cell's figures as a JSON array: its row count (an empty cell is
 /// dropped), then the aggregates of the plain statement.
-fn cell_figures(aggregates: &[(String, String)]) -> String {
-    let figures: Vec<&str> = aggregates.iter().map(|(_, x)| x.as_str()).collect();
+fn cell_figures(aggregates: &[Agg]) -> String {
+    let figures: Vec<String> = aggregates.iter().map(Agg::sql).collect();
     format!("json_array(COUNT(*), {})", figures.join(", "))
 }
 
 /// The aggregates of a cell `x.j` under the plain statement's aliases.
-fn cell_values(aggregates: &[(String, String)]) -> Vec<String> {
+fn cell_values(aggregates: &[Agg]) -> Vec<String> {
     aggregates
         .iter()
         .enumerate()
-        .map(|(n, (alias, _))| {
+        .map(|(n, a)| {
             format!(
-                "CAST(json_extract(x.j, '$[{}]') AS BIGINT) AS {alias}",
-                n + 1
+                "CAST(json_extract(x.j, '$[{}]') AS BIGINT) AS {}",
+                n + 1,
+                a.alias
             )
         })
         .collect()
@@ -1279,7 +1487,7 @@ pub(super) async fn walk(
     c: &mut impl Conn,
     plan: &Plan,
     conditions: &[String],
-    aggregates: &[(String, String)],
+    aggregates: &[Agg],
 ) -> Result<Option<String>> {
     let e = plan.entity;
     let [g] = plan.groups.as_slice() else {
@@ -1314,7 +1522,7 @@ pub(super) async fn walk(
              WHERE x.walked > 0 ORDER BY a.name COLLATE \"C\", a.id LIMIT {}",
             aggregates
                 .iter()
-                .map(|(alias, _)| format!("x.{alias}"))
+                .map(|a| format!("x.{}", a.alias))
                 .collect::<Vec<_>>()
                 .join(", "),
             super::select_list(aggregates),

@@ -60,6 +60,8 @@ pub enum Kind {
     LeadSource,
     LossReason,
     Stage,
+    /// One of the company's currencies (a code a deal's money can be in).
+    Currency,
     /// A record chosen by typing its name (`/options/{entity}` feeds the suggestions).
     Ref(&'static str),
 }
@@ -116,6 +118,7 @@ pub struct Choices {
     pub sources: Vec<Lookup>,
     pub reasons: Vec<Lookup>,
     pub pipelines: Vec<Pipeline>,
+    pub currencies: Vec<voronka_core::records::CurrencyData>,
 }
 
 impl Choices {
@@ -126,6 +129,7 @@ impl Choices {
             sources: voronka_store::lookups::list(db, LookupKind::LeadSource).await?,
             reasons: voronka_store::lookups::list(db, LookupKind::LossReason).await?,
             pipelines: voronka_store::pipelines::list(db).await?,
+            currencies: voronka_store::catalog::list_currencies(db).await?,
         })
     }
 
@@ -226,12 +230,12 @@ pub fn to_json(ui: &Ui, defs: &[Def], form: &Fields) -> Result<Value, BTreeMap<S
         let value = match d.kind {
             Kind::Bool => json!(form.get(d.name).is_some()),
             // An unchosen enum keeps the record's value (or its default): most are not optional.
-            Kind::Enum(..) if raw.is_empty() => continue,
+            Kind::Enum(..) | Kind::Currency if raw.is_empty() => continue,
             _ if raw.is_empty() => match d.kind {
                 Kind::List => json!([]),
                 _ => Value::Null,
             },
-            Kind::Text | Kind::Textarea | Kind::Enum(..) => json!(raw),
+            Kind::Text | Kind::Textarea | Kind::Enum(..) | Kind::Currency => json!(raw),
             Kind::Date => match ui.tr.parse_day(raw) {
                 Some(d) => json!(d.to_string()),
                 None => {
@@ -322,6 +326,7 @@ fn options(ui: &Ui, d: &Def, choices: &Choices, current: &str) -> Markup {
             Kind::Owner => { @for u in choices.users.iter().filter(|u| u.data.active || u.id.to_string() == current) { (opt(u.id.to_string(), u.data.name.clone())) } }
             Kind::LeadSource => { @for l in choices.sources.iter().filter(|l| l.data.active || l.id.to_string() == current) { (opt(l.id.to_string(), l.data.name.clone())) } }
             Kind::LossReason => { @for l in choices.reasons.iter().filter(|l| l.data.active) { (opt(l.id.to_string(), l.data.name.clone())) } }
+            Kind::Currency => { @for c in choices.currencies.iter().filter(|c| c.active || c.code.as_str() == current) { (opt(c.code.as_str().to_owned(), format!("{} — {}", c.code.as_str(), c.name))) } }
             Kind::Stage => {
                 @for p in &choices.pipelines {
                     optgroup label=(p.data.name) {
@@ -360,7 +365,7 @@ pub fn field(
                 Kind::Decimal => input id=(id) type="text" inputmode="decimal" name=(d.name) value=(value);,
                 Kind::Date => (date_input(ui, &id, d.name, &value, None)),
                 Kind::DateTime => input id=(id) type="datetime-local" name=(d.name) value=(value);,
-                Kind::Enum(..) | Kind::Owner | Kind::LeadSource | Kind::LossReason | Kind::Stage => {
+                Kind::Enum(..) | Kind::Owner | Kind::LeadSource | Kind::LossReason | Kind::Stage | Kind::Currency => {
                     select id=(id) name=(d.name) { (options(ui, d, choices, &value)) }
                 }
                 Kind::Ref(entity) => {

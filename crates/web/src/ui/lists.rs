@@ -158,7 +158,7 @@ pub const DEAL_DEFS: &[Def] = &[
     f("account_id", Kind::Ref("accounts")),
     f("contact_id", Kind::Ref("contacts")),
     f("amount", Kind::Decimal),
-    f("currency", Kind::Text),
+    f("currency", Kind::Currency),
     f("stage_id", Kind::Stage),
     f("probability", Kind::Int),
     f("expected_close_date", Kind::Date),

@@ -553,6 +553,51 @@ async fn a_bad_form_comes_back_with_the_message_beside_the_field_and_the_values_
     assert!(field_html(&body, "amount").contains("value=\"10,5\""));
     assert_eq!(app.count("deals").await, 0);
 
+    // The currency is chosen from the catalogue's, roubles first for a new
+    // deal; a retired one is not offered.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            "/api/v1/currencies/CNY",
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let body = ok_page(&app, &c, "/deals/new").await;
+    let currency = field_html(&body, "currency");
+    assert!(
+        currency.contains("<select id=\"f-currency\" name=\"currency\">"),
+        "{currency}"
+    );
+    assert!(
+        currency.contains("<option value=\"RUB\" selected>RUB — Российский рубль</option>"),
+        "{currency}"
+    );
+    assert!(currency.contains("<option value=\"EUR\">"), "{currency}");
+    assert!(!currency.contains("CNY"), "{currency}");
+    let customer = app
+        .create(&app.admin, "/api/v1/accounts", json!({"name": "Альфа"}))
+        .await;
+    let r = submit(
+        &app,
+        &c,
+        "/deals/new",
+        &[
+            ("_csrf", &token),
+            ("title", "Поставка"),
+            ("account_id", &customer["id"].to_string()),
+            ("amount", "100"),
+            ("currency", "CNY"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&body, "currency"),
+        "эта валюта больше не используется"
+    );
+
     // Editing: the same, at 422, with the record unchanged.
     let lead = app
         .create(&app.admin, "/api/v1/leads", json!({"last_name": "Орлов"}))

@@ -779,6 +779,51 @@ async fn a_deal_is_consistent_about_its_customer_and_its_reasons() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(fields(&e), vec!["contact_id"]);
 
+    // Its money is in a currency of the catalogue, and one still in use
+    // when chosen; a deal already in a retired one keeps it.
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/deals",
+            json!({"title": "X", "account_id": acc1["id"], "currency": "ZZZ"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        e["error"]["fields"]["currency"],
+        "is not a currency of the catalog"
+    );
+    let yuan = app
+        .create(
+            a,
+            "/api/v1/deals",
+            json!({"title": "Y", "account_id": acc1["id"], "currency": "CNY"}),
+        )
+        .await;
+    let (s, _) = app
+        .patch(a, "/api/v1/currencies/CNY", json!({"active": false}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/deals",
+            json!({"title": "X", "account_id": acc1["id"], "currency": "cny"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["currency"]);
+    let (s, e) = app
+        .patch(
+            a,
+            &format!("/api/v1/deals/{}", yuan["id"]),
+            json!({"title": "Y2"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["currency"], "CNY");
+    assert_eq!(app.count("deals").await, 1);
+
     let deal = app
         .create(
             a,
