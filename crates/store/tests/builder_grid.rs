@@ -88,7 +88,7 @@ async fn the_grid_matches_the_plain_group_by() {
             3 => None,
             k => Some(sources[k as usize]),
         };
-        let currency = if rng.next(5) == 0 { "USD" } else { "RUB" };
+        let currency = ["USD", "EUR", "RUB", "RUB", "RUB"][rng.next(5) as usize];
         let pipeline = if i % 4 == 1 { &q } else { &p };
         let d: Deal = rules::create(
             &db,
@@ -840,6 +840,18 @@ async fn the_grid_matches_the_plain_group_by() {
             "G",
             json!({"entity": "deals", "group_by": [{"field": "currency"}],
                "aggregates": [max, avg], "currency": "USD"}),
+        ),
+        // A report currency no deal is in: every amount empty, the counts
+        // still there.
+        (
+            "A",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "quarter")],
+               "aggregates": [count, min, avg], "currency": "CNY"}),
+        ),
+        // Another field of a few values alone that no index leads with.
+        (
+            "G",
+            json!({"entity": "accounts", "group_by": [{"field": "kind"}]}),
         ),
         // Fields without a date from the creation roll-up's month cells.
         (

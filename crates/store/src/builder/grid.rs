@@ -1120,7 +1120,8 @@ pub(super) async fn statement(
 }
 
 /// A grouping by one text field of a few values alone, on SQLite, that no
-/// index leads with (a deal's currency): one pass over the narrowest
+/// index leads with (a deal's currency, a customer's kind, an activity's
+/// priority or channel where no roll-up answers): one pass over the narrowest
 /// covering index, every value aggregated apart ([`Unfolding`]), where the
 /// `GROUP BY` would sort every row first (a million deals by currency,
 /// their minimum: 106 ms against 305 ms).
@@ -1235,24 +1236,20 @@ impl Unfolding {
     /// One cell's figures for each value in turn as one JSON array: the
     /// value's row count, then each aggregate but a row count over the
     /// value's rows alone — every value aggregated in one pass over the
-    /// cell's range. A cell whose every row has the one value takes the
-    /// plain aggregates. Beside the currency, an amount's aggregate is over
+    /// cell's range. Beside the currency, an amount's aggregate is over
     /// the report currency's rows already: that value takes it as it is,
-    /// the others have none.
+    /// the others have none. (Even with one value listed each is tested:
+    /// were a currency missing from the list, its deals would be left out
+    /// rather than counted under another's name.)
     fn figures(&self, aggregates: &[Agg]) -> String {
-        let whole = self.literals.len() == 1 && self.literals[0] != "NULL";
         let mut figures = Vec::new();
         for v in &self.literals {
             let of = format!("{} IS {v}", self.col);
-            figures.push(match whole {
-                true => "COUNT(*)".to_owned(),
-                false => format!("COUNT(CASE WHEN {of} THEN 1 END)"),
-            });
+            figures.push(format!("COUNT(CASE WHEN {of} THEN 1 END)"));
             figures.extend(aggregates.iter().filter(|a| !a.counts_rows()).map(|a| {
                 match (&self.currency, a.in_currency) {
                     (Some(c), true) if c == v => a.sql(),
                     (Some(_), true) => a.of_none().to_owned(),
-                    _ if whole => a.sql(),
                     _ => a.when(&of),
                 }
             }));

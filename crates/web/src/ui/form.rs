@@ -320,7 +320,8 @@ fn options(ui: &Ui, d: &Def, choices: &Choices, current: &str) -> Markup {
         html! { option value=(value) selected[selected] { (label) } }
     };
     html! {
-        option value="" { "—" }
+        // A deal always has a currency: no empty choice.
+        @if !matches!(d.kind, Kind::Currency) { option value="" { "—" } }
         @match d.kind {
             Kind::Enum(prefix, values) => { @for v in values { (opt((*v).to_owned(), ui.tr.label(prefix, v))) } }
             Kind::Owner => { @for u in choices.users.iter().filter(|u| u.data.active || u.id.to_string() == current) { (opt(u.id.to_string(), u.data.name.clone())) } }

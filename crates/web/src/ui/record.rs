@@ -187,7 +187,14 @@ async fn new_page(
     } else {
         Vec::new()
     };
-    let mut defaults = json!({"owner_id": ui.user.id, "currency": "RUB", "status": null});
+    let mut defaults = json!({"owner_id": ui.user.id, "status": null});
+    if e.kind == EntityKind::Deal {
+        // A new deal is in the company's own currency.
+        match voronka_store::company::get(&state.db).await {
+            Ok(c) => defaults["currency"] = json!(c.data.base_currency.as_str()),
+            Err(err) => return failure(&ui, err),
+        }
+    }
     if e.kind == EntityKind::Activity {
         let now = state.db.now();
         // A calendar slot names the start (a local date and time): an hour from there.

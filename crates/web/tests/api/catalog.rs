@@ -877,6 +877,53 @@ fn our_details() -> Value {
     })
 }
 
+/// A company that keeps its books in euros and no longer sells in
+/// roubles: a lead qualified into a deal, and a new deal's form, take the
+/// company's currency.
+#[tokio::test]
+async fn new_deals_are_in_the_companys_own_currency() {
+    let app = TestApp::spawn().await;
+    let a = &app.admin;
+    let mut details = our_details();
+    details["base_currency"] = json!("EUR");
+    let (s, c) = app.put(a, "/api/v1/company", details).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let (s, e) = app
+        .patch(a, "/api/v1/currencies/RUB", json!({"active": false}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let lead = app
+        .create(
+            a,
+            "/api/v1/leads",
+            json!({"last_name": "Кузнецов", "company": "ООО Вектор"}),
+        )
+        .await;
+    let (s, conv) = app
+        .post(
+            a,
+            &format!("/api/v1/leads/{}/convert", lead["id"]),
+            json!({"deal": {"title": "Вектор: поставка", "amount": "10"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{conv}");
+    assert_eq!(conv["deal"]["currency"], "EUR");
+
+    let c = signed_in(&app, "admin").await;
+    let form = ok_page(&app, &c, "/deals/new").await;
+    let at = form.find("id=\"f-currency\"").unwrap();
+    let select = &form[at..at + form[at..].find("</select>").unwrap()];
+    assert!(
+        select.contains("<option value=\"EUR\" selected>"),
+        "{select}"
+    );
+    assert!(
+        !select.contains("RUB"),
+        "a retired currency is not offered: {select}"
+    );
+    assert!(!select.contains("value=\"\""), "no empty choice: {select}");
+}
+
 #[tokio::test]
 async fn our_company_has_defaults_checked_details_and_a_regime() {
     let app = TestApp::spawn().await;
