@@ -13,6 +13,19 @@ use voronka_core::FieldErrors;
 use voronka_core::money::Currency;
 use voronka_core::records::{Company, CompanyData, EntityKind, RecordData};
 
+/// The currency the company keeps its books in (a new deal's), without
+/// reading the rest of its details: every deal created reads it.
+pub async fn base_currency(c: &mut impl Conn) -> Result<Currency> {
+    let row = sqlx::query("SELECT base_currency FROM company WHERE id = 1")
+        .fetch_optional(c.conn())
+        .await?;
+    match row {
+        Some(r) => Currency::parse(&col::s(&r, "base_currency")?)
+            .map_err(|e| StoreError::corrupt(format!("base_currency: {e}"))),
+        None => Ok(CompanyData::default().base_currency),
+    }
+}
+
 /// Our company's details, or the defaults when they were never saved.
 pub async fn current(c: &mut impl Conn) -> Result<Company> {
     let row = sqlx::query("SELECT * FROM company WHERE id = 1")

@@ -249,6 +249,19 @@ async fn check_refs(
 impl Rules for Deal {
     const OWNED: bool = true;
 
+    fn defaults<'a>(
+        tx: &'a mut Tx,
+        body: &'a mut serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if body.get("currency").is_none_or(serde_json::Value::is_null) {
+                let base = crate::company::base_currency(tx).await?;
+                body.insert("currency".into(), base.as_str().into());
+            }
+            Ok(())
+        })
+    }
+
     fn prepare<'a>(
         tx: &'a mut Tx,
         actor: &'a Actor,

@@ -359,18 +359,14 @@ pub async fn convert(db: &Db, actor: &Actor, id: Id, req: ConvertLead) -> Result
             let deal = match &req.deal {
                 Some(spec) => {
                     let title = crate::text_or(spec.title.clone(), lead.display_name());
-                    // The company's own currency unless the form names one.
-                    let currency = match &spec.currency {
-                        Some(c) => c.clone(),
-                        None => crate::company::current(tx).await?.data.base_currency,
-                    };
                     let body = json!({
                         "title": title,
                         "account_id": account.as_ref().map(|a| a.id),
                         "contact_id": contact.as_ref().map(|c| c.id),
                         "pipeline_id": spec.pipeline_id,
                         "amount": spec.amount.to_string(),
-                        "currency": currency,
+                        // None: the company's own (`Rules::defaults`).
+                        "currency": spec.currency,
                         "expected_close_date": spec.expected_close_date,
                         "source_id": d.source_id,
                         "owner_id": lead.meta.owner_id,

@@ -20,6 +20,15 @@ pub trait Rules: Table {
     /// Records with an owner obey visibility and carry created/updated stamps.
     const OWNED: bool;
 
+    /// Fills what a new record's body leaves out from the database (a
+    /// deal's currency: the company's own), before it is read.
+    fn defaults<'a>(
+        _tx: &'a mut Tx,
+        _body: &'a mut serde_json::Map<String, Value>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// Checks references and derives system columns, inside the write transaction.
     fn prepare<'a>(
         _tx: &'a mut Tx,
@@ -68,6 +77,7 @@ pub(crate) async fn create_in<T: Rules>(tx: &mut Tx, actor: &Actor, body: Value)
     let flags = Flags {
         force: table::take_bool(&mut body, "force")?,
     };
+    T::defaults(tx, &mut body).await?;
     let mut data = table::parse::<T::Data>(Value::Object(body))?.validate()?;
     let owner = if T::OWNED {
         Some(table::resolve_owner(tx, actor, owner, None).await?)

@@ -26,6 +26,9 @@ pub struct DealData {
     #[serde(default)]
     #[schema(value_type = String, example = "150000.00")]
     pub amount: Decimal,
+    /// One of the catalogue's currencies; a new deal that names none is in
+    /// the company's own (the store fills it in before this default, which
+    /// only parsing without a database sees).
     #[serde(default = "Currency::rub")]
     pub currency: Currency,
     /// Overrides the stage's probability when set, percent.

@@ -878,8 +878,8 @@ fn our_details() -> Value {
 }
 
 /// A company that keeps its books in euros and no longer sells in
-/// roubles: a lead qualified into a deal, and a new deal's form, take the
-/// company's currency.
+/// roubles: a lead qualified into a deal, a deal created without a
+/// currency and a new deal's form take the company's currency.
 #[tokio::test]
 async fn new_deals_are_in_the_companys_own_currency() {
     let app = TestApp::spawn().await;
@@ -908,6 +908,14 @@ async fn new_deals_are_in_the_companys_own_currency() {
         .await;
     assert_eq!(s, StatusCode::OK, "{conv}");
     assert_eq!(conv["deal"]["currency"], "EUR");
+    let deal = app
+        .create(
+            a,
+            "/api/v1/deals",
+            json!({"title": "Без валюты", "account_id": conv["account"]["id"], "amount": "5"}),
+        )
+        .await;
+    assert_eq!(deal["currency"], "EUR", "a deal that names none");
 
     let c = signed_in(&app, "admin").await;
     let form = ok_page(&app, &c, "/deals/new").await;
