@@ -327,7 +327,11 @@ fn options(ui: &Ui, d: &Def, choices: &Choices, current: &str) -> Markup {
             Kind::Owner => { @for u in choices.users.iter().filter(|u| u.data.active || u.id.to_string() == current) { (opt(u.id.to_string(), u.data.name.clone())) } }
             Kind::LeadSource => { @for l in choices.sources.iter().filter(|l| l.data.active || l.id.to_string() == current) { (opt(l.id.to_string(), l.data.name.clone())) } }
             Kind::LossReason => { @for l in choices.reasons.iter().filter(|l| l.data.active) { (opt(l.id.to_string(), l.data.name.clone())) } }
-            Kind::Currency => { @for c in choices.currencies.iter().filter(|c| c.active || c.code.as_str() == current) { (opt(c.code.as_str().to_owned(), format!("{} — {}", c.code.as_str(), c.name))) } }
+            Kind::Currency => {
+                // A code from before the catalogue was checked stays as it is.
+                @if !current.is_empty() && !choices.currencies.iter().any(|c| c.code.as_str() == current) { (opt(current.to_owned(), current.to_owned())) }
+                @for c in choices.currencies.iter().filter(|c| c.active || c.code.as_str() == current) { (opt(c.code.as_str().to_owned(), format!("{} — {}", c.code.as_str(), c.name))) }
+            }
             Kind::Stage => {
                 @for p in &choices.pipelines {
                     optgroup label=(p.data.name) {

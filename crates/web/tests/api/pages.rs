@@ -597,6 +597,28 @@ async fn a_bad_form_comes_back_with_the_message_beside_the_field_and_the_values_
         field_error(&body, "currency"),
         "эта валюта больше не используется"
     );
+    // A deal whose code predates the check keeps it on its edit form
+    // (a select offering only the catalogue's would post another).
+    let legacy = app
+        .create(
+            &app.admin,
+            "/api/v1/deals",
+            json!({"title": "Старая", "account_id": customer["id"]}),
+        )
+        .await;
+    let mut r = app.db.reader().await.unwrap();
+    sqlx::query("UPDATE deals SET currency = 'XYZ' WHERE id = $1")
+        .bind(legacy["id"].as_i64().unwrap())
+        .execute(voronka_store::db::Conn::conn(&mut r))
+        .await
+        .unwrap();
+    drop(r);
+    let body = ok_page(&app, &c, &format!("/deals/{}/edit", legacy["id"])).await;
+    let currency = field_html(&body, "currency");
+    assert!(
+        currency.contains("<option value=\"XYZ\" selected>XYZ</option>"),
+        "{currency}"
+    );
 
     // Editing: the same, at 422, with the record unchanged.
     let lead = app
