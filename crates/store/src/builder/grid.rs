@@ -470,17 +470,14 @@ struct Split<'a> {
     of_stage: Option<usize>,
 }
 
-/// A grouping after the date that each cell counts per choice: its place
-/// among the groupings and its choices (without `NULL`).
-type Unfold<'a> = (usize, &'a [String]);
-
 /// How a grid reads one covering index: the listed field it holds after
-/// the date that each cell counts per choice (SQLite), the listed fields
+/// the date that each cell aggregates per value (its place in `listed`;
+/// SQLite, [`Unfolding`]), the listed fields
 /// it holds after the date that each cell groups (their places among the
 /// listed; PostgreSQL), the columns before the date split into ranges,
 /// and the ranges a cell reads in all.
 struct Fit<'a> {
-    after: Option<Unfold<'a>>,
+    after: Option<usize>,
     inner: Vec<usize>,
     splits: Vec<Split<'a>>,
     ranges: i64,
@@ -927,7 +924,7 @@ pub(super) async fn statement(
                 }
                 match &l.choices {
                     Some(values) if !postgres && after.is_none() && values.len() < MAX_CHOICES => {
-                        after = Some((l.at, values.as_slice()));
+                        after = Some(n);
                     }
                     _ => return None,
                 }
@@ -1058,15 +1055,9 @@ pub(super) async fn statement(
             plan, date, date_col, &listed, &inner, &bounds, conditions, aggregates,
         )));
     }
-    // The field after the date: its choices, `NULL` last, in the order the
-    // cells count them.
-    let unfolded = match after {
-        Some((at, _)) => listed
-            .iter()
-            .find(|l| l.at == at)
-            .map(|l| Unfolding::new(plan, l)),
-        None => None,
-    };
+    // The field after the date: its values, `NULL` last, in the order the
+    // cells aggregate them.
+    let unfolded = after.map(|n| Unfolding::new(plan, &listed[n]));
     let figures = match &unfolded {
         Some(u) => u.figures(aggregates),
         None => cell_figures(aggregates),
