@@ -467,7 +467,8 @@ pub struct Definition {
     /// bar, line, pie or funnel (default bar).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<String>,
-    /// Money is summed in this currency (default RUB); counts include every currency.
+    /// Money is summed in this currency (default: the company's own, so a
+    /// saved report follows the books if they move); counts include every currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
@@ -550,7 +551,8 @@ fn one_of<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
 impl Definition {
     /// Checks everything and reports every bad part at once, each under its
     /// path (`columns[2]`, `filters[0].values`, `aggregates[1].field`).
-    pub fn validate(&self) -> Result<Plan, Invalid> {
+    /// `base_currency` is the report currency when the definition names none.
+    pub fn validate(&self, base_currency: &Currency) -> Result<Plan, Invalid> {
         let mut e = FieldErrors::new();
         let Some(entity) = Entity::parse(self.entity.trim()) else {
             e.add(
@@ -772,10 +774,11 @@ impl Definition {
             }),
         };
         let currency = match self.currency.as_deref().map(str::trim) {
-            None | Some("") => "RUB".to_owned(),
-            Some(c) => e
-                .check("currency", Currency::parse(c))
-                .map_or_else(|| "RUB".to_owned(), |c| c.as_str().to_owned()),
+            None | Some("") => base_currency.as_str().to_owned(),
+            Some(c) => e.check("currency", Currency::parse(c)).map_or_else(
+                || base_currency.as_str().to_owned(),
+                |c| c.as_str().to_owned(),
+            ),
         };
         e.finish()?;
         Ok(Plan {
@@ -1082,18 +1085,19 @@ mod tests {
     }
 
     fn errors(d: &Definition) -> Vec<(String, String)> {
-        match d.validate() {
+        match d.validate(&Currency::rub()) {
             Ok(_) => vec![],
             Err(Invalid(e)) => e.into_map().into_iter().collect(),
         }
     }
 
     #[test]
-    fn defaults_count_bar_rub() {
-        let p = def("deals").validate().unwrap();
+    fn defaults_count_bar_in_the_companys_currency() {
+        let eur = Currency::parse("EUR").unwrap();
+        let p = def("deals").validate(&eur).unwrap();
         assert_eq!(p.entity, Entity::Deals);
         assert_eq!(p.chart, Chart::Bar);
-        assert_eq!(p.currency, "RUB");
+        assert_eq!(p.currency, "EUR");
         assert_eq!(
             p.aggregates,
             vec![Aggregate {
@@ -1101,6 +1105,10 @@ mod tests {
                 field: None
             }]
         );
+        // A currency the definition names wins over the company's.
+        let mut d = def("deals");
+        d.currency = Some(" usd ".into());
+        assert_eq!(d.validate(&eur).unwrap().currency, "USD");
     }
 
     #[test]
@@ -1188,7 +1196,7 @@ mod tests {
                 values: vec!["Ромашка".into()],
             },
         ];
-        let p = d.validate().unwrap();
+        let p = d.validate(&Currency::rub()).unwrap();
         assert_eq!(
             p.filters[0].test,
             Test::Between(Value::Int(10_000), Value::Int(250_000))
@@ -1211,7 +1219,7 @@ mod tests {
             field: "created_at".into(),
             grain: None,
         }];
-        let p = d.validate().unwrap();
+        let p = d.validate(&Currency::rub()).unwrap();
         assert_eq!(p.groups[0].grain, Some(DateGrain::Month));
     }
 
@@ -1249,7 +1257,7 @@ mod tests {
             let fd = all[i % all.len()];
             let mut d = def(e.as_str());
             d.group_by = vec![GroupDef { field: fd.name.into(), grain: grain.map(|g| g.as_str().into()) }];
-            let ok = d.validate().is_ok();
+            let ok = d.validate(&Currency::rub()).is_ok();
             prop_assert_eq!(ok, fd.groupable && (fd.ty.is_date() || grain.is_none()));
         }
 
@@ -1261,7 +1269,7 @@ mod tests {
             let fd = all[i % all.len()];
             let mut d = def(e.as_str());
             d.aggregates = vec![AggregateDef { func: func.as_str().into(), field: Some(fd.name.into()) }];
-            prop_assert_eq!(d.validate().is_ok(), func != Func::Count && fd.aggregatable());
+            prop_assert_eq!(d.validate(&Currency::rub()).is_ok(), func != Func::Count && fd.aggregatable());
         }
 
         /// An operator is accepted exactly when the field's type lists it.
@@ -1278,7 +1286,7 @@ mod tests {
             let (min, _) = op.arity();
             let mut d = def(e.as_str());
             d.filters = vec![FilterDef { field: fd.name.into(), op: op.as_str().into(), values: vec![sample.into(); min] }];
-            prop_assert_eq!(d.validate().is_ok(), fd.ty.ops().contains(&op));
+            prop_assert_eq!(d.validate(&Currency::rub()).is_ok(), fd.ty.ops().contains(&op));
         }
 
         /// Every day lies in exactly one period of any covering range, and

@@ -1271,7 +1271,8 @@ async fn check_input(c: &mut impl Conn, input: &SavedReportInput) -> Result<(Str
     if name.is_empty() || name.chars().count() > 100 {
         e.add("name", msg::NAME_REQUIRED);
     }
-    if let Err(Invalid(errs)) = input.definition.validate() {
+    let base = crate::company::base_currency(c).await?;
+    if let Err(Invalid(errs)) = input.definition.validate(&base) {
         for (k, m) in errs.into_messages() {
             e.add(format!("definition.{k}"), m);
         }

@@ -210,6 +210,13 @@ pub(crate) async fn check_currency(
 impl Rules for Product {
     const OWNED: bool = false;
 
+    fn defaults<'a>(
+        tx: &'a mut Tx,
+        body: &'a mut serde_json::Map<String, Value>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(crate::company::default_currency(tx, body))
+    }
+
     fn prepare<'a>(
         tx: &'a mut Tx,
         actor: &'a Actor,
@@ -703,10 +710,12 @@ async fn clear_other_default_books(tx: &mut Tx, id: Id) -> Result<()> {
 
 pub async fn create_price_book(db: &Db, actor: &Actor, body: Value) -> Result<PriceBook> {
     require_catalog_writer(actor)?;
-    let data = parse::<PriceBookData>(body)?.validate()?;
+    let mut body = object(body)?;
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            crate::company::default_currency(tx, &mut body).await?;
+            let data = parse::<PriceBookData>(Value::Object(body))?.validate()?;
             let mut errors = FieldErrors::new();
             check_currency(tx, &data.currency, true, "currency", &mut errors).await?;
             errors.finish()?;

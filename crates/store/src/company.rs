@@ -26,6 +26,27 @@ pub async fn base_currency(c: &mut impl Conn) -> Result<Currency> {
     }
 }
 
+/// Puts the company's own currency into a new record's body where it names
+/// none: a deal, a product or a price book is in the books' currency unless
+/// told otherwise.
+pub(crate) async fn default_currency(
+    tx: &mut Tx,
+    body: &mut serde_json::Map<String, Value>,
+) -> Result<()> {
+    if body.get("currency").is_none_or(Value::is_null) {
+        let base = base_currency(tx).await?;
+        body.insert("currency".into(), base.as_str().into());
+    }
+    Ok(())
+}
+
+/// [`base_currency`] on a connection of its own: the currency that pages
+/// and reports show sums in unless told another.
+pub async fn read_base_currency(db: &Db) -> Result<Currency> {
+    let mut c = db.reader().await?;
+    base_currency(&mut c).await
+}
+
 /// Our company's details, or the defaults when they were never saved.
 pub async fn current(c: &mut impl Conn) -> Result<Company> {
     let row = sqlx::query("SELECT * FROM company WHERE id = 1")

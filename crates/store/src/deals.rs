@@ -253,13 +253,7 @@ impl Rules for Deal {
         tx: &'a mut Tx,
         body: &'a mut serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            if body.get("currency").is_none_or(serde_json::Value::is_null) {
-                let base = crate::company::base_currency(tx).await?;
-                body.insert("currency".into(), base.as_str().into());
-            }
-            Ok(())
-        })
+        Box::pin(crate::company::default_currency(tx, body))
     }
 
     fn prepare<'a>(
@@ -913,19 +907,30 @@ pub async fn rebuild_totals(db: &Db) -> Result<()> {
     .await
 }
 
-/// Deals and their sum (in roubles) per stage of a pipeline, of the owners
-/// the actor sees, or of one owner: read from `deal_totals`, never by
-/// scanning the deals.
+/// A pipeline's stages with their deals and sum: counts include every
+/// currency, the sums only the company's own (one currency cannot be added
+/// to another without a rate, and the board has no rate to pick).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StageTotals {
+    #[schema(value_type = String)]
+    pub currency: money::Currency,
+    pub stages: Vec<StageTotal>,
+}
+
+/// Deals and their sum per stage of a pipeline, of the owners the actor
+/// sees, or of one owner: read from `deal_totals`, never by scanning the
+/// deals.
 pub async fn stage_totals(
     db: &Db,
     actor: &Actor,
     pipeline_id: Id,
     owner: Option<Id>,
-) -> Result<Vec<StageTotal>> {
+) -> Result<StageTotals> {
     let mut c = db.reader().await?;
+    let currency = crate::company::base_currency(&mut c).await?;
     let mut sql = String::from(
         "SELECT t.stage_id, CAST(SUM(t.deals) AS BIGINT) AS n, \
-         CAST(COALESCE(SUM(CASE WHEN t.currency = 'RUB' THEN t.amount_minor ELSE 0 END), 0) AS BIGINT) AS total \
+         CAST(COALESCE(SUM(CASE WHEN t.currency = $2 THEN t.amount_minor ELSE 0 END), 0) AS BIGINT) AS total \
          FROM deal_totals t JOIN stages s ON s.id = t.stage_id WHERE s.pipeline_id = $1",
     );
     // Owner ids are integers from our own database, not user input.
@@ -938,7 +943,10 @@ pub async fn stage_totals(
     }
     if let Some(list) = &owners {
         if list.is_empty() {
-            return Ok(Vec::new());
+            return Ok(StageTotals {
+                currency,
+                stages: Vec::new(),
+            });
         }
         let ids: Vec<String> = list.iter().map(|o| o.to_string()).collect();
         sql.push_str(&format!(" AND t.owner_id IN ({})", ids.join(",")));
@@ -946,9 +954,11 @@ pub async fn stage_totals(
     sql.push_str(" GROUP BY t.stage_id");
     let rows = sqlx::query(&sql)
         .bind(pipeline_id)
+        .bind(currency.as_str())
         .fetch_all(c.conn())
         .await?;
-    rows.iter()
+    let stages = rows
+        .iter()
         .map(|r| {
             Ok(StageTotal {
                 stage_id: col::i(r, "stage_id")?,
@@ -956,5 +966,6 @@ pub async fn stage_totals(
                 amount: money::from_minor(col::i(r, "total")?),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(StageTotals { currency, stages })
 }

@@ -21,7 +21,7 @@ pub trait Rules: Table {
     const OWNED: bool;
 
     /// Fills what a new record's body leaves out from the database (a
-    /// deal's currency: the company's own), before it is read.
+    /// deal's or a product's currency: the company's own), before it is read.
     fn defaults<'a>(
         _tx: &'a mut Tx,
         _body: &'a mut serde_json::Map<String, Value>,

@@ -905,7 +905,9 @@ async fn the_grid_matches_the_plain_group_by() {
     let mut wrong = Vec::new();
     for (tag, def) in &defs {
         let plan: Definition = serde_json::from_value(def.clone()).unwrap();
-        let plan = plan.validate().unwrap();
+        let plan = plan
+            .validate(&voronka_core::money::Currency::rub())
+            .unwrap();
         for actor in [&sys, &manager] {
             for (cal, utc) in [(&Moscow as &dyn Calendar, false), (&Utc, true)] {
                 let (fast, way) = builder::run_with(&db, actor, &plan, cal, true)
@@ -1053,7 +1055,9 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
     ];
     for (def, actor, walks) in cases {
         let plan: Definition = serde_json::from_value(def.clone()).unwrap();
-        let plan = plan.validate().unwrap();
+        let plan = plan
+            .validate(&voronka_core::money::Currency::rub())
+            .unwrap();
         let (fast, way) = builder::run_with(&db, actor, &plan, &Utc, true)
             .await
             .unwrap();
@@ -1135,7 +1139,9 @@ async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
         let def = json!({"entity": "deals", "group_by": [{"field": "stage"}],
                          "filters": [filter], "aggregates": [count]});
         let plan: Definition = serde_json::from_value(def.clone()).unwrap();
-        let plan = plan.validate().unwrap();
+        let plan = plan
+            .validate(&voronka_core::money::Currency::rub())
+            .unwrap();
         let (fast, way) = builder::run_with(&db, &sys, &plan, &Utc, true)
             .await
             .unwrap();

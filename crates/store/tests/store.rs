@@ -292,9 +292,10 @@ async fn deal_totals_follow_every_change() {
         }
     };
     for owner in [None, Some(u1), Some(u2)] {
-        let mut got: Vec<(i64, i64, i64)> = deals::stage_totals(&db, &sys, p.id, owner)
-            .await
-            .unwrap()
+        let totals = deals::stage_totals(&db, &sys, p.id, owner).await.unwrap();
+        assert_eq!(totals.currency.as_str(), "RUB", "the company's own");
+        let mut got: Vec<(i64, i64, i64)> = totals
+            .stages
             .into_iter()
             .filter(|t| t.deals != 0)
             .map(|t| {

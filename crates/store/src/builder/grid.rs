@@ -1599,7 +1599,7 @@ mod tests {
     fn plan(def: serde_json::Value) -> Plan {
         serde_json::from_value::<voronka_core::builder::Definition>(def)
             .ok()
-            .and_then(|d| d.validate().ok())
+            .and_then(|d| d.validate(&voronka_core::money::Currency::rub()).ok())
             .unwrap_or_else(|| panic!("not a valid definition"))
     }
 

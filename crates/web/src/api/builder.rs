@@ -53,7 +53,8 @@ impl Calendar for ZoneCalendar {
 
 /// Checks a definition and runs it for the caller.
 pub async fn execute(state: &AppState, auth: &Auth, def: &Definition) -> ApiResult<Outcome> {
-    let plan = def.validate()?;
+    let base = voronka_store::company::read_base_currency(&state.db).await?;
+    let plan = def.validate(&base)?;
     Ok(store::run(&state.db, &auth.actor, &plan, &ZoneCalendar::of(auth)).await?)
 }
 

@@ -45,7 +45,7 @@ pub struct ReportParams {
     pub from: Option<String>,
     /// Last day, inclusive (default: 31 December this year).
     pub to: Option<String>,
-    /// Amounts are summed in this currency (default RUB).
+    /// Amounts are summed in this currency (default: the company's own).
     pub currency: Option<String>,
     /// week, month or quarter (dynamics: week|month, forecast: month|quarter).
     pub grain: Option<String>,
@@ -120,7 +120,12 @@ pub struct Parsed {
     pub date: Day,
 }
 
-pub fn parse(p: &ReportParams, tz: &jiff::tz::TimeZone, now: Timestamp) -> Result<Parsed, Invalid> {
+pub fn parse(
+    p: &ReportParams,
+    tz: &jiff::tz::TimeZone,
+    now: Timestamp,
+    base_currency: &str,
+) -> Result<Parsed, Invalid> {
     let mut e = FieldErrors::new();
     let pipeline_id = id_param(&p.pipeline_id, "pipeline_id", &mut e);
     let owner_id = id_param(&p.owner_id, "owner_id", &mut e);
@@ -150,12 +155,12 @@ pub fn parse(p: &ReportParams, tz: &jiff::tz::TimeZone, now: Timestamp) -> Resul
         },
     };
     let currency = match blank(&p.currency) {
-        None => "RUB".to_owned(),
+        None => base_currency.to_owned(),
         Some(c) => match voronka_core::money::Currency::parse(c) {
             Ok(c) => c.as_str().to_owned(),
             Err(err) => {
                 e.add("currency", err);
-                "RUB".to_owned()
+                base_currency.to_owned()
             }
         },
     };
@@ -269,6 +274,19 @@ pub fn row_window(p: &ReportParams) -> Result<RowWindow, Invalid> {
     Ok(RowWindow { offset, limit })
 }
 
+/// [`parse`] with the company's own currency as the report currency unless
+/// the request names another: a company that keeps its books in euros sees
+/// its sums without asking for them.
+pub async fn request(
+    state: &AppState,
+    p: &ReportParams,
+    tz: &jiff::tz::TimeZone,
+    now: Timestamp,
+) -> ApiResult<Parsed> {
+    let base = voronka_store::company::read_base_currency(&state.db).await?;
+    Ok(parse(p, tz, now, base.as_str())?)
+}
+
 /// The sales funnel of the deals created in the period: per stage of the
 /// pipeline, the deals that reached it (from stage history), their amount,
 /// conversion to the next stage and to Won, and average days in the stage.
@@ -279,7 +297,7 @@ pub async fn funnel(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Funnel>> {
-    let q = parse(&p, &tz(&auth), state.db.now())?;
+    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
     Ok(Json(
         reports::funnel(&state.db, &auth.actor, &q.filter).await?,
     ))
@@ -294,7 +312,7 @@ pub async fn pipeline_as_of(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<SnapshotStage>>> {
     let zone = tz(&auth);
-    let q = parse(&p, &zone, state.db.now())?;
+    let q = request(&state, &p, &zone, state.db.now()).await?;
     let at = local_midnight(next_day(q.date), &zone)
         .ok_or_else(|| Invalid::field("date", "is out of range"))?;
     // The end of the day: just before the next local midnight.
@@ -314,7 +332,7 @@ pub async fn forecast(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<ForecastRow>>> {
     let zone = tz(&auth);
-    let q = parse(&p, &zone, state.db.now())?;
+    let q = request(&state, &p, &zone, state.db.now()).await?;
     let grain = q.grain.unwrap_or(Grain::Month);
     let periods = periods(q.from, q.to, grain, &zone)?;
     Ok(Json(
@@ -331,7 +349,7 @@ pub async fn dynamics(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<DynamicsRow>>> {
     let zone = tz(&auth);
-    let q = parse(&p, &zone, state.db.now())?;
+    let q = request(&state, &p, &zone, state.db.now()).await?;
     let periods = periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &zone)?;
     Ok(Json(
         reports::dynamics(&state.db, &auth.actor, &q.filter, &periods).await?,
@@ -346,7 +364,7 @@ pub async fn losses(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Losses>> {
-    let q = parse(&p, &tz(&auth), state.db.now())?;
+    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
     Ok(Json(
         reports::losses(&state.db, &auth.actor, &q.filter).await?,
     ))
@@ -361,7 +379,7 @@ pub async fn activity(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<ActivityRow>>> {
     let now = state.db.now();
-    let q = parse(&p, &tz(&auth), now)?;
+    let q = request(&state, &p, &tz(&auth), now).await?;
     Ok(Json(
         reports::activity(&state.db, &auth.actor, &q.filter, now).await?,
     ))
@@ -376,7 +394,7 @@ pub async fn opportunities(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<OpportunityRow>>> {
-    let q = parse(&p, &tz(&auth), state.db.now())?;
+    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
     let by = opportunity_by(&p)?;
     Ok(Json(
         reports::opportunities(&state.db, &auth.actor, &q.filter, by).await?,
@@ -397,7 +415,7 @@ pub async fn gross_profit(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<([(&'static str, String); 1], Json<Vec<ProfitRow>>)> {
     let zone = tz(&auth);
-    let q = parse(&p, &zone, state.db.now())?;
+    let q = request(&state, &p, &zone, state.db.now()).await?;
     let (by, source) = profit_by(&p)?;
     let window = row_window(&p)?;
     let periods = periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &zone)?;

@@ -143,16 +143,18 @@ async fn column(
     choices: &Choices,
     stage: &Stage,
     owner: Option<Id>,
-    count: i64,
-    sum: rust_decimal::Decimal,
+    totals: Option<&deals::StageTotals>,
 ) -> Markup {
+    let total = totals.and_then(|t| t.stages.iter().find(|t| t.stage_id == stage.id));
     let (items, next) = cards(state, ui, stage.id, owner, None).await;
     let closed = stage.data.kind != StageKind::Open;
     html! {
         section.column.closed[closed] aria-label=(stage.data.name) {
             header {
-                strong { (stage.data.name) } " " span.muted { (count) }
-                div.sum { (ui.tr.money(sum, "RUB")) }
+                strong { (stage.data.name) } " " span.muted { (total.map_or(0, |t| t.deals)) }
+                @if let Some(totals) = totals {
+                    div.sum { (ui.tr.money(total.map_or_else(Default::default, |t| t.amount), totals.currency.as_str())) }
+                }
             }
             div.cards data-stage=(stage.id) data-kind=(stage.data.kind.as_str()) {
                 (card_list(state, ui, choices, stage.id, owner, &items, next).await)
@@ -170,22 +172,11 @@ async fn board_markup(
 ) -> Markup {
     let totals = deals::stage_totals(&state.db, &ui.actor, pipeline.id, owner)
         .await
-        .unwrap_or_default();
+        .inspect_err(|e| tracing::warn!(error = %e, "the board's sums"))
+        .ok();
     let mut columns = Vec::new();
     for s in &pipeline.stages {
-        let t = totals.iter().find(|t| t.stage_id == s.id);
-        columns.push(
-            column(
-                state,
-                ui,
-                choices,
-                s,
-                owner,
-                t.map_or(0, |t| t.deals),
-                t.map_or_else(Default::default, |t| t.amount),
-            )
-            .await,
-        );
+        columns.push(column(state, ui, choices, s, owner, totals.as_ref()).await);
     }
     let src = format!(
         "/board?pipeline={}{}",

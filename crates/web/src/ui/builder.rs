@@ -6,7 +6,7 @@
 //! with a team; exports write the table as CSV or XLSX.
 
 use super::charts;
-use super::form::{Fields, iso_day, shown_day, urlencode};
+use super::form::{Fields, ReportCurrencies, iso_day, shown_day, urlencode};
 use super::layout::{Nav, Page, csrf, render};
 use super::reports::{Cell, Table};
 use super::{Post, Ui};
@@ -394,11 +394,17 @@ fn chart_of(ui: &Ui, plan: &Plan, o: &Outcome) -> Markup {
             charts::lines(&title, &xs, &[(title.clone(), v)], &fmt)
         }
         Chart::Funnel => {
-            let f: Vec<(String, i64, Decimal)> = rows
+            let bands: Vec<charts::Band> = rows
                 .iter()
-                .map(|(l, v)| (l.clone(), v.to_i64().unwrap_or(0), *v))
+                .map(|(name, v)| charts::Band {
+                    hover: format!("{name}: {}", fmt(*v)),
+                    name: name.clone(),
+                    size: *v,
+                    centre: fmt(*v),
+                    detail: String::new(),
+                })
                 .collect();
-            super::dashboard::funnel_svg(ui, &f)
+            charts::funnel(&title, &bands)
         }
     }
 }
@@ -411,7 +417,14 @@ async fn run(
     ui: &Ui,
     def: &Definition,
 ) -> Result<(Plan, Outcome), BTreeMap<String, String>> {
-    let plan = def.validate().map_err(|Invalid(e)| ui.tr.errors(&e))?;
+    let base = match voronka_store::company::read_base_currency(&state.db).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "report builder");
+            return Err(BTreeMap::from([(String::new(), ui.tr.t("bf-failed"))]));
+        }
+    };
+    let plan = def.validate(&base).map_err(|Invalid(e)| ui.tr.errors(&e))?;
     match store::run(&state.db, &ui.actor, &plan, &ZoneCalendar(ui.tr.tz.clone())).await {
         Ok(o) => Ok((plan, o)),
         Err(StoreError::Invalid(Invalid(e))) => Err(ui.tr.errors(&e)),
@@ -426,7 +439,7 @@ fn selected(f: &Fields, name: &str, v: &str) -> bool {
     f.get(name) == Some(v)
 }
 
-fn form(ui: &Ui, f: &Fields, entity: Entity) -> Markup {
+fn form(ui: &Ui, f: &Fields, entity: Entity, currencies: &ReportCurrencies) -> Markup {
     let t = |k: &str| ui.tr.t(k);
     let fields = b::fields(entity);
     let cols = f.all("col");
@@ -451,9 +464,7 @@ fn form(ui: &Ui, f: &Fields, entity: Entity) -> Markup {
                         }
                     }
                 }
-                label { (t("filter-currency")) " "
-                    input type="text" name="currency" size="4" maxlength="3" value=(f.get("currency").unwrap_or("RUB"));
-                }
+                (currencies.select(ui, f.get("currency")))
             }
             fieldset {
                 legend { (t("bf-group-by")) }
@@ -550,6 +561,10 @@ async fn page(
     let teams = voronka_store::users::list_teams(&state.db)
         .await
         .unwrap_or_default();
+    let currencies = match ReportCurrencies::load(&state.db).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let current: Option<Id> = f.get("saved").and_then(|s| s.parse().ok());
     let current_report = current.and_then(|id| saved.iter().find(|r| r.id == id));
     let query = def.as_ref().map(query_of).unwrap_or_default();
@@ -644,7 +659,7 @@ async fn page(
         }
     };
     let body = html! {
-        (form(ui, f, entity))
+        (form(ui, f, entity, &currencies))
         (preview)
         (save_form)
         (saved_list)

@@ -428,10 +428,14 @@ async fn new_page(State(state): State<AppState>, ui: Ui) -> Response {
         Ok(l) => l,
         Err(e) => return failure(&ui, e),
     };
+    let base = match voronka_store::company::read_base_currency(&state.db).await {
+        Ok(b) => b,
+        Err(e) => return failure(&ui, e),
+    };
     let raw: Raw = [
         ("kind", "goods"),
         ("unit_code", "796"),
-        ("currency", "RUB"),
+        ("currency", base.as_str()),
         ("vat_rate", "22"),
         ("active", "on"),
     ]

@@ -305,15 +305,16 @@ async fn books_view(
     typed: &Fields,
 ) -> Response {
     let t = |k: &str| ui.tr.t(k);
-    let (books, currencies) = match (
+    let (books, currencies, base) = match (
         catalog::list_price_books(&state.db).await,
         catalog::list_currencies(&state.db).await,
+        voronka_store::company::read_base_currency(&state.db).await,
     ) {
-        (Ok(b), Ok(c)) => (b, c),
-        (Err(e), _) | (_, Err(e)) => return failure(ui, e),
+        (Ok(b), Ok(c), Ok(base)) => (b, c, base),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failure(ui, e),
     };
     let writer = catalog::can_edit_catalog(&ui.actor);
-    let currency = typed.get("currency").unwrap_or("RUB").to_owned();
+    let currency = typed.get("currency").unwrap_or(base.as_str()).to_owned();
     let body = html! {
         (flash(ui, msg))
         (alert(ui, errors))

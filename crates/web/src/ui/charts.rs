@@ -1,8 +1,7 @@
-//! Charts drawn by the server as SVG: bars, lines, pie. Every mark carries a
+//! Charts drawn by the server as SVG: bars, lines, pie, funnel. Every mark carries a
 //! `<title>` (the value on hover and for screen readers), values are printed
 //! beside the marks in the user's number format, and series differ by dash
 //! pattern as well as colour, so a black-and-white print still reads.
-//! The funnel is `dashboard::funnel_svg`.
 
 use maud::{Markup, PreEscaped, html};
 use rust_decimal::Decimal;
@@ -211,6 +210,73 @@ pub fn pie(label: &str, rows: &[(String, Decimal)], fmt: &dyn Fn(Decimal) -> Str
     }
     let height = (20.0 * rows.len() as f64 + 20.0).max(200.0);
     svg(label, 620.0, height, s)
+}
+
+/// One band of a funnel. Its width follows `size`; `centre` is printed
+/// inside it, `detail` beside it (with the conversion from the band above),
+/// `hover` is its title (the conversion is added to both).
+pub struct Band {
+    pub name: String,
+    pub size: Decimal,
+    pub centre: String,
+    pub detail: String,
+    pub hover: String,
+}
+
+/// Stacked trapezoids, each narrowing to the next band's width, with the
+/// conversion from the band above as a whole percentage.
+pub fn funnel(label: &str, bands: &[Band]) -> Markup {
+    let width = 560.0_f64;
+    let row_h = 44.0_f64;
+    let max = bands
+        .iter()
+        .map(|b| f(b.size))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let height = row_h * bands.len() as f64 + 4.0;
+    let cx = 210.0;
+    let mut s = String::new();
+    for (i, b) in bands.iter().enumerate() {
+        let y = i as f64 * row_h;
+        let w_top = 140.0 + 260.0 * (f(b.size).max(0.0) / max);
+        let next = bands.get(i + 1).map_or(b.size, |n| n.size.min(b.size));
+        let w_bottom = 140.0 + 260.0 * (f(next).max(0.0) / max);
+        let shade = 225 - (i as i64 * 12).min(90);
+        let conversion = match i.checked_sub(1).map(|p| bands[p].size) {
+            Some(above) if above > Decimal::ZERO => Some(format!(
+                "{}%",
+                (b.size * Decimal::ONE_HUNDRED / above).trunc()
+            )),
+            _ => None,
+        };
+        let with_conversion = |t: &str| {
+            [Some(t), conversion.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        s.push_str(&format!(
+            r##"<g><title>{hover}</title><polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" fill="rgb({shade},{},255)" stroke="#8aa0c8"/><text x="{cx}" y="{:.1}" text-anchor="middle">{centre}</text><text x="{tx:.1}" y="{:.1}">{name}</text><text x="{tx:.1}" y="{:.1}" class="muted">{detail}</text></g>"##,
+            cx - w_top / 2.0, y + 2.0, cx + w_top / 2.0, y + 2.0, cx + w_bottom / 2.0, y + row_h - 2.0, cx - w_bottom / 2.0, y + row_h - 2.0,
+            (shade + 10).min(255),
+            y + row_h / 2.0 + 4.0,
+            y + row_h / 2.0 - 2.0,
+            y + row_h / 2.0 + 13.0,
+            hover = esc(&with_conversion(&b.hover)),
+            centre = esc(&b.centre),
+            name = esc(&b.name),
+            detail = esc(&with_conversion(&b.detail)),
+            tx = cx + 215.0,
+        ));
+    }
+    html! {
+        svg.funnel role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width="100%" {
+            title { (label) }
+            (PreEscaped(s))
+        }
+    }
 }
 
 fn svg(label: &str, w: f64, h: f64, body: String) -> Markup {

@@ -2,6 +2,7 @@
 //! a funnel, and the latest changes on my records.
 
 use super::Ui;
+use super::charts;
 use super::form::Choices;
 use super::layout::{Nav, Page, render};
 use super::lists::{self, entity_path, when};
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 use rust_decimal::Decimal;
 use voronka_core::records::{EntityKind, StageKind};
 use voronka_store::{audit, deals};
@@ -19,47 +20,23 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(dashboard))
 }
 
-/// A funnel of stacked trapezoids: stage, count, amount and conversion from the stage above.
-pub fn funnel_svg(ui: &Ui, rows: &[(String, i64, Decimal)]) -> Markup {
-    let width = 560.0_f64;
-    let row_h = 44.0_f64;
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
-    let height = row_h * rows.len() as f64 + 4.0;
-    let mut shapes = String::new();
-    for (i, (name, count, amount)) in rows.iter().enumerate() {
-        let y = i as f64 * row_h;
-        let w_top = 140.0 + 260.0 * (*count as f64 / max);
-        let next = rows.get(i + 1).map_or(*count, |n| n.1);
-        let w_bottom = 140.0 + 260.0 * (next.min(*count) as f64 / max);
-        let cx = 210.0;
-        let shade = 225 - (i as i64 * 12).min(90);
-        let conversion = if i == 0 || rows[i - 1].1 == 0 {
-            String::new()
-        } else {
-            format!(" · {}%", (*count * 100) / rows[i - 1].1)
-        };
-        let label = format!(
-            "{name}: {} · {}{conversion}",
-            ui.tr.count("count-deals", *count),
-            ui.tr.money(*amount, "RUB")
-        );
-        let esc = maud::html! { (label) }.into_string();
-        let name_esc = maud::html! { (name) }.into_string();
-        shapes.push_str(&format!(
-            r##"<g><title>{esc}</title><polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" fill="rgb({shade},{},{})" stroke="#8aa0c8"/><text x="{cx}" y="{:.1}" text-anchor="middle">{count}</text><text x="{:.1}" y="{:.1}">{name_esc}</text><text x="{:.1}" y="{:.1}" class="muted">{}{conversion}</text></g>"##,
-            cx - w_top / 2.0, y + 2.0, cx + w_top / 2.0, y + 2.0, cx + w_bottom / 2.0, y + row_h - 2.0, cx - w_bottom / 2.0, y + row_h - 2.0,
-            (shade + 10).min(255), 255,
-            y + row_h / 2.0 + 4.0,
-            cx + 215.0, y + row_h / 2.0 - 2.0,
-            cx + 215.0, y + row_h / 2.0 + 13.0,
-            maud::html! { (ui.tr.money(*amount, "RUB")) }.into_string(),
-        ));
-    }
-    html! {
-        svg.funnel role="img" aria-label=(ui.tr.t("dashboard-funnel")) viewBox=(format!("0 0 {width} {height}")) width="100%" {
-            (PreEscaped(shapes))
-        }
-    }
+/// Deals by stage as a funnel: the band's width and centre are its count,
+/// beside it the amount in `currency`.
+pub fn deal_funnel(ui: &Ui, rows: &[(String, i64, Decimal)], currency: &str) -> Markup {
+    let bands: Vec<charts::Band> = rows
+        .iter()
+        .map(|(name, count, amount)| {
+            let money = ui.tr.money(*amount, currency);
+            charts::Band {
+                hover: format!("{name}: {} · {money}", ui.tr.count("count-deals", *count)),
+                name: name.clone(),
+                size: Decimal::from(*count),
+                centre: count.to_string(),
+                detail: money,
+            }
+        })
+        .collect();
+    charts::funnel(&ui.tr.t("dashboard-funnel"), &bands)
 }
 
 /// What an audit entry did, in words: the action, or the fields it changed
@@ -137,24 +114,29 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
         .find(|p| p.data.is_default)
         .or(choices.pipelines.first());
     let funnel = match pipeline {
-        Some(p) => {
-            let totals = deals::stage_totals(&state.db, &ui.actor, p.id, Some(ui.user.id))
-                .await
-                .unwrap_or_default();
-            p.stages
-                .iter()
-                .filter(|s| s.data.kind != StageKind::Lost)
-                .map(|s| {
-                    let t = totals.iter().find(|t| t.stage_id == s.id);
-                    (
-                        s.data.name.clone(),
-                        t.map_or(0, |t| t.deals),
-                        t.map_or(Decimal::ZERO, |t| t.amount),
-                    )
-                })
-                .collect::<Vec<_>>()
-        }
-        None => Vec::new(),
+        Some(p) => match deals::stage_totals(&state.db, &ui.actor, p.id, Some(ui.user.id)).await {
+            Ok(totals) => {
+                let rows: Vec<_> = p
+                    .stages
+                    .iter()
+                    .filter(|s| s.data.kind != StageKind::Lost)
+                    .map(|s| {
+                        let t = totals.stages.iter().find(|t| t.stage_id == s.id);
+                        (
+                            s.data.name.clone(),
+                            t.map_or(0, |t| t.deals),
+                            t.map_or(Decimal::ZERO, |t| t.amount),
+                        )
+                    })
+                    .collect();
+                Some(deal_funnel(&ui, &rows, totals.currency.as_str()))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the dashboard's funnel");
+                None
+            }
+        },
+        None => None,
     };
     let recent = audit::recent_for_owner(&state.db, ui.user.id, 12)
         .await
@@ -193,7 +175,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
                 }
                 section.card {
                     h2 { a href="/reports/funnel" { (t("dashboard-funnel")) } }
-                    (funnel_svg(&ui, &funnel))
+                    @if let Some(f) = &funnel { (f) }
                 }
                 (forecast)
             }

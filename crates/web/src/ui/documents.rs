@@ -355,6 +355,10 @@ async fn payments_page(
         Ok(p) => p,
         Err(e) => return failure(ui, e),
     };
+    let base = match voronka_store::company::read_base_currency(&state.db).await {
+        Ok(b) => b,
+        Err(e) => return failure(ui, e),
+    };
     let t = |k: &str| ui.tr.t(k);
     let mut names = BTreeMap::new();
     for p in &list.items {
@@ -382,7 +386,7 @@ async fn payments_page(
                             hx-get="/options/accounts" hx-trigger="input changed delay:200ms" hx-target="#dl-p-account" hx-swap="innerHTML";
                         datalist #dl-p-account {} }
                     div.field { label for="p-amount" { (t("field-amount")) } input #p-amount name="amount" inputmode="decimal" required; }
-                    div.field { label for="p-currency" { (t("field-currency")) } input #p-currency name="currency" value="RUB" size="4" maxlength="3"; }
+                    div.field { label for="p-currency" { (t("field-currency")) } input #p-currency name="currency" value=(base.as_str()) size="4" maxlength="3"; }
                     div.field { label for="p-date" { (t("field-paid_on")) } (date_input(ui, "p-date", "paid_on", "", None)) }
                     div.field { label for="p-method" { (t("field-method")) }
                         select #p-method name="method" { @for m in ["bank_transfer", "cash", "card", "other"] { option value=(m) { (ui.tr.label("payment-method", m)) } } } }

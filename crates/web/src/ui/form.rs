@@ -111,6 +111,52 @@ impl Def {
     }
 }
 
+/// What a report's sums can be in: the company's own currency and the
+/// other active ones.
+pub struct ReportCurrencies {
+    pub base: String,
+    pub codes: Vec<String>,
+}
+
+impl ReportCurrencies {
+    pub async fn load(db: &voronka_store::Db) -> voronka_store::Result<ReportCurrencies> {
+        let base = voronka_store::company::read_base_currency(db).await?;
+        let codes = voronka_store::catalog::list_currencies(db)
+            .await?
+            .into_iter()
+            .filter(|c| c.active && c.code != base)
+            .map(|c| c.code.as_str().to_owned())
+            .collect();
+        Ok(ReportCurrencies {
+            base: base.as_str().to_owned(),
+            codes,
+        })
+    }
+
+    /// The currency select of a report's filters. The company's own comes
+    /// first as the empty choice, so an address or a saved report that names
+    /// none follows the books; a company of one currency is not asked.
+    pub fn select(&self, ui: &Ui, current: Option<&str>) -> Markup {
+        let current = current
+            .map(|c| c.trim().to_uppercase())
+            .filter(|c| !c.is_empty() && *c != self.base);
+        let retired = current.as_ref().filter(|c| !self.codes.contains(c));
+        html! {
+            @if !self.codes.is_empty() || current.is_some() {
+                label { (ui.tr.t("filter-currency")) " "
+                    select name="currency" {
+                        option value="" { (self.base) }
+                        @if let Some(c) = retired { option value=(c) selected { (c) } }
+                        @for c in &self.codes {
+                            option value=(c) selected[current.as_ref() == Some(c)] { (c) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The lists selects are filled from, loaded once per page.
 #[derive(Default)]
 pub struct Choices {

@@ -665,11 +665,26 @@ async fn render_list(
     let now = state.db.now();
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let sort = get("sort").unwrap_or("");
-    let sum: Option<Decimal> = (e.kind == EntityKind::Deal).then(|| {
-        page.items
-            .iter()
-            .filter_map(|v| v["amount"].as_str().and_then(|a| Decimal::from_str(a).ok()))
-            .sum()
+    // The page's deals summed per currency: roubles and euros added into
+    // one figure would be neither.
+    let sum: Option<String> = (e.kind == EntityKind::Deal).then(|| {
+        let mut by: Vec<(&str, Decimal)> = Vec::new();
+        for v in &page.items {
+            let (Some(amount), Some(cur)) = (
+                v["amount"].as_str().and_then(|a| Decimal::from_str(a).ok()),
+                v["currency"].as_str(),
+            ) else {
+                continue;
+            };
+            match by.iter_mut().find(|(c, _)| *c == cur) {
+                Some((_, total)) => *total += amount,
+                None => by.push((cur, amount)),
+            }
+        }
+        by.iter()
+            .map(|(c, total)| ui.tr.money(*total, c))
+            .collect::<Vec<_>>()
+            .join(" + ")
     });
     let t = |id: &str| ui.tr.t(id);
     let body = html! {
@@ -778,7 +793,7 @@ async fn render_list(
                     @if total > voronka_store::list::TOTAL_CAP as i64 { span { (ui.tr.t1("list-total", "total", format!("{}+", ui.tr.number(rust_decimal::Decimal::from(voronka_store::list::TOTAL_CAP), 0)))) } }
                     @else { span { (ui.tr.count("count-records", total)) } }
                 }
-                @if let Some(sum) = sum { span { (ui.tr.t1("list-sum", "sum", ui.tr.money(sum, "RUB"))) } }
+                @if let Some(sum) = sum.filter(|s| !s.is_empty()) { span { (ui.tr.t1("list-sum", "sum", sum)) } }
                 @if q.iter().any(|(k, _)| k == "cursor") { a href=(format!("/{}{}", e.path, with_param(q, "cursor", None))) { (t("action-prev")) } }
                 @if let Some(cursor) = &page.next_cursor { a href=(format!("/{}{}", e.path, with_param(q, "cursor", Some(cursor)))) { (t("action-next")) } }
                 @if !page.items.is_empty() {

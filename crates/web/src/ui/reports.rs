@@ -5,7 +5,7 @@
 
 use super::Ui;
 use super::charts;
-use super::form::{Choices, date_input, iso_day, shown_day};
+use super::form::{Choices, ReportCurrencies, date_input, iso_day, shown_day};
 use super::layout::{Nav, Page, render};
 use crate::api::reports::{self as api, ReportParams};
 use crate::error::ApiError;
@@ -81,6 +81,8 @@ pub struct Built {
     /// Rows in all: more than the table holds when the report was asked for
     /// its first rows only.
     pub total_rows: u64,
+    /// The report currency: the one asked for, or the company's own.
+    pub currency: String,
 }
 
 /// The report's table and chart for these parameters, `window` its rows
@@ -94,7 +96,7 @@ pub async fn build(
 ) -> Result<Built, ApiError> {
     let t = |k: &str| ui.tr.t(k);
     let now = state.db.now();
-    let q = api::parse(p, &ui.tr.tz, now)?;
+    let q = api::request(state, p, &ui.tr.tz, now).await?;
     let db = &state.db;
     let actor = &ui.actor;
     let cur = q.filter.currency.clone();
@@ -150,7 +152,7 @@ pub async fn build(
                     ]),
                     rows,
                 },
-                super::dashboard::funnel_svg(ui, &funnel_rows),
+                super::dashboard::deal_funnel(ui, &funnel_rows, &cur),
             )
         }
         "as-of" => {
@@ -509,6 +511,7 @@ pub async fn build(
         table,
         chart,
         total_rows,
+        currency: cur,
     })
 }
 
@@ -544,23 +547,20 @@ fn typed_days(ui: &Ui, mut p: ReportParams) -> ReportParams {
 /// What the filters offer besides the shared choices: teams and currencies.
 struct FilterChoices {
     teams: Vec<voronka_core::records::Team>,
-    currencies: Vec<String>,
+    currencies: ReportCurrencies,
 }
 
 async fn filter_choices(state: &AppState) -> FilterChoices {
     let teams = voronka_store::users::list_teams(&state.db)
         .await
         .unwrap_or_default();
-    let currencies = match state.db.reader().await {
-        Ok(mut r) => voronka_store::catalog::currencies(&mut r)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| c.active)
-            .map(|c| c.code.as_str().to_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let currencies = ReportCurrencies::load(&state.db).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "report currencies");
+        ReportCurrencies {
+            base: String::new(),
+            codes: Vec::new(),
+        }
+    });
     FilterChoices { teams, currencies }
 }
 
@@ -620,15 +620,7 @@ fn filters(
                     }
                 }
             }
-            @if more.currencies.len() > 1 {
-                label { (t("filter-currency")) " "
-                    select name="currency" {
-                        @for c in &more.currencies {
-                            option value=(c) selected[p.currency.as_deref().unwrap_or("RUB") == c.as_str()] { (c) }
-                        }
-                    }
-                }
-            }
+            (more.currencies.select(ui, p.currency.as_deref()))
             @if !grains.is_empty() {
                 label { (t("filter-grain")) " "
                     select name="grain" {
@@ -718,7 +710,6 @@ async fn report_page(
     };
     let more = filter_choices(&state).await;
     let t = |k: &str| ui.tr.t(k);
-    let currency = p.currency.clone().unwrap_or_else(|| "RUB".to_owned());
     // The page's rows: `offset` (a link below the table) steps through
     // them a page at a time.
     // The page's own size: a `limit` in the address is the API's, not its.
@@ -759,6 +750,7 @@ async fn report_page(
             table,
             chart,
             total_rows,
+            currency,
         }) => html! {
             section.card { (chart) }
             table.list.report {
@@ -768,8 +760,8 @@ async fn report_page(
                         tr {
                             @for (i, c) in row.iter().enumerate() {
                                 @if let Cell::Link(text, href) = c { th scope="row" { a href=(href) { (text) } } }
-                                @else if i == 0 { th scope="row" { (c.show(&ui, &currency)) } }
-                                @else { td.num { (c.show(&ui, &currency)) } }
+                                @else if i == 0 { th scope="row" { (c.show(&ui, currency)) } }
+                                @else { td.num { (c.show(&ui, currency)) } }
                             }
                         }
                     }
@@ -889,7 +881,7 @@ pub async fn dashboard_widgets(state: &AppState, ui: &Ui) -> Markup {
         ..ReportParams::default()
     };
     let now = state.db.now();
-    let Ok(q) = api::parse(&p, &ui.tr.tz, now) else {
+    let Ok(q) = api::request(state, &p, &ui.tr.tz, now).await else {
         return html! {};
     };
     // Forecast: this month and the next five.

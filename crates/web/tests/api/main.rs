@@ -11,6 +11,7 @@ mod catalog;
 mod catalog_pages;
 mod commerce;
 mod commerce_pages;
+mod currency;
 mod helpers;
 mod lists;
 mod pages;
