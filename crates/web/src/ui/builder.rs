@@ -404,7 +404,7 @@ fn chart_of(ui: &Ui, plan: &Plan, o: &Outcome) -> Markup {
                     detail: String::new(),
                 })
                 .collect();
-            charts::funnel(&title, &bands)
+            charts::funnel(&title, &bands, &|d| ui.tr.number(d, 1))
         }
     }
 }

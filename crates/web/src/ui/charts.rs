@@ -224,8 +224,9 @@ pub struct Band {
 }
 
 /// Stacked trapezoids, each narrowing to the next band's width, with the
-/// conversion from the band above as a whole percentage.
-pub fn funnel(label: &str, bands: &[Band]) -> Markup {
+/// conversion from the band above, a percentage to one decimal as the
+/// reports' tables print it (`number` formats it in the user's locale).
+pub fn funnel(label: &str, bands: &[Band], number: &dyn Fn(Decimal) -> String) -> Markup {
     let width = 560.0_f64;
     let row_h = 44.0_f64;
     let max = bands
@@ -245,7 +246,7 @@ pub fn funnel(label: &str, bands: &[Band]) -> Markup {
         let conversion = match i.checked_sub(1).map(|p| bands[p].size) {
             Some(above) if above > Decimal::ZERO => Some(format!(
                 "{}%",
-                (b.size * Decimal::ONE_HUNDRED / above).trunc()
+                number((b.size * Decimal::ONE_HUNDRED / above).round_dp(1))
             )),
             _ => None,
         };
@@ -272,7 +273,10 @@ pub fn funnel(label: &str, bands: &[Band]) -> Markup {
         ));
     }
     html! {
-        svg.funnel role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width="100%" {
+        // As `svg` does: the page's text size, however wide the page.
+        svg.funnel role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width="100%"
+            font-size="12" font-family="system-ui, sans-serif"
+            style=(format!("max-width: {:.0}px", width * 1.3)) {
             title { (label) }
             (PreEscaped(s))
         }

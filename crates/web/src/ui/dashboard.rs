@@ -36,7 +36,9 @@ pub fn deal_funnel(ui: &Ui, rows: &[(String, i64, Decimal)], currency: &str) -> 
             }
         })
         .collect();
-    charts::funnel(&ui.tr.t("dashboard-funnel"), &bands)
+    charts::funnel(&ui.tr.t("dashboard-funnel"), &bands, &|d| {
+        ui.tr.number(d, 1)
+    })
 }
 
 /// What an audit entry did, in words: the action, or the fields it changed

@@ -178,5 +178,5 @@ async fn the_builders_funnel_shows_its_own_figures() {
     // One customer, then two prospects.
     assert!(funnel.contains(">2</text>"), "{funnel}");
     assert!(funnel.contains(">1</text>"), "{funnel}");
-    assert!(funnel.contains("200%"), "{funnel}");
+    assert!(funnel.contains("200,0%"), "{funnel}");
 }
