@@ -281,10 +281,9 @@ pub async fn request(
     state: &AppState,
     p: &ReportParams,
     tz: &jiff::tz::TimeZone,
-    now: Timestamp,
 ) -> ApiResult<Parsed> {
     let base = voronka_store::company::read_base_currency(&state.db).await?;
-    Ok(parse(p, tz, now, base.as_str())?)
+    Ok(parse(p, tz, state.db.now(), base.as_str())?)
 }
 
 /// The sales funnel of the deals created in the period: per stage of the
@@ -297,7 +296,7 @@ pub async fn funnel(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Funnel>> {
-    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
+    let q = request(&state, &p, &tz(&auth)).await?;
     Ok(Json(
         reports::funnel(&state.db, &auth.actor, &q.filter).await?,
     ))
@@ -312,7 +311,7 @@ pub async fn pipeline_as_of(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<SnapshotStage>>> {
     let zone = tz(&auth);
-    let q = request(&state, &p, &zone, state.db.now()).await?;
+    let q = request(&state, &p, &zone).await?;
     let at = local_midnight(next_day(q.date), &zone)
         .ok_or_else(|| Invalid::field("date", "is out of range"))?;
     // The end of the day: just before the next local midnight.
@@ -332,7 +331,7 @@ pub async fn forecast(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<ForecastRow>>> {
     let zone = tz(&auth);
-    let q = request(&state, &p, &zone, state.db.now()).await?;
+    let q = request(&state, &p, &zone).await?;
     let grain = q.grain.unwrap_or(Grain::Month);
     let periods = periods(q.from, q.to, grain, &zone)?;
     Ok(Json(
@@ -349,7 +348,7 @@ pub async fn dynamics(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<DynamicsRow>>> {
     let zone = tz(&auth);
-    let q = request(&state, &p, &zone, state.db.now()).await?;
+    let q = request(&state, &p, &zone).await?;
     let periods = periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &zone)?;
     Ok(Json(
         reports::dynamics(&state.db, &auth.actor, &q.filter, &periods).await?,
@@ -364,7 +363,7 @@ pub async fn losses(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Losses>> {
-    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
+    let q = request(&state, &p, &tz(&auth)).await?;
     Ok(Json(
         reports::losses(&state.db, &auth.actor, &q.filter).await?,
     ))
@@ -379,7 +378,7 @@ pub async fn activity(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<ActivityRow>>> {
     let now = state.db.now();
-    let q = request(&state, &p, &tz(&auth), now).await?;
+    let q = request(&state, &p, &tz(&auth)).await?;
     Ok(Json(
         reports::activity(&state.db, &auth.actor, &q.filter, now).await?,
     ))
@@ -394,7 +393,7 @@ pub async fn opportunities(
     auth: Auth,
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Json<Vec<OpportunityRow>>> {
-    let q = request(&state, &p, &tz(&auth), state.db.now()).await?;
+    let q = request(&state, &p, &tz(&auth)).await?;
     let by = opportunity_by(&p)?;
     Ok(Json(
         reports::opportunities(&state.db, &auth.actor, &q.filter, by).await?,
@@ -415,7 +414,7 @@ pub async fn gross_profit(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<([(&'static str, String); 1], Json<Vec<ProfitRow>>)> {
     let zone = tz(&auth);
-    let q = request(&state, &p, &zone, state.db.now()).await?;
+    let q = request(&state, &p, &zone).await?;
     let (by, source) = profit_by(&p)?;
     let window = row_window(&p)?;
     let periods = periods(q.from, q.to, q.grain.unwrap_or(Grain::Month), &zone)?;

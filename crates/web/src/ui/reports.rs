@@ -96,7 +96,7 @@ pub async fn build(
 ) -> Result<Built, ApiError> {
     let t = |k: &str| ui.tr.t(k);
     let now = state.db.now();
-    let q = api::request(state, p, &ui.tr.tz, now).await?;
+    let q = api::request(state, p, &ui.tr.tz).await?;
     let db = &state.db;
     let actor = &ui.actor;
     let cur = q.filter.currency.clone();
@@ -880,8 +880,7 @@ pub async fn dashboard_widgets(state: &AppState, ui: &Ui) -> Markup {
         grain: Some("month".into()),
         ..ReportParams::default()
     };
-    let now = state.db.now();
-    let Ok(q) = api::request(state, &p, &ui.tr.tz, now).await else {
+    let Ok(q) = api::request(state, &p, &ui.tr.tz).await else {
         return html! {};
     };
     // Forecast: this month and the next five.
