@@ -379,30 +379,58 @@ fn condition_on(
 }
 
 /// The permission scope and the definition's filters, each a condition.
+pub(super) struct Conditions {
+    /// `t.owner_id IN (…)` of an actor who sees some owners' records.
+    scope: Option<String>,
+    rest: Vec<String>,
+}
+
+impl Conditions {
+    /// Every condition, the scope's column behind a unary plus. It keeps
+    /// SQLite from choosing an owner index for the scope: it would then look
+    /// every row up in the table and sort for the GROUP BY (seconds at a
+    /// million deals); without it, the grouping's covering index (which ends
+    /// in owner_id) is read in order and the scope checked inside it. On
+    /// PostgreSQL it hides the owners' share of the rows, so that the plain
+    /// statement reads the table in parallel (a manager's maximum by source ×
+    /// close month: 248 ms, 452 with the share known).
+    pub(super) fn hidden(&self) -> Vec<String> {
+        let scope = self.scope.as_ref().map(|s| format!("+{s}"));
+        scope.into_iter().chain(self.rest.iter().cloned()).collect()
+    }
+
+    /// Every condition as written: PostgreSQL's grid, whose cells each read
+    /// a range of an index, plans them well only knowing the owners' share
+    /// (a manager's maximum by source × close month: 211 ms, 340 behind
+    /// the plus; by close quarter × currency on the owners' index: 105 ms
+    /// against 466).
+    pub(super) fn plain(&self) -> Vec<String> {
+        self.scope.iter().chain(self.rest.iter()).cloned().collect()
+    }
+}
+
 fn conditions(
     plan: &Plan,
     owners: &Option<Vec<Id>>,
     cal: &dyn Calendar,
     binds: &mut Binds,
-) -> Result<Vec<String>> {
-    let mut parts = Vec::new();
-    match owners {
-        None => {}
-        Some(list) if list.is_empty() => parts.push("1 = 0".to_owned()),
+) -> Result<Conditions> {
+    let mut rest = Vec::new();
+    let scope = match owners {
+        None => None,
+        Some(list) if list.is_empty() => {
+            rest.push("1 = 0".to_owned());
+            None
+        }
         Some(list) => {
             let ids: Vec<String> = list.iter().map(|o| binds.int(*o)).collect();
-            // The unary plus keeps SQLite from choosing an owner index for the
-            // scope: it would then look every row up in the table and sort for
-            // the GROUP BY (seconds at a million deals). Without it, the
-            // grouping's covering index (which ends in owner_id) is read in
-            // order and the scope checked inside it.
-            parts.push(format!("+t.owner_id IN ({})", ids.join(", ")));
+            Some(format!("t.owner_id IN ({})", ids.join(", ")))
         }
-    }
+    };
     for (i, c) in plan.filters.iter().enumerate() {
-        parts.push(condition(plan.entity, c, i, cal, binds)?);
+        rest.push(condition(plan.entity, c, i, cal, binds)?);
     }
-    Ok(parts)
+    Ok(Conditions { scope, rest })
 }
 
 /// `WHERE …` of the conditions (empty without any).
@@ -804,14 +832,22 @@ async fn statement(
             return Ok((binds, sql, Way::Rollup));
         }
     }
-    if fast && let Some(sql) = grid::walk(c, plan, &conds, &aggs).await? {
+    if fast && let Some(sql) = grid::walk(c, plan, &conds.hidden(), &aggs).await? {
         return Ok((binds, sql, Way::Walk));
     }
     let index = match sqlite {
         true => grid::plain_index(plan, owners.is_some())?,
         false => None,
     };
-    let sql = grouped(c.backend(), plan, periods, cal, &conds, &aggs, index)?;
+    let sql = grouped(
+        c.backend(),
+        plan,
+        periods,
+        cal,
+        &conds.hidden(),
+        &aggs,
+        index,
+    )?;
     Ok((binds, sql, Way::Plain))
 }
 
@@ -839,7 +875,7 @@ async fn ungrouped_totals(
         None => {
             let mut binds = Binds::default();
             let aggs = aggregate_sql(plan.entity, &plan.aggregates, &plan.currency, &mut binds)?;
-            let conds = conditions(&whole, owners, cal, &mut binds)?;
+            let conds = conditions(&whole, owners, cal, &mut binds)?.hidden();
             let index = match c.backend() {
                 Backend::Sqlite => grid::plain_index(&whole, owners.is_some())?,
                 Backend::Postgres => None,
@@ -1072,7 +1108,7 @@ async fn detail(
     let e = plan.entity;
     let mut binds = Binds::default();
     let aggs = aggregate_sql(e, &plan.aggregates, &plan.currency, &mut binds)?;
-    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?);
+    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?.hidden());
     let totals_sql = format!(
         "SELECT {} FROM {} t{filter}",
         select_list(&aggs),
@@ -1109,7 +1145,7 @@ async fn detail(
             _ => {}
         }
     }
-    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?);
+    let filter = where_of(&conditions(plan, owners, cal, &mut binds)?.hidden());
     let sql = format!(
         "SELECT {} FROM {} t{joins}{filter} ORDER BY t.id DESC LIMIT {}",
         select.join(", "),
