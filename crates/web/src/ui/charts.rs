@@ -272,22 +272,19 @@ pub fn funnel(label: &str, bands: &[Band], number: &dyn Fn(Decimal) -> String) -
             tx = cx + 215.0,
         ));
     }
-    html! {
-        // As `svg` does: the page's text size, however wide the page.
-        svg.funnel role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width="100%"
-            font-size="12" font-family="system-ui, sans-serif"
-            style=(format!("max-width: {:.0}px", width * 1.3)) {
-            title { (label) }
-            (PreEscaped(s))
-        }
-    }
+    framed("funnel", label, width, height, s)
 }
 
 fn svg(label: &str, w: f64, h: f64, body: String) -> Markup {
+    framed("chart", label, w, h, body)
+}
+
+/// The drawing's frame, `class` telling the page's styles which kind it is.
+fn framed(class: &str, label: &str, w: f64, h: f64, body: String) -> Markup {
     html! {
         // A 12-unit font in the drawing's own units, and no more than 1.3×
         // enlargement on a wide screen, keep labels the size of the page's text.
-        svg.chart role="img" aria-label=(label) viewBox=(format!("0 0 {w} {h:.0}")) width="100%"
+        svg class=(class) role="img" aria-label=(label) viewBox=(format!("0 0 {w} {h:.0}")) width="100%"
             font-size="12" font-family="system-ui, sans-serif"
             style=(format!("max-width: {:.0}px", w * 1.3)) {
             title { (label) }
