@@ -819,6 +819,36 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             "accounts by territory x created quarter: count",
             json!({"entity": "accounts", "group_by": [{"field": "territory"}, {"field": "created_at", "grain": "quarter"}]}),
         ),
+        // Found slow outside the bench (2026-12-06): a customer before a
+        // date, a pair of fields without one, the probability aggregated.
+        (
+            "by account x created quarter: count",
+            json!({"entity": "deals", "group_by": [{"field": "account"}, {"field": "created_at", "grain": "quarter"}]}),
+        ),
+        (
+            "by source x loss reason: avg of amount",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "loss_reason"}], "aggregates": [avg]}),
+        ),
+        (
+            "by expected close month x currency: max of probability",
+            json!({"entity": "deals", "group_by": [{"field": "expected_close_date", "grain": "month"}, {"field": "currency"}],
+                   "aggregates": [{"func": "max", "field": "probability"}]}),
+        ),
+        (
+            "by pipeline x stage: sum of probability",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "stage"}],
+                   "aggregates": [{"func": "sum", "field": "probability"}]}),
+        ),
+        (
+            "by status x closed week: min of amount",
+            json!({"entity": "deals", "group_by": [{"field": "status"}, {"field": "closed_at", "grain": "week"}],
+                   "aggregates": [{"func": "min", "field": "amount"}]}),
+        ),
+        (
+            "by stage x owner: max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
+                   "aggregates": [{"func": "max", "field": "amount"}]}),
+        ),
     ];
     let manager = busiest_manager(db).await?;
     let (_, token) = users::create_token(db, &Actor::system(), manager, "bench").await?;

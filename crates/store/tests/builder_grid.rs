@@ -379,6 +379,23 @@ async fn the_grid_matches_the_plain_group_by() {
                "filters": [{"field": "loss_reason", "op": "in", "values": [reasons[0], reasons[1]]},
                            {"field": "closed_at", "op": "not_empty"}]}),
         ),
+        // By or filtered on a loss reason without a date: the close
+        // roll-up as one period, the open deals (no reason) beside it.
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "loss_reason"}],
+               "aggregates": [count, sum, avg]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}],
+               "filters": [{"field": "loss_reason", "op": "empty"}], "aggregates": [count, sum]}),
+        ),
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}],
+               "filters": [{"field": "loss_reason", "op": "in", "values": [reasons[0], reasons[1]]}]}),
+        ),
         // A close-date filter alone: the open deals are the undated ones.
         (
             "R",
@@ -948,9 +965,9 @@ async fn the_grid_matches_the_plain_group_by() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// A grouping by customer over more customers than a report shows gives,
-/// walked in name order, the same first rows, totals and cut as the
-/// `GROUP BY` — for an administrator, for a manager whose team owns most
+/// A grouping by customer (alone or before another field) over more
+/// customers than a report shows gives, walked in name order, the same
+/// first rows, totals and cut as the `GROUP BY` — for an administrator, for a manager whose team owns most
 /// deals, and for one who sees so few that the walk gives way.
 #[tokio::test]
 async fn a_grouping_by_customer_walks_the_names_in_order() {
@@ -995,10 +1012,16 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
                 _ if i % 97 == 0 => u3,
                 _ => u1,
             };
+            // Three creation months and two stages, for the groupings of
+            // a customer beside another field.
+            let created =
+                Timestamp::parse(&format!("2026-0{}-01T10:00:00Z", 1 + (i + k as i64) % 3))
+                    .unwrap()
+                    .to_db();
             deals.push(format!(
-                "('D{i}-{k}', {}, {}, {account}, {}, 'RUB', 0, 'open', 'd', {owner}, '{now}', '{now}')",
+                "('D{i}-{k}', {}, {}, {account}, {}, 'RUB', 0, 'open', 'd', {owner}, '{created}', '{now}')",
                 p.id,
-                p.stages[0].id,
+                p.stages[(i as usize + k as usize) % 2].id,
                 rng.next(1_000_000)
             ));
         }
@@ -1047,6 +1070,13 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
     let rolled = json!({"entity": "deals", "group_by": [{"field": "account"}],
                         "aggregates": [{"func": "count"}, {"func": "sum", "field": "amount"},
                                        {"func": "avg", "field": "amount"}]});
+    // A customer and then another field: the walked customers' deals alone
+    // are grouped, a customer's rows side by side.
+    let by_month = json!({"entity": "deals", "aggregates": aggregates,
+                          "group_by": [{"field": "account"}, {"field": "created_at", "grain": "month"}]});
+    let by_stage = json!({"entity": "deals", "aggregates": aggregates,
+                          "group_by": [{"field": "account"}, {"field": "stage"}],
+                          "filters": [{"field": "amount", "op": "gt", "values": ["100"]}]});
     let cases = [
         (&all, &sys, true),
         (&all, &team, true),
@@ -1054,6 +1084,10 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
         (&some, &sys, true),
         (&rolled, &sys, true),
         (&rolled, &team, true),
+        (&by_month, &sys, true),
+        (&by_month, &team, true),
+        (&by_month, &sparse, false),
+        (&by_stage, &sys, true),
     ];
     for (def, actor, walks) in cases {
         let plan: Definition = serde_json::from_value(def.clone()).unwrap();
@@ -1076,6 +1110,10 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
             let mut sorted = labels.clone();
             sorted.sort();
             assert_eq!(labels, sorted);
+            if plan.groups.len() == 2 {
+                // Some customer shows more than one row.
+                assert!(fast.rows.windows(2).any(|w| w[0].keys[0] == w[1].keys[0]));
+            }
         } else {
             assert!(!fast.rows.is_empty());
         }

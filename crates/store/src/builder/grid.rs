@@ -38,7 +38,7 @@
 
 use super::{Agg, Periods, col_of, column, constant_rows, period_bounds, table_of};
 use crate::db::{Backend, Conn, col};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use voronka_core::builder::{Entity, FieldType, Plan, RefKind, Test};
 use voronka_core::records::Id;
 
@@ -1498,33 +1498,143 @@ pub(super) async fn walk(
     conditions: &[String],
     aggregates: &[Agg],
 ) -> Result<Option<String>> {
-    let e = plan.entity;
     let [g] = plan.groups.as_slice() else {
         return Ok(None);
     };
+    Ok(walkable(c, plan.entity, g)
+        .await?
+        .map(|w| walk_sql(c.backend(), plan.entity, &w, conditions, aggregates)))
+}
+
+/// A grouping by customer and then another field (a creation quarter, a
+/// stage): the report's first rows are those of its first customers by
+/// name, each customer a row at least. So the customers are walked as for
+/// [`walk`] until one more than a report shows is found, and the `GROUP BY`
+/// reads only their records (`{customer} IN (…)`, by the index it leads):
+/// over a million deals ~10,000 records instead of every one (customer ×
+/// creation quarter took 5–7 s on SQLite, 2–4 s on PostgreSQL, sorting a
+/// million keys and shipping ~700,000 rows to keep 2,000).
+///
+/// The walk's statement has its own `binds`, those of `conditions` alone.
+/// `None` when the plan is not such a grouping, or there are few customers
+/// or few with records in scope (the caller's `GROUP BY` answers then).
+pub(super) async fn customers_first(
+    c: &mut impl Conn,
+    plan: &Plan,
+    conditions: &[String],
+    binds: super::Binds,
+) -> Result<Option<Walked>> {
+    let [g, _] = plan.groups.as_slice() else {
+        return Ok(None);
+    };
+    let Some(w) = walkable(c, plan.entity, g).await? else {
+        return Ok(None);
+    };
+    let count = Agg {
+        alias: "a0".to_owned(),
+        func: "COUNT",
+        arg: "*".to_owned(),
+        in_currency: false,
+    };
+    let sql = walk_sql(c.backend(), plan.entity, &w, conditions, &[count]);
+    let rows = binds.fetch(c, &sql).await?;
+    if rows.len() <= super::MAX_GROUP_ROWS {
+        return Ok(None);
+    }
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        match col::oi(r, "k0")? {
+            Some(id) => ids.push(id.to_string()),
+            None => return Err(StoreError::corrupt("a walked customer without id")),
+        }
+    }
+    Ok(Some(Walked {
+        condition: format!("{} IN ({})", w.col, ids.join(", ")),
+        index: w.index,
+    }))
+}
+
+/// The customers [`customers_first`] walked, as the `GROUP BY`'s condition
+/// and the index (SQLite) that reads their records.
+pub(super) struct Walked {
+    pub(super) condition: String,
+    pub(super) index: Option<&'static str>,
+}
+
+/// A customer grouping the walk can read: its column and, on SQLite, the
+/// covering index led by it.
+struct Walkable {
+    col: &'static str,
+    index: Option<&'static str>,
+}
+
+/// `Some` when `g` groups by customer and there are more customers than a
+/// report shows.
+async fn walkable(
+    c: &mut impl Conn,
+    e: Entity,
+    g: &voronka_core::builder::Grouping,
+) -> Result<Option<Walkable>> {
     if g.field.ty != FieldType::Ref(RefKind::Account) || g.grain.is_some() {
         return Ok(None);
     }
     let col = col_of(e, g.field)?;
+    let index = match c.backend() {
+        Backend::Postgres => None,
+        Backend::Sqlite => match STREAMING
+            .iter()
+            .chain(COVERING)
+            .find(|ix| ix.entity == e && ix.columns[0] == bare(col))
+        {
+            Some(ix) => Some(ix.name),
+            None => return Ok(None),
+        },
+    };
     let many = sqlx::query(&format!(
         "SELECT 1 AS x FROM accounts LIMIT 1 OFFSET {}",
         super::MAX_GROUP_ROWS
     ))
     .fetch_optional(c.conn())
     .await?;
-    if many.is_none() {
-        return Ok(None);
-    }
+    Ok(many.map(|_| Walkable { col, index }))
+}
+
+/// The walk's statement: customers in name order, each one's records
+/// aggregated, the first [`super::MAX_GROUP_ROWS`] + 1 with any.
+fn walk_sql(
+    backend: Backend,
+    e: Entity,
+    w: &Walkable,
+    conditions: &[String],
+    aggregates: &[Agg],
+) -> String {
     // On SQLite, covering or not: only the walked customers' deals are
     // read, so a filter outside the index costs one row lookup for each.
-    let mut wheres = vec![format!("{col} = a.id")];
+    let mut wheres = vec![format!("{} = a.id", w.col)];
     wheres.extend(conditions.iter().cloned());
-    if c.backend() == Backend::Postgres {
+    match (backend, w.index) {
+        (Backend::Sqlite, Some(index)) => {
+            let figures = cell_figures(aggregates);
+            let values = cell_values(aggregates);
+            // A subquery with a LIMIT is not flattened: it runs as a
+            // coroutine, each customer's cell computed once, and the outer
+            // LIMIT stops the walk.
+            format!(
+                "SELECT x.k0, {} FROM (SELECT a.id AS k0, \
+                 (SELECT {figures} FROM {} t INDEXED BY {index} WHERE {}) AS j \
+                 FROM accounts a INDEXED BY accounts_name ORDER BY a.name, a.id LIMIT {WALK}) x \
+                 WHERE json_extract(x.j, '$[0]') > 0 LIMIT {}",
+                values.join(", "),
+                table_of(e),
+                wheres.join(" AND "),
+                super::MAX_GROUP_ROWS + 1
+            )
+        }
         // Names in byte order, as Rust sorts them (`accounts_name_bytes`,
         // migration 10); each customer's deals by `deals_account`. The
         // nested loop keeps the walk's order, so the ORDER BY costs no sort
         // and the LIMIT stops the walk.
-        return Ok(Some(format!(
+        _ => format!(
             "SELECT a.id AS k0, {} FROM (SELECT id, name FROM accounts \
              ORDER BY name COLLATE \"C\", id LIMIT {WALK}) a \
              CROSS JOIN LATERAL (SELECT COUNT(*) AS walked, {} FROM {} t WHERE {}) x \
@@ -1538,30 +1648,8 @@ pub(super) async fn walk(
             table_of(e),
             wheres.join(" AND "),
             super::MAX_GROUP_ROWS + 1
-        )));
+        ),
     }
-    let Some(index) = STREAMING
-        .iter()
-        .chain(COVERING)
-        .find(|ix| ix.entity == e && ix.columns[0] == bare(col))
-    else {
-        return Ok(None);
-    };
-    let figures = cell_figures(aggregates);
-    let values = cell_values(aggregates);
-    // A subquery with a LIMIT is not flattened: it runs as a coroutine, each
-    // customer's cell computed once, and the outer LIMIT stops the walk.
-    Ok(Some(format!(
-        "SELECT x.k0, {} FROM (SELECT a.id AS k0, \
-         (SELECT {figures} FROM {} t INDEXED BY {} WHERE {}) AS j \
-         FROM accounts a INDEXED BY accounts_name ORDER BY a.name, a.id LIMIT {WALK}) x \
-         WHERE json_extract(x.j, '$[0]') > 0 LIMIT {}",
-        values.join(", "),
-        table_of(e),
-        index.name,
-        wheres.join(" AND "),
-        super::MAX_GROUP_ROWS + 1
-    )))
 }
 
 #[cfg(test)]

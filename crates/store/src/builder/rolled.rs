@@ -14,7 +14,9 @@
 //!   close period, alone or beside one of those fields; the deals without a
 //!   close date are exactly the open ones (a deal gets the date when it is
 //!   won or lost and loses it when reopened), counted from
-//!   `report_opportunities`.
+//!   `report_opportunities`. With no date, it answers a grouping by (or a
+//!   filter on) the loss reason, which the creation roll-up lacks: read as
+//!   one period from the first close to the last, the open deals beside.
 //! - `report_due`: every deal with an expected close day, per UTC month
 //!   and day of it, pipeline, owner, stage, status, loss reason (migration
 //!   16), source and currency. It answers deals by expected close period,
@@ -290,6 +292,17 @@ fn source_of(plan: &Plan, date: Option<usize>) -> Option<Source> {
             return None;
         }
         source = Some(by);
+    }
+    if source.is_none() && plan.entity == Entity::Deals {
+        // Undated, by or filtered on a loss reason, which the creation
+        // roll-up lacks: the close roll-up as one period holds every won
+        // and lost deal with its reason, and the open ones beside it.
+        let reason = |name: &str| name == "loss_reason";
+        if plan.groups.iter().any(|g| reason(g.field.name))
+            || plan.filters.iter().any(|f| reason(f.field.name))
+        {
+            return Some(Source::Closed);
+        }
     }
     Some(source.unwrap_or(Source::undated(plan.entity)))
 }
