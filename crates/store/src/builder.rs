@@ -724,10 +724,15 @@ fn grouped(
     aggs: &[Agg],
     index: Option<&str>,
 ) -> Result<String> {
+    let implied = match backend {
+        Backend::Sqlite => implied_pipeline(plan),
+        Backend::Postgres => None,
+    };
     let mut keys = Vec::new();
     for (i, g) in plan.groups.iter().enumerate() {
         let col = col_of(plan.entity, g.field)?;
         let expr = match &periods[i] {
+            _ if Some(i) == implied => format!("MIN({col})"),
             Some(p) => {
                 let bounds = period_bounds(g.field, p, cal, &format!("group_by[{i}].grain"))?;
                 // Stamps and days are ISO text, ordered byte by byte; PostgreSQL
@@ -751,11 +756,13 @@ fn grouped(
         .enumerate()
         .map(|(i, k)| format!("{k} AS k{i}, "))
         .collect();
-    let group_by = if keys.is_empty() {
-        String::new()
-    } else {
-        let list: Vec<String> = (0..keys.len()).map(|i| format!("k{i}")).collect();
-        format!(" GROUP BY {}", list.join(", "))
+    let list: Vec<String> = (0..keys.len())
+        .filter(|i| Some(*i) != implied)
+        .map(|i| format!("k{i}"))
+        .collect();
+    let group_by = match list.is_empty() {
+        true => String::new(),
+        false => format!(" GROUP BY {}", list.join(", ")),
     };
     let indexed = index.map_or(String::new(), |ix| format!(" INDEXED BY {ix}"));
     Ok(format!(
@@ -764,6 +771,25 @@ fn grouped(
         table_of(plan.entity),
         where_of(conds)
     ))
+}
+
+/// The place of a deal grouping by pipeline that a grouping by stage (no
+/// date on either) makes redundant: a stage belongs to one pipeline (a deal
+/// cannot be saved in another's stage), so its deals' pipeline is one
+/// value. SQLite, which sorts for a `GROUP BY` no index leads with, groups
+/// by the stage alone then and takes the pipeline as the group's `MIN`:
+/// the index by stage streams it (a million deals by pipeline × stage,
+/// the sum of the probability: 0.7–0.9 s sorted).
+fn implied_pipeline(plan: &Plan) -> Option<usize> {
+    let at = |name: &str| {
+        plan.groups
+            .iter()
+            .position(|g| g.field.name == name && g.grain.is_none())
+    };
+    match plan.entity {
+        Entity::Deals => at("stage").and(at("pipeline")),
+        _ => None,
+    }
 }
 
 /// Constant rows (each its SQL values, comma-separated) as a subquery with

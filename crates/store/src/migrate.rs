@@ -148,6 +148,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0022_deals_grid_pairs.sqlite.sql"),
         postgres: include_str!("../migrations/0022_deals_by_each_date.postgres.sql"),
     },
+    Migration {
+        version: 23,
+        common: include_str!("../migrations/0023_probability_in_grid.sql"),
+        sqlite: include_str!("../migrations/0023_probability_in_grid.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

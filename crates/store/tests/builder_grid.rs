@@ -8,6 +8,7 @@
 //! time and in UTC.
 
 use serde_json::json;
+use sqlx::Row;
 use voronka_core::builder::Definition;
 use voronka_core::records::{Deal, Role};
 use voronka_core::{Day, Timestamp};
@@ -525,8 +526,10 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "owner"}, date("created_at", "month")],
                "filters": [{"field": "closed_at", "op": "not_empty"}]}),
         ),
+        // The probability: in the grid's index by creation date on
+        // either backend (migration 23).
         (
-            "W",
+            "B",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "filters": [{"field": "probability", "op": "empty"}]}),
         ),
@@ -916,6 +919,25 @@ async fn the_grid_matches_the_plain_group_by() {
             "P",
             json!({"entity": "deals", "group_by": [{"field": "account"}], "aggregates": [count, sum]}),
         ),
+        // The probability, which the grid's indexes by each date hold
+        // (migration 23): each period's cell aggregates every currency apart.
+        (
+            "B",
+            json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "currency"}],
+               "aggregates": [{"func": "max", "field": "probability"}, {"func": "avg", "field": "probability"}]}),
+        ),
+        (
+            "B",
+            json!({"entity": "deals", "group_by": [date("closed_at", "quarter")],
+               "aggregates": [{"func": "sum", "field": "probability"}, min]}),
+        ),
+        // Pipeline × stage: grouped by the stage alone on SQLite (checked
+        // against the deals' own pipelines below).
+        (
+            "P",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "stage"}],
+               "aggregates": [count, {"func": "sum", "field": "probability"}, max]}),
+        ),
     ];
     let sqlite = db.reader().await.unwrap().backend() == Backend::Sqlite;
     // Every case answered the wrong way, listed at once.
@@ -963,6 +985,52 @@ async fn the_grid_matches_the_plain_group_by() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Pipeline × stage by the deals' own pipelines, not the stage's: each
+    // row's count and summed probability as a GROUP BY on both gives them.
+    let plan: Definition = serde_json::from_value(json!({"entity": "deals",
+        "group_by": [{"field": "pipeline"}, {"field": "stage"}],
+        "aggregates": [{"func": "count"}, {"func": "sum", "field": "probability"}]}))
+    .unwrap();
+    let plan = plan
+        .validate(&voronka_core::money::Currency::rub())
+        .unwrap();
+    let got = builder::run(&db, &sys, &plan, &Utc).await.unwrap();
+    let mut r = db.reader().await.unwrap();
+    let by_hand = sqlx::query(
+        "SELECT pipeline_id, stage_id, COUNT(*) AS n, CAST(SUM(probability) AS BIGINT) AS p \
+         FROM deals GROUP BY pipeline_id, stage_id",
+    )
+    .fetch_all(r.conn())
+    .await
+    .unwrap();
+    drop(r);
+    let mut expected: Vec<(String, String, String, Option<String>)> = by_hand
+        .iter()
+        .map(|row| {
+            let id = |c: &str| row.try_get::<i64, _>(c).unwrap().to_string();
+            let p: Option<i64> = row.try_get("p").unwrap();
+            (
+                id("pipeline_id"),
+                id("stage_id"),
+                id("n"),
+                p.map(|p| p.to_string()),
+            )
+        })
+        .collect();
+    let mut rows: Vec<(String, String, String, Option<String>)> = got
+        .rows
+        .iter()
+        .map(|row| {
+            let key = |i: usize| row.keys[i].value.clone().unwrap_or_default();
+            let value = |i: usize| row.values[i].map(|v| v.normalize().to_string());
+            (key(0), key(1), value(0).unwrap_or_default(), value(1))
+        })
+        .collect();
+    expected.sort();
+    rows.sort();
+    assert!(expected.len() > 4, "{expected:?}");
+    assert_eq!(rows, expected);
 }
 
 /// A grouping by customer (alone or before another field) over more

@@ -43,8 +43,8 @@ use voronka_core::builder::{Entity, FieldType, Plan, RefKind, Test};
 use voronka_core::records::Id;
 
 /// A covering index the grid may read, by its columns in order (without
-/// the table alias). Created by migrations 8 to 10, 15 (the leads'), 16 and 22
-/// on SQLite, except the activities' `activities_owner_start` and
+/// the table alias). Created by migrations 8 to 10, 15 (the leads'), 16, 22
+/// and 23 on SQLite, except the activities' `activities_owner_start` and
 /// `activities_owner_due`, which their calendar and task lists already
 /// had, and the activities' of migrations 13 and 15 (on either backend).
 struct Covering {
@@ -57,12 +57,24 @@ const COVERING: &[Covering] = &[
     Covering {
         entity: Entity::Deals,
         name: "deals_grid_created",
-        columns: &["created_at", "owner_id", "currency", "amount_minor"],
+        columns: &[
+            "created_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+            "probability",
+        ],
     },
     Covering {
         entity: Entity::Deals,
         name: "deals_grid_closed",
-        columns: &["closed_at", "owner_id", "currency", "amount_minor"],
+        columns: &[
+            "closed_at",
+            "owner_id",
+            "currency",
+            "amount_minor",
+            "probability",
+        ],
     },
     Covering {
         entity: Entity::Deals,
@@ -72,6 +84,7 @@ const COVERING: &[Covering] = &[
             "owner_id",
             "currency",
             "amount_minor",
+            "probability",
         ],
     },
     Covering {
@@ -175,12 +188,16 @@ const COVERING: &[Covering] = &[
     Covering {
         entity: Entity::Deals,
         name: "deals_grid_stage_closed",
+        // The pipeline and the probability after (migration 23): a
+        // grouping by pipeline × stage with no date streams from it.
         columns: &[
             "stage_id",
             "closed_at",
             "owner_id",
             "currency",
             "amount_minor",
+            "pipeline_id",
+            "probability",
         ],
     },
     Covering {
@@ -653,10 +670,15 @@ pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static
     let needed = needed_columns(plan, narrowed)?;
     let e = plan.entity;
     if plan.groups.iter().all(|g| g.grain.is_none()) {
+        // A pipeline beside its stages is grouped by the stage alone
+        // (`implied_pipeline`): an index led by the stage serves.
+        let implied = super::implied_pipeline(plan);
         let lead = plan
             .groups
             .iter()
-            .map(|g| Ok(bare(col_of(e, g.field)?)))
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != implied)
+            .map(|(_, g)| Ok(bare(col_of(e, g.field)?)))
             .collect::<Result<Vec<_>>>()?;
         // SQLite groups in any order of the keys an index leads with; with
         // no keys (the totals alone) any covering index will do.
@@ -1680,6 +1702,7 @@ mod tests {
             include_str!("../../migrations/0015_activities_by_kind_and_status.sql"),
             include_str!("../../migrations/0021_deals_grid.postgres.sql"),
             include_str!("../../migrations/0022_deals_by_each_date.postgres.sql"),
+            include_str!("../../migrations/0023_probability_in_grid.sql"),
         ];
         for name in ON_POSTGRES {
             let ix = grid_indexes(true).find(|ix| ix.name == *name);
@@ -1726,6 +1749,14 @@ mod tests {
         // A manager's report filters on the owner, which that index lacks.
         assert_eq!(
             plain_index(&stage, true).ok().flatten(),
+            Some("deals_grid_stage_closed")
+        );
+        // Pipeline × stage: by the stage alone, which implies the pipeline.
+        let probability = serde_json::json!({"func": "sum", "field": "probability"});
+        let pipeline_stage = plan(serde_json::json!({"entity": "deals",
+            "group_by": [{"field": "pipeline"}, {"field": "stage"}], "aggregates": [probability]}));
+        assert_eq!(
+            plain_index(&pipeline_stage, false).ok().flatten(),
             Some("deals_grid_stage_closed")
         );
         // No index leads with the status and the source: every column.
