@@ -329,8 +329,8 @@ async fn new_payment(State(state): State<AppState>, Post { ui, form }: Post) -> 
     match result {
         Ok(()) => Redirect::to("/payments?msg=saved").into_response(),
         Err(StoreError::Invalid(inv)) => {
-            let mut r =
-                payments_page(&state, &ui, &[], Some(readable(inv.0.into_map(), &ui))).await;
+            let errors = readable(inv.0.into_map(), &ui);
+            let mut r = payments_page(&state, &ui, &[], Some((errors, &form))).await;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
@@ -338,12 +338,19 @@ async fn new_payment(State(state): State<AppState>, Post { ui, form }: Post) -> 
     }
 }
 
+/// The payments page; after a refused payment (`failed`), with its errors
+/// and the form as typed, so that nothing has to be typed again.
 async fn payments_page(
     state: &AppState,
     ui: &Ui,
     q: &[(String, String)],
-    errors: Option<BTreeMap<String, String>>,
+    failed: Option<(BTreeMap<String, String>, &Fields)>,
 ) -> Response {
+    let (errors, typed) = match failed {
+        Some((errors, form)) => (Some(errors), Some(form)),
+        None => (None, None),
+    };
+    let typed = |k: &str| typed.and_then(|f| f.get(k));
     let mut params: Vec<(String, String)> = q
         .iter()
         .filter(|(k, v)| ["cursor", "direction"].contains(&k.as_str()) && !v.is_empty())
@@ -380,18 +387,22 @@ async fn payments_page(
                 (csrf(ui))
                 div.grid2 {
                     div.field { label for="p-direction" { (t("field-direction")) }
-                        select #p-direction name="direction" { @for d in ["incoming", "outgoing"] { option value=(d) { (ui.tr.label("payment-direction", d)) } } } }
+                        select #p-direction name="direction" { @for d in ["incoming", "outgoing"] {
+                            option value=(d) selected[typed("direction") == Some(d)] { (ui.tr.label("payment-direction", d)) } } } }
                     div.field { label for="p-account" { (t("field-account_id")) }
-                        input #p-account name="account_id" list="dl-p-account" autocomplete="off" required
+                        input #p-account name="account_id" list="dl-p-account" autocomplete="off" required value=(typed("account_id").unwrap_or(""))
                             hx-get="/options/accounts" hx-trigger="input changed delay:200ms" hx-target="#dl-p-account" hx-swap="innerHTML";
                         datalist #dl-p-account {} }
-                    div.field { label for="p-amount" { (t("field-amount")) } input #p-amount name="amount" inputmode="decimal" required; }
-                    div.field { label for="p-currency" { (t("field-currency")) } input #p-currency name="currency" value=(base.as_str()) size="4" maxlength="3"; }
-                    div.field { label for="p-date" { (t("field-paid_on")) } (date_input(ui, "p-date", "paid_on", "", None)) }
+                    div.field { label for="p-amount" { (t("field-amount")) }
+                        input #p-amount name="amount" inputmode="decimal" required value=(typed("amount").unwrap_or("")); }
+                    div.field { label for="p-currency" { (t("field-currency")) }
+                        input #p-currency name="currency" value=(typed("currency").unwrap_or(base.as_str())) size="4" maxlength="3"; }
+                    div.field { label for="p-date" { (t("field-paid_on")) } (date_input(ui, "p-date", "paid_on", typed("paid_on").unwrap_or(""), None)) }
                     div.field { label for="p-method" { (t("field-method")) }
-                        select #p-method name="method" { @for m in ["bank_transfer", "cash", "card", "other"] { option value=(m) { (ui.tr.label("payment-method", m)) } } } }
-                    div.field { label for="p-ref" { (t("field-reference")) } input #p-ref name="reference"; }
-                    div.field { label for="p-desc" { (t("field-description")) } input #p-desc name="description"; }
+                        select #p-method name="method" { @for m in ["bank_transfer", "cash", "card", "other"] {
+                            option value=(m) selected[typed("method") == Some(m)] { (ui.tr.label("payment-method", m)) } } } }
+                    div.field { label for="p-ref" { (t("field-reference")) } input #p-ref name="reference" value=(typed("reference").unwrap_or("")); }
+                    div.field { label for="p-desc" { (t("field-description")) } input #p-desc name="description" value=(typed("description").unwrap_or("")); }
                 }
                 div.formactions { button.primary type="submit" { (t("action-record-payment")) } }
             }

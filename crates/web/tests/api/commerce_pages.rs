@@ -246,6 +246,41 @@ async fn the_lists_render_in_russian_with_money_formatted() {
     assert!(payments.contains(&rub("1 234,56")), "the payment's amount");
     assert!(payments.contains("п/п 17"));
     assert!(payments.contains(&rub("0,00")), "nothing left unallocated");
+
+    // A payment from the payments page refused for its amount: the reason,
+    // and the form as typed, nothing to type again.
+    let token = csrf(&app, &c).await;
+    let customer = format!("ООО «Ромашка» #{}", shop.account);
+    let typed = [
+        ("_csrf", token.as_str()),
+        ("direction", "outgoing"),
+        ("account_id", customer.as_str()),
+        ("amount", "пять тысяч"),
+        ("currency", "RUB"),
+        ("paid_on", "03.12.2026"),
+        ("method", "cash"),
+        ("reference", "РКО 5"),
+        ("description", "возврат аванса"),
+    ];
+    let r = submit(&app, &c, "/payments", &typed).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("не число"), "the reason");
+    for (field, value) in &typed[2..] {
+        if *field != "method" {
+            assert!(body.contains(&format!("value=\"{value}\"")), "{field} kept");
+        }
+    }
+    assert!(body.contains("<option value=\"outgoing\" selected>"));
+    assert!(body.contains("<option value=\"cash\" selected>"));
+    // Corrected, it is recorded.
+    let mut fixed = typed.to_vec();
+    fixed[3] = ("amount", "5 000,00");
+    let r = submit(&app, &c, "/payments", &fixed).await;
+    assert_eq!(see_other(&r), "/payments?msg=saved");
+    let payments = ok_page(&app, &c, "/payments").await;
+    assert!(payments.contains("РКО 5"));
+    assert!(payments.contains(&rub("5 000,00")));
 }
 
 #[tokio::test]
