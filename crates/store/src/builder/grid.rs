@@ -702,6 +702,23 @@ pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static
         .map(|ix| ix.name))
 }
 
+/// Whether PostgreSQL should read a narrowed user's plain `GROUP BY` with
+/// the owner scope as written rather than behind the unary plus: when an
+/// index led by the owner holds every column the plan reads, the owners'
+/// ranges of it are all it reads (a manager's maximum by owner: 290–310
+/// → 155–160 ms, minimum by currency: 340 → 215 ms, over 590,000 of a
+/// million deals). Otherwise each of the owners' rows would be looked up
+/// in the table, and the table read in parallel, the scope checked on
+/// every row, is quicker (source × close month, maximum: 248 against 452 ms).
+pub(super) fn owner_index_covers(plan: &Plan) -> Result<bool> {
+    let needed = needed_columns(plan, true)?;
+    Ok(grid_indexes(true).any(|ix| {
+        ON_POSTGRES.contains(&ix.name)
+            && ix.columns.first() == Some(&"owner_id")
+            && covers(ix, plan.entity, &needed)
+    }))
+}
+
 /// Periods a grid on PostgreSQL writes as parts of their own (each with
 /// its bounds) when it lists no field outside the cells: PostgreSQL reads
 /// such parts side by side in its parallel workers (`Parallel Append`),
@@ -1759,6 +1776,20 @@ mod tests {
             plain_index(&pipeline_stage, false).ok().flatten(),
             Some("deals_grid_stage_closed")
         );
+        // A manager's maximum by owner, or by currency: PostgreSQL reads
+        // the owners' ranges of an index led by the owner; by source ×
+        // close month no such index holds the source.
+        let max = serde_json::json!({"func": "max", "field": "amount"});
+        let by_owner = plan(serde_json::json!({"entity": "deals",
+            "group_by": [{"field": "owner"}], "aggregates": [max.clone()]}));
+        let by_currency = plan(serde_json::json!({"entity": "deals",
+            "group_by": [{"field": "currency"}], "aggregates": [max.clone()]}));
+        let by_source = plan(serde_json::json!({"entity": "deals",
+            "group_by": [{"field": "source"}, {"field": "closed_at", "grain": "month"}],
+            "aggregates": [max]}));
+        assert_eq!(owner_index_covers(&by_owner).ok(), Some(true));
+        assert_eq!(owner_index_covers(&by_currency).ok(), Some(true));
+        assert_eq!(owner_index_covers(&by_source).ok(), Some(false));
         // No index leads with the status and the source: every column.
         let status_source = def(serde_json::json!([{"field": "status"}, {"field": "source"}]));
         assert_eq!(
