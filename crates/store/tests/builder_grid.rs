@@ -1035,8 +1035,9 @@ async fn the_grid_matches_the_plain_group_by() {
 
 /// A grouping by customer (alone or before another field) over more
 /// customers than a report shows gives, walked in name order, the same
-/// first rows, totals and cut as the `GROUP BY` — for an administrator, for a manager whose team owns most
-/// deals, and for one who sees so few that the walk gives way.
+/// first rows, totals and cut as the `GROUP BY` — for an administrator,
+/// for a manager whose team owns most deals, and for one who sees so few
+/// that the walk gives way.
 #[tokio::test]
 async fn a_grouping_by_customer_walks_the_names_in_order() {
     let (db, _) = testing::fresh_db().await.unwrap();
