@@ -862,15 +862,11 @@ async fn statement(
     if fast && let Some(sql) = grid::walk(c, plan, &conds.hidden(), &aggs).await? {
         return Ok((binds, sql, Way::Walk));
     }
-    if fast {
-        let mut walk_binds = Binds::default();
-        let walk_conds = conditions(plan, owners, cal, &mut walk_binds)?.hidden();
-        if let Some(w) = grid::customers_first(c, plan, &walk_conds, walk_binds).await? {
-            let mut conds = conds.hidden();
-            conds.push(w.condition);
-            let sql = grouped(c.backend(), plan, periods, cal, &conds, &aggs, w.index)?;
-            return Ok((binds, sql, Way::Walk));
-        }
+    if fast && let Some(w) = grid::customers_first(c, plan, owners, cal).await? {
+        let mut conds = conds.hidden();
+        conds.push(w.condition);
+        let sql = grouped(c.backend(), plan, periods, cal, &conds, &aggs, w.index)?;
+        return Ok((binds, sql, Way::Walk));
     }
     let index = match sqlite {
         true => grid::plain_index(plan, owners.is_some())?,

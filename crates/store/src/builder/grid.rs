@@ -1554,14 +1554,15 @@ pub(super) async fn walk(
 /// creation quarter took 5–7 s on SQLite, 2–4 s on PostgreSQL, sorting a
 /// million keys and shipping ~700,000 rows to keep 2,000).
 ///
-/// The walk's statement has its own `binds`, those of `conditions` alone.
-/// `None` when the plan is not such a grouping, or there are few customers
-/// or few with records in scope (the caller's `GROUP BY` answers then).
+/// The walk's statement binds the plan's conditions alone (its own
+/// numbering: the `GROUP BY`'s binds its aggregates first). `None` when
+/// the plan is not such a grouping, or there are few customers or few with
+/// records in scope (the caller's `GROUP BY` answers then).
 pub(super) async fn customers_first(
     c: &mut impl Conn,
     plan: &Plan,
-    conditions: &[String],
-    binds: super::Binds,
+    owners: &Option<Vec<Id>>,
+    cal: &dyn super::Calendar,
 ) -> Result<Option<Walked>> {
     let [g, _] = plan.groups.as_slice() else {
         return Ok(None);
@@ -1569,13 +1570,15 @@ pub(super) async fn customers_first(
     let Some(w) = walkable(c, plan.entity, g).await? else {
         return Ok(None);
     };
+    let mut binds = super::Binds::default();
+    let conditions = super::conditions(plan, owners, cal, &mut binds)?.hidden();
     let count = Agg {
         alias: "a0".to_owned(),
         func: "COUNT",
         arg: "*".to_owned(),
         in_currency: false,
     };
-    let sql = walk_sql(c.backend(), plan.entity, &w, conditions, &[count]);
+    let sql = walk_sql(c.backend(), plan.entity, &w, &conditions, &[count]);
     let rows = binds.fetch(c, &sql).await?;
     if rows.len() <= super::MAX_GROUP_ROWS {
         return Ok(None);
