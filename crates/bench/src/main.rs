@@ -958,6 +958,28 @@ async fn reports(bench: &Bench, db: &Db, samples: usize) -> Result<()> {
             )],
         ),
         (
+            "gross profit by product (invoices, 1 year)",
+            vec![format!(
+                "{r}/gross-profit?by=product&source=invoices&{year}"
+            )],
+        ),
+        (
+            "gross profit by deal, the first 500 (invoices, 1 year)",
+            vec![format!(
+                "{r}/gross-profit?by=deal&source=invoices&limit=500&{year}"
+            )],
+        ),
+        (
+            "gross profit by owner (invoices, 1 year)",
+            vec![format!("{r}/gross-profit?by=owner&source=invoices&{year}")],
+        ),
+        (
+            "gross profit by month (invoices, 1 year)",
+            vec![format!(
+                "{r}/gross-profit?by=period&grain=month&source=invoices&{year}"
+            )],
+        ),
+        (
             "manager activity (1 year)",
             vec![format!("{r}/activity?{year}")],
         ),

@@ -59,6 +59,10 @@ pub async fn run(db: &Db, deals: u64, seed: u64) -> Result<()> {
         summary.deals, summary.stage_moves, summary.deal_lines
     );
     println!("  activities  {:>9}", summary.activities);
+    println!(
+        "  invoices    {:>9}  ({} lines, {} payments)",
+        summary.invoices, summary.invoice_lines, summary.payments
+    );
     let mut team = "";
     for u in &summary.users {
         if u.team != team {

@@ -319,6 +319,15 @@ impl InvoiceStatus {
         }
     }
 
+    /// Issued and not canceled: what the invoices' gross profit counts. A
+    /// draft may still change; a canceled invoice was never owed.
+    pub fn is_revenue(self) -> bool {
+        matches!(
+            self,
+            InvoiceStatus::Sent | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid
+        )
+    }
+
     /// Issued and not fully paid. A draft is not a demand for money yet; a paid
     /// invoice would be overpaid.
     pub fn accepts_payments(self) -> bool {
@@ -707,6 +716,11 @@ mod tests {
             .filter(|s| s.accepts_payments())
             .collect();
         assert_eq!(accepting, [Sent, PartiallyPaid]);
+        let revenue: Vec<InvoiceStatus> = InvoiceStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_revenue())
+            .collect();
+        assert_eq!(revenue, [Sent, PartiallyPaid, Paid]);
     }
 
     #[test]
@@ -870,6 +884,8 @@ mod tests {
             let (s, total, paid) = (InvoiceStatus::ALL[s], Decimal::new(total, 2), Decimal::new(paid, 2));
             let to = s.from_payments(total, paid);
             prop_assert_eq!(to.from_payments(total, paid), to);
+            // Payments never move an invoice into or out of revenue.
+            prop_assert_eq!(to.is_revenue(), s.is_revenue());
             if s.accepts_payments() || s == InvoiceStatus::Paid {
                 prop_assert_eq!(to == InvoiceStatus::Paid, paid >= total && paid > Decimal::ZERO);
                 prop_assert_eq!(to == InvoiceStatus::Sent, paid.is_zero());

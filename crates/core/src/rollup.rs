@@ -371,6 +371,18 @@ pub enum Cell {
         name: String,
         currency: String,
     },
+    /// The lines of issued invoices, by the invoice's date: gross profit
+    /// from invoices ([`invoice_profit_cells`]). Keyed as [`Cell::Profit`].
+    InvoiceProfit {
+        span: Span,
+        period: Date,
+        /// The invoice's deal's; 0 without one.
+        pipeline_id: Id,
+        owner_id: Id,
+        product_id: Id,
+        name: String,
+        currency: String,
+    },
     /// Activities by one of their dates ([`activity_cells`]).
     Activity {
         date: ActivityDate,
@@ -679,16 +691,30 @@ pub struct LineFacts {
     pub cost_minor: i64,
 }
 
-/// What a deal's product lines add to gross profit: nothing until the deal
-/// is won, then each line by the UTC month and day of the win. Apart from
-/// [`cells`] because the lines change on their own (the deal's products are
-/// saved without the deal) and most deal writes need not read them.
-pub fn profit_cells(deal: &DealFacts, lines: &[LineFacts]) -> Cells {
+/// The key of a gross profit cell; the same for a deal's lines and an
+/// invoice's.
+struct ProfitKey {
+    span: Span,
+    period: Date,
+    pipeline_id: Id,
+    owner_id: Id,
+    product_id: Id,
+    name: String,
+    currency: String,
+}
+
+/// Each line once per span of `day`: a line with a catalogue product goes
+/// by the product (its name is read with the report, so a renamed product
+/// stays one group), one without by its own name.
+fn line_cells(
+    lines: &[LineFacts],
+    day: Date,
+    pipeline_id: Id,
+    owner_id: Id,
+    currency: &str,
+    cell: fn(ProfitKey) -> Cell,
+) -> Cells {
     let mut out = Cells::new();
-    let (StageKind::Won, Some(closed)) = (deal.status, deal.closed_at) else {
-        return out;
-    };
-    let day = closed.inner().date();
     for l in lines {
         for span in SPANS {
             let name = if l.product_id == 0 {
@@ -696,22 +722,84 @@ pub fn profit_cells(deal: &DealFacts, lines: &[LineFacts]) -> Cells {
             } else {
                 String::new()
             };
-            add(
-                &mut out,
-                Cell::Profit {
-                    span,
-                    period: span.of(day),
-                    pipeline_id: deal.pipeline_id,
-                    owner_id: deal.owner_id,
-                    product_id: l.product_id,
-                    name,
-                    currency: deal.currency.clone(),
-                },
-                [l.net_minor, l.cost_minor, 1, 0],
-            );
+            let key = ProfitKey {
+                span,
+                period: span.of(day),
+                pipeline_id,
+                owner_id,
+                product_id: l.product_id,
+                name,
+                currency: currency.to_owned(),
+            };
+            add(&mut out, cell(key), [l.net_minor, l.cost_minor, 1, 0]);
         }
     }
     out
+}
+
+/// What a deal's product lines add to gross profit: nothing until the deal
+/// is won, then each line by the UTC month and day of the win. Apart from
+/// [`cells`] because the lines change on their own (the deal's products are
+/// saved without the deal) and most deal writes need not read them.
+pub fn profit_cells(deal: &DealFacts, lines: &[LineFacts]) -> Cells {
+    let (StageKind::Won, Some(closed)) = (deal.status, deal.closed_at) else {
+        return Cells::new();
+    };
+    line_cells(
+        lines,
+        closed.inner().date(),
+        deal.pipeline_id,
+        deal.owner_id,
+        &deal.currency,
+        |k| Cell::Profit {
+            span: k.span,
+            period: k.period,
+            pipeline_id: k.pipeline_id,
+            owner_id: k.owner_id,
+            product_id: k.product_id,
+            name: k.name,
+            currency: k.currency,
+        },
+    )
+}
+
+/// An invoice as the gross profit roll-up sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceFacts {
+    /// Issued and not canceled ([`crate::documents::InvoiceStatus::is_revenue`]).
+    pub revenue: bool,
+    /// The document's date: an invoice belongs to the day it is dated, a
+    /// calendar day with no time zone.
+    pub doc_date: Date,
+    /// Its deal's pipeline; 0 without a deal.
+    pub pipeline_id: Id,
+    pub owner_id: Id,
+    pub currency: String,
+}
+
+/// What an invoice's lines add to gross profit from invoices: nothing while
+/// it is a draft or once canceled, else each line by the month and day of
+/// the invoice's date.
+pub fn invoice_profit_cells(invoice: &InvoiceFacts, lines: &[LineFacts]) -> Cells {
+    if !invoice.revenue {
+        return Cells::new();
+    }
+    line_cells(
+        lines,
+        invoice.doc_date,
+        invoice.pipeline_id,
+        invoice.owner_id,
+        &invoice.currency,
+        |k| Cell::InvoiceProfit {
+            span: k.span,
+            period: k.period,
+            pipeline_id: k.pipeline_id,
+            owner_id: k.owner_id,
+            product_id: k.product_id,
+            name: k.name,
+            currency: k.currency,
+        },
+    )
 }
 
 /// What to add to the tables to turn `before` into `after`.
@@ -1135,6 +1223,19 @@ mod tests {
             )
     }
 
+    /// Lines from (product, net, cost); a line is named after its product.
+    fn line_facts(lines: Vec<(Id, i64, i64)>) -> Vec<LineFacts> {
+        lines
+            .into_iter()
+            .map(|(product_id, net_minor, cost_minor)| LineFacts {
+                product_id,
+                name: format!("line {product_id}"),
+                net_minor,
+                cost_minor,
+            })
+            .collect()
+    }
+
     fn total(c: &Cells, span: Span, pick: fn(&Cell) -> bool) -> Sums {
         let mut t = [0; 4];
         for (k, v) in c {
@@ -1147,6 +1248,7 @@ mod tests {
                 | Cell::Opportunity { span, .. }
                 | Cell::Due { span, .. }
                 | Cell::Profit { span, .. }
+                | Cell::InvoiceProfit { span, .. }
                 | Cell::Activity { span, .. } => *span,
             };
             if s == span && pick(k) {
@@ -1371,19 +1473,39 @@ mod tests {
         }
 
         #[test]
+        fn an_issued_invoice_adds_each_line_once_per_span(
+            revenue in any::<bool>(),
+            day in 0i32..2000,
+            pipeline_id in 0i64..3,
+            owner_id in 1i64..4,
+            lines in proptest::collection::vec((0i64..3, 0i64..1_000_000, 0i64..1_000_000), 0..5),
+        ) {
+            let lines = line_facts(lines);
+            let doc_date = Date::from_julian_day(2_460_000 + day).unwrap();
+            let inv = InvoiceFacts { revenue, doc_date, pipeline_id, owner_id, currency: "RUB".into() };
+            let c = invoice_profit_cells(&inv, &lines);
+            let net: i64 = lines.iter().map(|l| l.net_minor).sum();
+            let cost: i64 = lines.iter().map(|l| l.cost_minor).sum();
+            for span in SPANS {
+                let expected = if revenue { [net, cost, lines.len() as i64, 0] } else { [0; 4] };
+                prop_assert_eq!(total(&c, span, |_| true), expected);
+            }
+            for k in c.keys() {
+                let Cell::InvoiceProfit { period, pipeline_id: p, owner_id: o, product_id, name, span, .. } = k else {
+                    return Err(TestCaseError::fail(format!("{k:?}")));
+                };
+                prop_assert_eq!(*period, span.of(doc_date));
+                prop_assert_eq!((*p, *o), (pipeline_id, owner_id));
+                prop_assert_eq!(name.is_empty(), *product_id != 0);
+            }
+        }
+
+        #[test]
         fn a_won_deal_adds_each_line_once_per_span(
             (deal, _) in any_deal(),
             lines in proptest::collection::vec((0i64..3, 0i64..1_000_000, 0i64..1_000_000), 0..5),
         ) {
-            let lines: Vec<LineFacts> = lines
-                .into_iter()
-                .map(|(product_id, net_minor, cost_minor)| LineFacts {
-                    product_id,
-                    name: format!("line {product_id}"),
-                    net_minor,
-                    cost_minor,
-                })
-                .collect();
+            let lines = line_facts(lines);
             let c = profit_cells(&deal, &lines);
             let won = deal.status == StageKind::Won;
             let net: i64 = lines.iter().map(|l| l.net_minor).sum();
@@ -1522,5 +1644,60 @@ mod tests {
         assert_eq!(back.values().map(|v| v[0]).sum::<i64>(), -2 * 105_000);
         d.status = StageKind::Lost;
         assert!(profit_cells(&d, &lines).is_empty(), "lost");
+    }
+
+    #[test]
+    fn an_invoice_counts_its_lines_on_its_date_while_issued() {
+        let lines = vec![
+            LineFacts {
+                product_id: 7,
+                name: "Сервер".into(),
+                net_minor: 100_000,
+                cost_minor: 60_000,
+            },
+            LineFacts {
+                product_id: 0,
+                name: "Монтаж".into(),
+                net_minor: 25_000,
+                cost_minor: 0,
+            },
+        ];
+        let mut inv = InvoiceFacts {
+            revenue: false,
+            doc_date: Day::parse("2026-01-31").unwrap().inner(),
+            pipeline_id: 0,
+            owner_id: 5,
+            currency: "RUB".into(),
+        };
+        assert!(invoice_profit_cells(&inv, &lines).is_empty(), "a draft");
+        inv.revenue = true;
+        let c = invoice_profit_cells(&inv, &lines);
+        let cell = |span: Span, period: &str, product_id: Id, name: &str| Cell::InvoiceProfit {
+            span,
+            period: Day::parse(period).unwrap().inner(),
+            pipeline_id: 0,
+            owner_id: 5,
+            product_id,
+            name: name.into(),
+            currency: "RUB".into(),
+        };
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c[&cell(Span::Day, "2026-01-31", 7, "")],
+            [100_000, 60_000, 1, 0]
+        );
+        assert_eq!(
+            c[&cell(Span::Month, "2026-01-01", 0, "Монтаж")],
+            [25_000, 0, 1, 0]
+        );
+        // Not a deal's profit: the two reports keep their own cells.
+        assert!(c.keys().all(|k| matches!(k, Cell::InvoiceProfit { .. })));
+        // Canceled: its lines leave gross profit again.
+        let canceled = InvoiceFacts {
+            revenue: false,
+            ..inv.clone()
+        };
+        let back = diff(&c, &invoice_profit_cells(&canceled, &lines));
+        assert_eq!(back.values().map(|v| v[0]).sum::<i64>(), -2 * 125_000);
     }
 }

@@ -6,7 +6,8 @@
 //! [`voronka_core::legal`]; their contacts; leads in every status; deals spread
 //! over the default pipeline with a year of stage history, most of them with
 //! products from a small catalogue (`OFFERS`); and the tasks, meetings and
-//! calls around them.
+//! calls around them; an invoice for each won deal with products, issued
+//! when it was won, and the payments against them (see [`invoices`]).
 //!
 //! Everything comes from one seeded generator, so a seed always gives the same
 //! data. Rows are written in large multi-row INSERTs, one transaction per batch,
@@ -29,9 +30,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use sea_query::{Alias, Expr, Query, Value as SqValue};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use time::{Date, OffsetDateTime};
 use voronka_core::activity::{ActivityKind, ActivityStatus, Channel, Direction, Priority};
+use voronka_core::documents::NumberFormat;
 use voronka_core::money::{self, Currency};
 use voronka_core::pricing::{Discount, TaxMode};
 use voronka_core::records::{
@@ -41,6 +43,8 @@ use voronka_core::records::{
 };
 use voronka_core::vat::{self, TaxRegime, VatRate, VatRule};
 use voronka_core::{Day, Invalid, Timestamp, legal};
+
+mod invoices;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -110,6 +114,11 @@ pub struct DemoSummary {
     pub activities: u64,
     /// Product lines on deals.
     pub deal_lines: u64,
+    /// Invoices of won deals, with their lines (`invoice_lines`).
+    pub invoices: u64,
+    pub invoice_lines: u64,
+    /// Payments against those invoices.
+    pub payments: u64,
 }
 
 const SECOND: i64 = 1_000_000;
@@ -159,7 +168,7 @@ pub async fn generate(
     let (sender, mut batches) = tokio::sync::mpsc::channel(2);
     let producer = tokio::task::spawn_blocking(move || generator.run(&sender));
     let mut search = SearchMode::Unchecked;
-    let mut customers = Vec::new();
+    let mut finished = None;
     let mut done = 0;
     let mut phase = Phase::Users;
     while let Some(step) = batches.recv().await {
@@ -177,13 +186,15 @@ pub async fn generate(
                 search = write(db, *sink, search).await?;
                 progress(Progress { phase, done, total });
             }
-            Step::Finished(ids) => customers = ids,
+            Step::Finished(f) => finished = Some(f),
         }
     }
     producer
         .await
         .map_err(|e| StoreError::corrupt(format!("the demo generator stopped: {e}")))?;
-    finish(db, customers).await?;
+    let finished =
+        finished.ok_or_else(|| StoreError::corrupt("the demo generator stopped early"))?;
+    finish(db, finished).await?;
     // The board's pre-aggregated counts and sums, which typed-in deals keep
     // up to date one by one.
     crate::deals::rebuild_totals(db).await?;
@@ -226,8 +237,16 @@ enum Step {
         total: u64,
         sink: Box<Sink>,
     },
-    /// All batches are sent; these accounts won a deal.
-    Finished(Vec<Id>),
+    /// All batches are sent.
+    Finished(Finished),
+}
+
+/// What the generator knows once every batch is out.
+struct Finished {
+    /// Accounts that won a deal.
+    customers: Vec<Id>,
+    /// The last invoice number taken in each year.
+    invoice_seq: HashMap<i32, i64>,
 }
 
 impl DemoSummary {
@@ -238,7 +257,10 @@ impl DemoSummary {
         self.deals += sink.deals.len as u64;
         self.stage_moves += sink.history.len as u64;
         self.activities += sink.activities.len as u64;
-        self.deal_lines += sink.lines.len as u64;
+        self.deal_lines += sink.lines.len as u64 - sink.invoice_lines as u64;
+        self.invoices += sink.invoices.len as u64;
+        self.invoice_lines += sink.invoice_lines as u64;
+        self.payments += sink.payments.len as u64;
     }
 }
 
@@ -386,6 +408,8 @@ struct NextIds {
     contact: Id,
     deal: Id,
     lead: Id,
+    invoice: Id,
+    payment: Id,
 }
 
 /// What the generator takes from the database before it starts.
@@ -405,6 +429,11 @@ struct Context {
     /// Which VAT rates deal lines may carry on which day.
     vat: Vec<VatRule>,
     regime: TaxRegime,
+    invoice_format: NumberFormat,
+    /// Our company's details as an invoice issued now freezes them.
+    seller: String,
+    /// The last invoice number taken in each year.
+    invoice_seq: HashMap<i32, i64>,
 }
 
 async fn load_context(
@@ -443,7 +472,22 @@ async fn load_context(
         contact: max_id(&mut r, "contacts").await? + 1,
         deal: max_id(&mut r, "deals").await? + 1,
         lead: max_id(&mut r, "leads").await? + 1,
+        invoice: max_id(&mut r, "invoices").await? + 1,
+        payment: max_id(&mut r, "payments").await? + 1,
     };
+    let invoice_seq = sqlx::query("SELECT year, last_seq FROM doc_counters WHERE kind = 'invoice'")
+        .fetch_all(r.conn())
+        .await?
+        .iter()
+        .map(|row| {
+            let year = i32::try_from(col::i(row, "year")?)
+                .map_err(|_| StoreError::corrupt("doc_counters.year"))?;
+            Ok((year, col::i(row, "last_seq")?))
+        })
+        .collect::<Result<HashMap<_, _>>>()?;
+    let seller = crate::documents::seller_details_in(&mut r)
+        .await?
+        .to_string();
     let inns = sqlx::query("SELECT inn FROM accounts WHERE inn IS NOT NULL")
         .fetch_all(r.conn())
         .await?
@@ -461,6 +505,9 @@ async fn load_context(
         products,
         vat: taxes.rules,
         regime: taxes.regime,
+        invoice_format: taxes.invoice_format,
+        seller,
+        invoice_seq,
     })
 }
 
@@ -690,8 +737,12 @@ struct Sink {
     leads: Rows,
     history: Rows,
     activities: Rows,
-    /// Deal product lines.
+    /// Deal product lines, and the invoices' (`invoice_lines` of them).
     lines: Rows,
+    invoice_lines: usize,
+    invoices: Rows,
+    payments: Rows,
+    allocations: Rows,
     /// Search entries and duplicate keys, written by [`crate::search::put`]
     /// exactly as for a record typed in.
     docs: Vec<Entry>,
@@ -707,6 +758,10 @@ impl Sink {
             history: Rows::new("deal_stage_history"),
             activities: Rows::new("activities"),
             lines: Rows::new("doc_lines"),
+            invoice_lines: 0,
+            invoices: Rows::new("invoices"),
+            payments: Rows::new("payments"),
+            allocations: Rows::new("payment_allocations"),
             docs: Vec::new(),
         }
     }
@@ -721,6 +776,9 @@ impl Sink {
                 self.leads,
                 self.history,
                 self.activities,
+                self.invoices,
+                self.payments,
+                self.allocations,
                 self.lines,
             ],
             self.docs,
@@ -809,6 +867,17 @@ impl Sink {
         self.deals.push(cols)?;
         for row in d.lines.iter().flat_map(|l| &l.rows) {
             self.lines.push(row.clone())?;
+        }
+        if let Some(inv) = &d.invoice {
+            self.invoices.push(inv.invoice.clone())?;
+            for row in &inv.lines {
+                self.lines.push(row.clone())?;
+            }
+            self.invoice_lines += inv.lines.len();
+            if let Some((payment, allocation)) = &inv.payment {
+                self.payments.push(payment.clone())?;
+                self.allocations.push(allocation.clone())?;
+            }
         }
         for m in &d.moves {
             self.history.push(vec![
@@ -999,11 +1068,28 @@ async fn mirrors_put(tx: &mut Tx, entry: &Entry) -> Result<bool> {
 }
 
 /// Accounts with a won deal become customers (as the first win makes them in
-/// the application); on PostgreSQL the identity sequences move past the ids
-/// the demo chose itself.
-async fn finish(db: &Db, customers: Vec<Id>) -> Result<()> {
+/// the application); the invoice counters move past the numbers the demo
+/// took, and on PostgreSQL the identity sequences past the ids it chose.
+async fn finish(db: &Db, finished: Finished) -> Result<()> {
+    let Finished {
+        customers,
+        invoice_seq,
+    } = finished;
     db.write(move |tx| {
         boxed(async move {
+            for (year, last) in invoice_seq {
+                // Never back: someone may have issued invoices meanwhile.
+                sqlx::query(
+                    "INSERT INTO doc_counters (kind, year, last_seq) VALUES ('invoice', $1, $2) \
+                     ON CONFLICT (kind, year) DO UPDATE SET last_seq = CASE \
+                     WHEN doc_counters.last_seq < excluded.last_seq THEN excluded.last_seq \
+                     ELSE doc_counters.last_seq END",
+                )
+                .bind(i64::from(year))
+                .bind(last)
+                .execute(tx.conn())
+                .await?;
+            }
             for chunk in customers.chunks(10_000) {
                 let mut q = Query::update();
                 q.table(Alias::new("accounts"))
@@ -1012,7 +1098,7 @@ async fn finish(db: &Db, customers: Vec<Id>) -> Result<()> {
                 crate::db::execute(tx, &q).await?;
             }
             if tx.backend() == Backend::Postgres {
-                for t in ["accounts", "contacts", "deals", "leads"] {
+                for t in ["accounts", "contacts", "deals", "leads", "invoices", "payments"] {
                     // setval(…, NULL) on an empty table is a no-op, not an error.
                     sqlx::query(&format!(
                         "SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
@@ -1139,6 +1225,7 @@ fn record_rng(seed: u64, stream: u64, index: usize) -> StdRng {
 const ACCOUNT_STREAM: u64 = 1;
 const DEAL_STREAM: u64 = 2;
 const LEAD_STREAM: u64 = 3;
+const INVOICE_STREAM: u64 = 4;
 
 // ---------------------------------------------------------------------------
 // Word lists
@@ -2680,6 +2767,8 @@ struct AccountRef {
     short: String,
     created: i64,
     won: bool,
+    /// What its invoices keep of it (see [`crate::documents::payer_of`]).
+    payer: String,
 }
 
 struct NewAccount {
@@ -2702,10 +2791,14 @@ struct NewDeal {
     activities: Vec<Activity>,
     /// The products, when the amount follows them.
     lines: Option<DealLines>,
+    /// A won deal's invoice, when it has products.
+    invoice: Option<invoices::NewInvoice>,
 }
 
 /// A deal's product lines, priced as the application prices them.
 struct DealLines {
+    /// As priced, for the invoice to copy.
+    lines: Vec<crate::documents::Resolved>,
     /// `doc_lines` rows.
     rows: Vec<Columns>,
     net_minor: i64,
@@ -2786,6 +2879,7 @@ fn deal_lines(
         net_minor: minor(totals.net, "net")?,
         cost_minor: minor(cost_of(&lines), "cost")?,
         total_minor: minor(totals.total, "total")?,
+        lines,
     }))
 }
 
@@ -2893,7 +2987,7 @@ impl Generator {
                 return Ok(());
             }
         }
-        let _ = out.blocking_send(Ok(Step::Finished(self.customers())));
+        let _ = out.blocking_send(Ok(Step::Finished(self.finished())));
         Ok(())
     }
 
@@ -2916,12 +3010,16 @@ impl Generator {
         self.lead_target.saturating_sub(self.converted)
     }
 
-    fn customers(&self) -> Vec<Id> {
-        self.accounts
-            .iter()
-            .filter(|a| a.won)
-            .map(|a| a.id)
-            .collect()
+    fn finished(&mut self) -> Finished {
+        Finished {
+            customers: self
+                .accounts
+                .iter()
+                .filter(|a| a.won)
+                .map(|a| a.id)
+                .collect(),
+            invoice_seq: std::mem::take(&mut self.ctx.invoice_seq),
+        }
     }
 
     fn account_batch(&mut self) -> Result<Option<Sink>> {
@@ -3180,6 +3278,7 @@ impl Generator {
             short,
             created,
             won: false,
+            payer: crate::documents::payer_of(&account).to_string(),
         });
         Ok(NewAccount {
             account,
@@ -3505,6 +3604,10 @@ impl Generator {
         {
             a.won = true;
         }
+        let invoice = match &lines {
+            Some(l) if stage.kind == StageKind::Won => self.invoice(i, &deal, l, ai)?,
+            _ => None,
+        };
         let open = stage.kind == StageKind::Open;
         let end = if open { now } else { last };
         let n_activities = match self.rng.gen_range(0..10) {
@@ -3521,6 +3624,7 @@ impl Generator {
             moves: move_rows,
             activities,
             lines,
+            invoice,
         })
     }
 
@@ -3724,6 +3828,8 @@ mod tests {
                 contact: 1,
                 deal: 1,
                 lead: 1,
+                invoice: 1,
+                payment: 1,
             },
             inns: HashSet::new(),
             managers: vec![vec![2, 3, 4, 5], vec![7, 8, 9, 10]],
@@ -3751,6 +3857,9 @@ mod tests {
                 rule(10, None, None, false),
             ],
             regime: TaxRegime::General,
+            invoice_format: NumberFormat::parse("{year}-{seq:05}").unwrap(),
+            seller: "null".into(),
+            invoice_seq: HashMap::from([(2025, 41)]),
         }
     }
 
@@ -3979,9 +4088,93 @@ mod tests {
         let mut backwards = 0;
         let mut activities = 0;
         let (mut with_lines, mut rates) = (0, HashSet::new());
+        let (mut invoices, mut paid, mut partly, mut numbers) = (0, 0, 0, HashSet::new());
         for _ in 0..deals {
             let d = g.make_deal().unwrap();
             let deal = &d.deal;
+            match (&d.invoice, &d.lines) {
+                (Some(inv), Some(lines)) => {
+                    invoices += 1;
+                    let i = &inv.invoice;
+                    assert_eq!(deal.status, StageKind::Won);
+                    assert_eq!(int(i, "deal_id"), deal.id);
+                    assert_eq!(Some(int(i, "account_id")), deal.data.account_id);
+                    assert_eq!(text(i, "title"), deal.data.title);
+                    assert_eq!(int(i, "owner_id"), deal.meta.owner_id);
+                    // Issued once the deal was won, numbered in its year.
+                    let issued = Timestamp::parse(&text(i, "issued_at")).unwrap();
+                    let closed = deal.closed_at.unwrap();
+                    assert!(
+                        issued > closed && issued <= ts(now),
+                        "{issued:?} {closed:?}"
+                    );
+                    let day = text(i, "doc_date");
+                    assert_eq!(day, issued.day().to_db());
+                    assert!(text(i, "due_date") > day);
+                    let (year, seq) = (int(i, "year"), int(i, "seq"));
+                    assert_eq!(day[..4].parse::<i64>().unwrap(), year);
+                    assert_eq!(text(i, "number"), format!("{year}-{seq:05}"));
+                    assert!(numbers.insert((year, seq)));
+                    // The earlier run's numbers of 2025 are not taken again.
+                    assert!(year != 2025 || seq > 41);
+                    // The deal's products, with the VAT of the invoice's day.
+                    assert_eq!(inv.lines.len(), lines.rows.len());
+                    let general = if day.as_str() < "2026-01-01" {
+                        "20"
+                    } else {
+                        "22"
+                    };
+                    for (k, (l, r)) in inv.lines.iter().zip(&lines.rows).enumerate() {
+                        assert_eq!(text(l, "doc_kind"), "invoice");
+                        assert_eq!(int(l, "doc_id"), int(i, "id"));
+                        assert_eq!(int(l, "position"), k as i64);
+                        for c in [
+                            "product_id",
+                            "quantity_milli",
+                            "unit_price_minor",
+                            "cost_minor",
+                        ] {
+                            assert_eq!(int(l, c), int(r, c), "{c}");
+                        }
+                        let rate = text(l, "vat_rate");
+                        assert!(rate == general || rate == "10", "{rate} on {day}");
+                    }
+                    let sum = |c: &str| inv.lines.iter().map(|l| int(l, c)).sum::<i64>();
+                    for c in ["net_minor", "vat_minor", "total_minor", "cost_minor"] {
+                        assert_eq!(int(i, c), sum(c), "{c}");
+                    }
+                    assert_eq!(int(i, "cost_minor"), lines.cost_minor);
+                    // Paid by one transfer allocated to it, in full or in part.
+                    let (total, got) = (int(i, "total_minor"), int(i, "paid_minor"));
+                    let status = text(i, "status");
+                    match &inv.payment {
+                        None => assert_eq!((got, status.as_str()), (0, "sent")),
+                        Some((p, a)) => {
+                            assert_eq!(int(p, "amount_minor"), got);
+                            assert_eq!(int(p, "allocated_minor"), got);
+                            assert_eq!(int(a, "amount_minor"), got);
+                            assert_eq!(int(a, "invoice_id"), int(i, "id"));
+                            assert_eq!(int(a, "payment_id"), int(p, "id"));
+                            assert!(
+                                text(p, "paid_on") > day
+                                    && text(p, "paid_on") <= ts(now).day().to_db()
+                            );
+                            assert!(text(p, "description").contains(&text(i, "number")));
+                            if got == total {
+                                paid += 1;
+                                assert_eq!(status, "paid");
+                            } else {
+                                partly += 1;
+                                assert!(got > 0 && got < total);
+                                assert_eq!(status, "partially_paid");
+                            }
+                        }
+                    }
+                }
+                (None, Some(_)) => assert_ne!(deal.status, StageKind::Won),
+                (None, None) => {}
+                (Some(_), None) => panic!("an invoice without the deal's products"),
+            }
             let created = micros(deal.meta.created_at);
             assert!(created >= now - 365 * DAY && created <= now - HOUR);
             assert_eq!(
@@ -4085,6 +4278,12 @@ mod tests {
         assert_eq!(rates.len(), 3, "{rates:?}");
         assert!(backwards > 30, "{backwards}");
         assert!((2000..4000).contains(&activities), "{activities}");
+        // A won deal in six or so, three in five of them with products.
+        assert!((150..600).contains(&invoices), "{invoices}");
+        assert!(
+            paid > invoices * 3 / 4 && partly > 0,
+            "{paid} {partly} of {invoices}"
+        );
     }
 
     #[test]
@@ -4280,6 +4479,52 @@ mod tests {
                  WHERE h.amount_minor <> d.amount_minor",
                 0,
             ),
+            // Every won deal with products was invoiced, once; no other deal.
+            ("SELECT COUNT(*) FROM invoices", s.invoices as i64),
+            (
+                "SELECT COUNT(*) FROM deals d WHERE d.status = 'won' AND d.amount_from_lines",
+                s.invoices as i64,
+            ),
+            (
+                "SELECT COUNT(DISTINCT i.deal_id) FROM invoices i JOIN deals d ON d.id = i.deal_id \
+                 WHERE d.status = 'won' AND d.amount_from_lines AND i.account_id = d.account_id",
+                s.invoices as i64,
+            ),
+            (
+                "SELECT COUNT(*) FROM doc_lines WHERE doc_kind = 'invoice'",
+                s.invoice_lines as i64,
+            ),
+            // An invoice's figures are its lines'…
+            (
+                "SELECT COUNT(*) FROM invoices i LEFT JOIN (SELECT doc_id, SUM(total_minor) AS t, \
+                 SUM(net_minor) AS n, SUM(vat_minor) AS v, SUM(cost_minor) AS c FROM doc_lines \
+                 WHERE doc_kind = 'invoice' GROUP BY doc_id) l ON l.doc_id = i.id \
+                 WHERE l.t IS NULL OR l.t <> i.total_minor OR l.n <> i.net_minor \
+                 OR l.v <> i.vat_minor OR l.c <> i.cost_minor",
+                0,
+            ),
+            // …what it was paid is what the payments allocated to it, and its
+            // status follows.
+            ("SELECT COUNT(*) FROM payments", s.payments as i64),
+            (
+                "SELECT COUNT(*) FROM invoices i WHERE i.paid_minor <> (SELECT \
+                 COALESCE(SUM(a.amount_minor), 0) FROM payment_allocations a WHERE a.invoice_id = i.id) \
+                 OR i.status <> CASE WHEN i.paid_minor = 0 THEN 'sent' \
+                 WHEN i.paid_minor < i.total_minor THEN 'partially_paid' ELSE 'paid' END",
+                0,
+            ),
+            (
+                "SELECT COUNT(*) FROM payments p WHERE p.allocated_minor <> (SELECT \
+                 COALESCE(SUM(a.amount_minor), 0) FROM payment_allocations a WHERE a.payment_id = p.id)",
+                0,
+            ),
+            // The next number the application gives follows the demo's.
+            (
+                "SELECT COUNT(*) FROM (SELECT year, MAX(seq) AS m FROM invoices GROUP BY year) x \
+                 LEFT JOIN doc_counters c ON c.kind = 'invoice' AND c.year = x.year \
+                 WHERE c.last_seq IS NULL OR c.last_seq <> x.m",
+                0,
+            ),
         ] {
             assert_eq!(count(&db, sql).await, expected, "{sql}");
         }
@@ -4318,6 +4563,56 @@ mod tests {
         assert_eq!(products.gross_profit, products.net - products.cost);
         assert!(products.gross_profit > Decimal::ZERO);
         assert!(products.lines.iter().all(|l| l.product_id.is_some()));
+
+        // The application reads a demo invoice as one it issued, and the
+        // rest of a partly paid one can be paid there.
+        assert!(s.invoices > 0 && s.payments > 0);
+        let partly = count(
+            &db,
+            "SELECT COALESCE(MIN(id), 0) FROM invoices WHERE status = 'partially_paid'",
+        )
+        .await;
+        let id = if partly > 0 {
+            partly
+        } else {
+            count(&db, "SELECT MIN(id) FROM invoices").await
+        };
+        let system = Actor::system();
+        let inv = crate::documents::get(&db, &system, DocKind::Invoice, id)
+            .await
+            .unwrap();
+        let account =
+            table::load::<Account>(&mut db.reader().await.unwrap(), inv.account_id.unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+        let payer = inv.payer.clone().unwrap();
+        assert_eq!(payer["name"], account.data.name.as_str());
+        assert_eq!(payer["inn"], account.data.inn.clone().unwrap().as_str());
+        assert!(inv.number.is_some() && inv.issued_at.is_some());
+        assert_eq!(
+            inv.lines.iter().map(|l| l.total).sum::<Decimal>(),
+            inv.total
+        );
+        let rest = inv.total - inv.paid.unwrap();
+        if rest > Decimal::ZERO {
+            crate::payments::create(
+                &db,
+                &system,
+                serde_json::json!({
+                    "direction": "incoming", "account_id": account.id, "amount": rest.to_string(),
+                    "method": "bank_transfer", "allocations": [{"invoice_id": id}],
+                    "owner_id": inv.meta.owner_id,
+                }),
+            )
+            .await
+            .unwrap();
+            let after = crate::documents::get(&db, &system, DocKind::Invoice, id)
+                .await
+                .unwrap();
+            assert_eq!(after.paid, Some(inv.total));
+            assert_eq!(after.status.as_str(), "paid");
+        }
 
         // Records read back exactly, and search finds them as the application indexes them.
         let mut r = db.reader().await.unwrap();
@@ -4438,6 +4733,37 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(deal.id, 601);
+        // So do its invoices, numbered after the demo's.
+        let invoice = crate::documents::create(
+            &db,
+            &Actor::system(),
+            DocKind::Invoice,
+            serde_json::json!({"deal_id": deal.id, "owner_id": owner,
+                "lines": [{"name": "Проверка", "quantity": "1", "unit_price": "1000"}]}),
+        )
+        .await
+        .unwrap();
+        let max = count(
+            &db,
+            "SELECT MAX(id) FROM invoices WHERE id < (SELECT MAX(id) FROM invoices)",
+        )
+        .await;
+        assert_eq!(invoice.id, max + 1);
+        let year = invoice.doc_date.inner().year();
+        let last = count(
+            &db,
+            &format!("SELECT COALESCE(MAX(seq), 0) FROM invoices WHERE year = {year}"),
+        )
+        .await;
+        let sent = crate::documents::invoice_action(
+            &db,
+            &Actor::system(),
+            invoice.id,
+            voronka_core::documents::InvoiceAction::Send,
+        )
+        .await
+        .unwrap();
+        assert_eq!(sent.number, Some(format!("{year}-{:05}", last + 1)));
         db.close().await;
     }
 }

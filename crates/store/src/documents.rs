@@ -661,7 +661,7 @@ pub(crate) async fn write_lines(
     Ok(())
 }
 
-fn header_columns(
+pub(crate) fn header_columns(
     data: &DocumentData,
     totals: &DocTotals,
     cost: Decimal,
@@ -704,13 +704,21 @@ fn header_columns(
     ];
     match kind {
         DocKind::Quote => cols.push(("valid_until", table::opt_day(&data.valid_until))),
-        DocKind::Invoice => cols.push(("due_date", table::opt_day(&data.due_date))),
+        DocKind::Invoice => {
+            // The lines' net without the shipping's: gross profit by deal
+            // ranks invoices by it.
+            let lines_net: Decimal = totals.lines.iter().map(|l| l.net).sum();
+            cols.extend([
+                ("due_date", table::opt_day(&data.due_date)),
+                ("lines_net_minor", minor(lines_net, "net")?.into()),
+            ]);
+        }
         _ => {}
     }
     Ok(cols)
 }
 
-fn search_key(number: Option<&str>, title: &str) -> SqValue {
+pub(crate) fn search_key(number: Option<&str>, title: &str) -> SqValue {
     fold(&format!("{} {title}", number.unwrap_or(""))).into()
 }
 
@@ -1265,7 +1273,9 @@ pub async fn invoice_action(
                     ("search_key", search_key(Some(&number), &old.title)),
                 ]);
             }
+            let before = crate::rollup::invoice_facts(tx, id).await?;
             let new = set_status(tx, &actor, &old, to.as_str(), extra).await?;
+            crate::rollup::follow_invoice(tx, id, &before).await?;
             record_change(tx, &actor, &old, &new, to.as_str()).await?;
             Ok(new)
         })
@@ -1278,13 +1288,7 @@ async fn payer_details(tx: &mut Tx, doc: &Document) -> Result<Value> {
     if let Some(id) = doc.account_id
         && let Some(a) = table::load::<Account>(tx, id).await?
     {
-        let d = &a.data;
-        return Ok(json!({
-            "account_id": a.id, "name": d.name, "inn": d.inn, "kpp": d.kpp, "ogrn": d.ogrn,
-            "legal_address": d.legal_address, "bank_name": d.bank_name, "bic": d.bic,
-            "settlement_account": d.settlement_account,
-            "correspondent_account": d.correspondent_account,
-        }));
+        return Ok(payer_of(&a));
     }
     if let Some(id) = doc.contact_id
         && let Some(c) = table::load::<Contact>(tx, id).await?
@@ -1292,6 +1296,18 @@ async fn payer_details(tx: &mut Tx, doc: &Document) -> Result<Value> {
         return Ok(json!({"contact_id": c.id, "name": c.display_name()}));
     }
     Ok(Value::Null)
+}
+
+/// What an invoice keeps of the account that pays it: one shape for the
+/// invoices issued here and the demo's.
+pub(crate) fn payer_of(a: &Account) -> Value {
+    let d = &a.data;
+    json!({
+        "account_id": a.id, "name": d.name, "inn": d.inn, "kpp": d.kpp, "ogrn": d.ogrn,
+        "legal_address": d.legal_address, "bank_name": d.bank_name, "bic": d.bic,
+        "settlement_account": d.settlement_account,
+        "correspondent_account": d.correspondent_account,
+    })
 }
 
 /// Our company's details as they are now (legal name, INN, KPP, bank,
@@ -1303,7 +1319,7 @@ pub async fn seller_details(db: &Db) -> Result<Value> {
 }
 
 /// Our company's details as they are now, frozen into the invoice.
-async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
+pub(crate) async fn seller_details_in(c: &mut impl Conn) -> Result<Value> {
     let company = crate::company::current(c).await?;
     if company.updated_at.is_none() {
         return Ok(Value::Null);

@@ -154,12 +154,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0023_probability_in_grid.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 24,
+        common: include_str!("../migrations/0024_invoice_profit.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount
 /// of the deals already there (done in Rust, not in SQL; one recount fills
 /// all).
-const ROLLUPS: [i64; 8] = [6, 7, 10, 11, 12, 16, 17, 20];
+const ROLLUPS: [i64; 9] = [6, 7, 10, 11, 12, 16, 17, 20, 24];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

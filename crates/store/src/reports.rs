@@ -158,27 +158,6 @@ fn pipeline_sql(column: &str, pipeline: Option<Id>) -> String {
     pipeline.map_or(String::new(), |p| format!(" AND {column} = {p}"))
 }
 
-/// `CASE WHEN col >= a0 AND col < b0 THEN 0 … END`: the index of the period
-/// a fixed-width text instant or day falls in. The bounds are our own
-/// formatted dates (digits, `-`, `:`, `.`, `T`, `Z`), never request text.
-fn period_case(column: &str, bounds: &[(String, String)]) -> String {
-    let mut s = String::from("CAST(CASE");
-    for (i, (a, b)) in bounds.iter().enumerate() {
-        s.push_str(&format!(
-            " WHEN {column} >= '{a}' AND {column} < '{b}' THEN {i}"
-        ));
-    }
-    s.push_str(" ELSE -1 END AS BIGINT)");
-    s
-}
-
-fn day_bounds(periods: &[Period]) -> Vec<(String, String)> {
-    periods
-        .iter()
-        .map(|p| (p.start.to_db(), p.end.to_db()))
-        .collect()
-}
-
 const SUM_IN_CURRENCY: &str =
     "CAST(COALESCE(SUM(CASE WHEN d.currency = $9 THEN d.amount_minor ELSE 0 END), 0) AS BIGINT)";
 
@@ -1366,6 +1345,37 @@ impl RowWindow {
             .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
         rows.into_iter().skip(skip).take(take).collect()
     }
+
+    /// `LIMIT` and `OFFSET` of a statement that returns the window itself
+    /// (both backends take a limit this large as none).
+    fn sql_bounds(self) -> (u64, u64) {
+        let limit = self.limit.unwrap_or(i64::MAX as u64).min(i64::MAX as u64);
+        (limit, self.offset.min(i64::MAX as u64))
+    }
+}
+
+/// How many rows a ranked statement has in all, its window holding `got`
+/// of them: told by the window itself when it ends before its limit,
+/// else counted by `count` (bound as the ranking was: from, to, currency).
+async fn total_rows(
+    c: &mut impl Conn,
+    window: RowWindow,
+    got: usize,
+    count: &str,
+    bounds: (&str, &str, &str),
+) -> Result<u64> {
+    let (_, offset) = window.sql_bounds();
+    let full = window.limit.is_some_and(|l| got as u64 >= l);
+    if !full && (got > 0 || offset == 0) {
+        return Ok(offset + got as u64);
+    }
+    let r = sqlx::query(count)
+        .bind(bounds.0)
+        .bind(bounds.1)
+        .bind(bounds.2)
+        .fetch_one(c.conn())
+        .await?;
+    Ok(u64::try_from(col::i(&r, "n")?).unwrap_or(0))
 }
 
 /// A window of a ranked report's rows and how many there are in all.
@@ -1396,7 +1406,7 @@ pub async fn gross_profit(
         }
         (ProfitSource::Deals, _) => rolled_profit(&mut c, &owners, f, by, periods).await?,
         (ProfitSource::Invoices, _) => {
-            invoice_profit(&mut c, actor, &owners, f, by, periods).await?
+            return invoice_profit(&mut c, actor, &owners, f, by, periods, window).await;
         }
     };
     Ok(RowsOf {
@@ -1412,6 +1422,12 @@ pub async fn gross_profit(
 /// user who may see it; its deal may be another owner's, which the user
 /// may not open: such a row keeps the deal's title (the invoice shows it)
 /// but not its id, so no link leads to a page that would refuse them.
+///
+/// By product, owner or period the lines are read from their roll-up
+/// (`report_invoice_profit`, by the invoice's day and month: an invoice's
+/// date is a calendar day, so the cells cover any range exactly); by deal
+/// the issued invoices of the range are ranked in their index
+/// (`invoices_revenue`) and only the window's deals are read.
 async fn invoice_profit(
     c: &mut impl Conn,
     actor: &Actor,
@@ -1419,68 +1435,92 @@ async fn invoice_profit(
     f: &Filter,
     by: ProfitBy,
     periods: &[Period],
-) -> Result<Vec<ProfitRow>> {
-    let from = "doc_lines l JOIN invoices i ON l.doc_kind = 'invoice' AND i.id = l.doc_id \
-                LEFT JOIN deals d ON d.id = i.deal_id";
-    let body = "i.status IN ('sent', 'partially_paid', 'paid') AND i.currency = $3 \
-                AND i.doc_date >= $1 AND i.doc_date < $2";
-    let (owner_col, when) = ("i.owner_id", "i.doc_date");
-    let (lo, hi, bounds) = (f.from_day.to_db(), f.to_day.to_db(), day_bounds(periods));
-    let (key, extra) = match by {
-        // Two deals may share a title: the deal's id keeps them apart.
-        ProfitBy::Deal => ("i.deal_id, d.title, d.owner_id".to_owned(), String::new()),
-        ProfitBy::Product => (
-            "COALESCE(p.name, l.name)".to_owned(),
-            " LEFT JOIN products p ON p.id = l.product_id".to_owned(),
-        ),
-        ProfitBy::Owner => (
-            "u.name".to_owned(),
-            format!(" LEFT JOIN users u ON u.id = {owner_col}"),
-        ),
-        ProfitBy::Period => (period_case(when, &bounds), String::new()),
+    window: RowWindow,
+) -> Result<RowsOf<ProfitRow>> {
+    if by == ProfitBy::Deal {
+        return invoice_profit_by_deal(c, actor, owners, f, window).await;
+    }
+    let ranges: Vec<(Day, Day)> = match by {
+        ProfitBy::Period => periods
+            .iter()
+            .map(|p| (p.start.max(f.from_day), p.end.min(f.to_day)))
+            .collect(),
+        _ => vec![(f.from_day, f.to_day)],
     };
-    let selected = match by {
-        ProfitBy::Deal => "i.deal_id AS deal, d.title AS k, d.owner_id AS deal_owner".to_owned(),
-        _ => format!("{key} AS k"),
+    let mut groups = ProfitGroups::new(c, by, periods).await?;
+    groups
+        .read(c, "report_invoice_profit", &Plan::days(&ranges), owners, f)
+        .await?;
+    let all = groups.rows();
+    Ok(RowsOf {
+        total_rows: all.len() as u64,
+        rows: window.cut(all),
+    })
+}
+
+/// Gross profit from invoices by deal: the deals of the issued invoices
+/// dated in the range, ranked by their lines' profit (then the older deal
+/// first; the invoices without a deal, one row, before a deal of the same
+/// profit), the window's alone read with their titles. Counted only when
+/// the window may not hold the last row.
+async fn invoice_profit_by_deal(
+    c: &mut impl Conn,
+    actor: &Actor,
+    owners: &Option<Vec<Id>>,
+    f: &Filter,
+    window: RowWindow,
+) -> Result<RowsOf<ProfitRow>> {
+    // The partial index holds every column the ranking reads; SQLite's
+    // planner would rather take the deal's index and read each invoice.
+    let index = match c.backend() {
+        Backend::Sqlite => " INDEXED BY invoices_revenue",
+        Backend::Postgres => "",
     };
-    let sql = format!(
-        "SELECT {selected}, CAST(SUM(l.net_minor) AS BIGINT) AS net, CAST(SUM(l.cost_minor) AS BIGINT) AS cost \
-         FROM {from}{extra} WHERE {body}{}{} GROUP BY {key}",
-        owners_sql(owner_col, owners),
-        pipeline_sql("d.pipeline_id", f.pipeline_id)
+    let pipeline = match f.pipeline_id {
+        Some(p) => format!(" AND i.deal_id IN (SELECT id FROM deals WHERE pipeline_id = {p})"),
+        None => String::new(),
+    };
+    let body = format!(
+        "FROM invoices i{index} WHERE i.status IN ('sent', 'partially_paid', 'paid') \
+         AND i.doc_date >= $1 AND i.doc_date < $2 AND i.currency = $3{}{pipeline} \
+         GROUP BY i.deal_id",
+        owners_sql("i.owner_id", owners),
     );
+    let (limit, offset) = window.sql_bounds();
+    let sql = format!(
+        "SELECT x.deal, x.net, x.cost, d.title, d.owner_id AS deal_owner FROM (\
+         SELECT i.deal_id AS deal, CAST(SUM(i.lines_net_minor) AS BIGINT) AS net, \
+         CAST(SUM(i.cost_minor) AS BIGINT) AS cost {body} \
+         ORDER BY SUM(i.lines_net_minor) - SUM(i.cost_minor) DESC, COALESCE(i.deal_id, 0) \
+         LIMIT {limit} OFFSET {offset}) x LEFT JOIN deals d ON d.id = x.deal \
+         ORDER BY x.net - x.cost DESC, COALESCE(x.deal, 0)"
+    );
+    let (from, to) = (f.from_day.to_db(), f.to_day.to_db());
     let rows = sqlx::query(&sql)
-        .bind(lo)
-        .bind(hi)
+        .bind(&from)
+        .bind(&to)
         .bind(&f.currency)
         .fetch_all(c.conn())
         .await?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let key = if by == ProfitBy::Period {
-            let i = col::i(r, "k")?;
-            match usize::try_from(i).ok().and_then(|i| periods.get(i)) {
-                Some(p) => p.label.clone(),
-                None => continue,
-            }
-        } else {
-            col::os(r, "k")?.unwrap_or_default()
-        };
-        let deal = match by {
-            // By the user's own rights, not the report's owner filter: an
-            // administrator filtering by one manager may open every deal.
-            ProfitBy::Deal => {
-                let visible = col::oi(r, "deal_owner")?.is_some_and(|o| actor.can_see_owner(o));
-                col::oi(r, "deal")?.filter(|_| visible)
-            }
-            _ => None,
-        };
-        let net = col::i(r, "net")?;
-        let cost = col::i(r, "cost")?;
-        out.push(ProfitRow::of(key, deal, net, cost));
+        // By the user's own rights, not the report's owner filter: an
+        // administrator filtering by one manager may open every deal.
+        let visible = col::oi(r, "deal_owner")?.is_some_and(|o| actor.can_see_owner(o));
+        let deal = col::oi(r, "deal")?.filter(|_| visible);
+        out.push(ProfitRow::of(
+            col::os(r, "title")?.unwrap_or_default(),
+            deal,
+            col::i(r, "net")?,
+            col::i(r, "cost")?,
+        ));
     }
-    sort_profit(&mut out, by);
-    Ok(out)
+    let count = format!("SELECT COUNT(*) AS n FROM (SELECT i.deal_id {body}) g");
+    let total_rows = total_rows(c, window, out.len(), &count, (&from, &to, &f.currency)).await?;
+    Ok(RowsOf {
+        rows: out,
+        total_rows,
+    })
 }
 
 fn sort_profit(out: &mut [ProfitRow], by: ProfitBy) {
@@ -1523,9 +1563,7 @@ async fn profit_by_deal(
         owners_sql("r.owner_id", owners),
         pipeline_sql("r.pipeline_id", f.pipeline_id)
     );
-    // Both backends take a limit this large as none.
-    let limit = window.limit.unwrap_or(i64::MAX as u64).min(i64::MAX as u64);
-    let offset = window.offset.min(i64::MAX as u64);
+    let (limit, offset) = window.sql_bounds();
     // By profit, then the older deal first: the order [`sort_profit`] gives.
     let rank = |t: &str| format!("{t}.lines_net_minor - {t}.lines_cost_minor DESC, {t}.id");
     let sql = format!(
@@ -1554,18 +1592,8 @@ async fn profit_by_deal(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let full = window.limit.is_some_and(|l| rows.len() as u64 >= l);
-    let total_rows = if full || (rows.is_empty() && offset > 0) {
-        let r = sqlx::query(&format!("SELECT COUNT(*) AS n {body}"))
-            .bind(&from)
-            .bind(&to)
-            .bind(&f.currency)
-            .fetch_one(c.conn())
-            .await?;
-        u64::try_from(col::i(&r, "n")?).unwrap_or(0)
-    } else {
-        offset + rows.len() as u64
-    };
+    let count = format!("SELECT COUNT(*) AS n {body}");
+    let total_rows = total_rows(c, window, rows.len(), &count, (&from, &to, &f.currency)).await?;
     Ok(RowsOf { rows, total_rows })
 }
 
@@ -1591,68 +1619,8 @@ async fn rolled_profit(
         _ => vec![(f.from, f.to)],
     };
     let plan = Plan::instants(&ranges);
-    let names = match by {
-        ProfitBy::Product => id_names(c, "SELECT id, name FROM products").await?,
-        ProfitBy::Owner => user_names(c).await?,
-        ProfitBy::Period | ProfitBy::Deal => BTreeMap::new(),
-    };
-    // The group of a (period, owner, product, line name).
-    let key = |period: usize, owner: Id, product: Id, name: String| -> Option<String> {
-        match by {
-            ProfitBy::Product if product != 0 => Some(
-                names
-                    .get(&product)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{product}")),
-            ),
-            ProfitBy::Product => Some(name),
-            ProfitBy::Owner => Some(
-                names
-                    .get(&owner)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{owner}")),
-            ),
-            ProfitBy::Period => periods.get(period).map(|p| p.label.clone()),
-            ProfitBy::Deal => None,
-        }
-    };
-    // Net, cost and lines per group.
-    let mut groups: BTreeMap<String, [i64; 3]> = BTreeMap::new();
-    let mut count = |k: Option<String>, sums: [i64; 3]| {
-        if let Some(k) = k {
-            let g = groups.entry(k).or_default();
-            for (a, b) in g.iter_mut().zip(sums) {
-                *a += b;
-            }
-        }
-    };
-
-    let sql = format!(
-        "SELECT r.span, r.period, r.owner_id, r.product_id, r.name, \
-         CAST(SUM(r.net_minor) AS BIGINT) AS net, CAST(SUM(r.cost_minor) AS BIGINT) AS cost, \
-         CAST(SUM(r.lines) AS BIGINT) AS n \
-         FROM report_profit r WHERE r.currency = $1 AND {}{}{} \
-         GROUP BY r.span, r.period, r.owner_id, r.product_id, r.name",
-        plan.condition("r"),
-        owners_sql("r.owner_id", owners),
-        pipeline_sql("r.pipeline_id", f.pipeline_id)
-    );
-    for r in &sqlx::query(&sql)
-        .bind(f.currency.as_str())
-        .fetch_all(c.conn())
-        .await?
-    {
-        let Some(period) = plan.period_of(r)? else {
-            continue;
-        };
-        let k = key(
-            period,
-            col::i(r, "owner_id")?,
-            col::i(r, "product_id")?,
-            col::s(r, "name")?,
-        );
-        count(k, [col::i(r, "net")?, col::i(r, "cost")?, col::i(r, "n")?]);
-    }
+    let mut groups = ProfitGroups::new(c, by, periods).await?;
+    groups.read(c, "report_profit", &plan, owners, f).await?;
 
     // The hours at the ends, from the deals won then and their lines: the
     // deals first, by the close date's index alone (joined to the lines, a
@@ -1678,25 +1646,126 @@ async fn rolled_profit(
             );
             for r in &sqlx::query(&sql).fetch_all(c.conn()).await? {
                 let owner = owner_of.get(&col::i(r, "doc_id")?).copied().unwrap_or(0);
-                let k = key(
+                let k = groups.key(
                     period,
                     owner,
                     col::oi(r, "product_id")?.unwrap_or(0),
                     col::s(r, "name")?,
                 );
                 let sums = [col::i(r, "net_minor")?, col::i(r, "cost_minor")?, 1];
-                count(k, sums.map(|v| sign * v));
+                groups.count(k, sums.map(|v| sign * v));
+            }
+        }
+    }
+    Ok(groups.rows())
+}
+
+/// Gross profit summed by product, owner or period from the cells of a
+/// profit roll-up (`report_profit`, `report_invoice_profit`).
+struct ProfitGroups<'a> {
+    by: ProfitBy,
+    periods: &'a [Period],
+    /// Products' or owners' names, by id.
+    names: BTreeMap<Id, String>,
+    /// Net, cost and lines per group.
+    groups: BTreeMap<String, [i64; 3]>,
+}
+
+impl<'a> ProfitGroups<'a> {
+    async fn new(
+        c: &mut impl Conn,
+        by: ProfitBy,
+        periods: &'a [Period],
+    ) -> Result<ProfitGroups<'a>> {
+        let names = match by {
+            ProfitBy::Product => id_names(c, "SELECT id, name FROM products").await?,
+            ProfitBy::Owner => user_names(c).await?,
+            ProfitBy::Period | ProfitBy::Deal => BTreeMap::new(),
+        };
+        Ok(ProfitGroups {
+            by,
+            periods,
+            names,
+            groups: BTreeMap::new(),
+        })
+    }
+
+    /// The group of a (period, owner, product, line name).
+    fn key(&self, period: usize, owner: Id, product: Id, name: String) -> Option<String> {
+        let named = |id: Id| {
+            self.names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("#{id}"))
+        };
+        match self.by {
+            ProfitBy::Product if product != 0 => Some(named(product)),
+            ProfitBy::Product => Some(name),
+            ProfitBy::Owner => Some(named(owner)),
+            ProfitBy::Period => self.periods.get(period).map(|p| p.label.clone()),
+            ProfitBy::Deal => None,
+        }
+    }
+
+    fn count(&mut self, key: Option<String>, sums: [i64; 3]) {
+        if let Some(k) = key {
+            let g = self.groups.entry(k).or_default();
+            for (a, b) in g.iter_mut().zip(sums) {
+                *a += b;
             }
         }
     }
 
-    let mut out: Vec<ProfitRow> = groups
-        .into_iter()
-        // A group whose lines all left it (the deals reopened) is no row;
-        // one of lines worth nothing is.
-        .filter(|(_, [_, _, lines])| *lines != 0)
-        .map(|(key, [net, cost, _])| ProfitRow::of(key, None, net, cost))
-        .collect();
-    sort_profit(&mut out, by);
-    Ok(out)
+    /// Adds the cells of `table` the plan picks, in the filter's currency,
+    /// owners and pipeline.
+    async fn read(
+        &mut self,
+        c: &mut impl Conn,
+        table: &str,
+        plan: &Plan,
+        owners: &Option<Vec<Id>>,
+        f: &Filter,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT r.span, r.period, r.owner_id, r.product_id, r.name, \
+             CAST(SUM(r.net_minor) AS BIGINT) AS net, CAST(SUM(r.cost_minor) AS BIGINT) AS cost, \
+             CAST(SUM(r.lines) AS BIGINT) AS n \
+             FROM {table} r WHERE r.currency = $1 AND {}{}{} \
+             GROUP BY r.span, r.period, r.owner_id, r.product_id, r.name",
+            plan.condition("r"),
+            owners_sql("r.owner_id", owners),
+            pipeline_sql("r.pipeline_id", f.pipeline_id)
+        );
+        for r in &sqlx::query(&sql)
+            .bind(f.currency.as_str())
+            .fetch_all(c.conn())
+            .await?
+        {
+            let Some(period) = plan.period_of(r)? else {
+                continue;
+            };
+            let k = self.key(
+                period,
+                col::i(r, "owner_id")?,
+                col::i(r, "product_id")?,
+                col::s(r, "name")?,
+            );
+            self.count(k, [col::i(r, "net")?, col::i(r, "cost")?, col::i(r, "n")?]);
+        }
+        Ok(())
+    }
+
+    /// The groups as rows, by profit (periods in order of time). A group
+    /// whose lines all left it (the deals reopened, the invoices canceled)
+    /// is no row; one of lines worth nothing is.
+    fn rows(self) -> Vec<ProfitRow> {
+        let mut out: Vec<ProfitRow> = self
+            .groups
+            .into_iter()
+            .filter(|(_, [_, _, lines])| *lines != 0)
+            .map(|(key, [net, cost, _])| ProfitRow::of(key, None, net, cost))
+            .collect();
+        sort_profit(&mut out, self.by);
+        out
+    }
 }

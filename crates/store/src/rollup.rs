@@ -1,9 +1,10 @@
 //! The report roll-up tables (`report_created`, `report_stays`,
 //! `report_closed`, `report_expected`, `report_moved`,
 //! `report_opportunities`, `report_due`, `report_profit`,
-//! `report_activities`): kept in step with every deal write (and every save
-//! of a deal's products) and every activity write, in the same
-//! transaction, and recounted from scratch after bulk loads. What goes into
+//! `report_activities`, `report_invoice_profit`): kept in step with every
+//! deal write (and every save of a deal's products), every activity write
+//! and every invoice issued or canceled, in the same transaction, and
+//! recounted from scratch after bulk loads. What goes into
 //! them is decided in [`voronka_core::rollup`]; this module only reads a
 //! deal's history (and its customer's territory and industry) and adds the
 //! difference.
@@ -16,7 +17,7 @@ use voronka_core::money;
 use voronka_core::records::StageKind;
 use voronka_core::records::{Activity, Deal, Id, Line};
 use voronka_core::rollup::{
-    self, ActivityFacts, Cell, Cells, DealFacts, LineFacts, Move, Piece, Span, Sums,
+    self, ActivityFacts, Cell, Cells, DealFacts, InvoiceFacts, LineFacts, Move, Piece, Span, Sums,
 };
 use voronka_core::{Day, Timestamp};
 
@@ -128,6 +129,11 @@ const PROFIT: Shape = Shape {
     ],
     sums: &["net_minor", "cost_minor", "lines"],
 };
+const INVOICE_PROFIT: Shape = Shape {
+    table: "report_invoice_profit",
+    keys: PROFIT.keys,
+    sums: PROFIT.sums,
+};
 const ACTIVITIES: Shape = Shape {
     table: "report_activities",
     keys: &[
@@ -135,7 +141,7 @@ const ACTIVITIES: Shape = Shape {
     ],
     sums: &["activities"],
 };
-const SHAPES: [&Shape; 9] = [
+const SHAPES: [&Shape; 10] = [
     &CREATED,
     &STAYS,
     &CLOSED,
@@ -145,6 +151,7 @@ const SHAPES: [&Shape; 9] = [
     &DUE,
     &PROFIT,
     &ACTIVITIES,
+    &INVOICE_PROFIT,
 ];
 
 #[derive(Debug, Clone)]
@@ -320,8 +327,21 @@ fn split(cell: &Cell, sums: &Sums) -> (usize, Vec<Key>, Vec<i64>) {
             product_id,
             name,
             currency,
+        }
+        | Cell::InvoiceProfit {
+            span: s,
+            period,
+            pipeline_id,
+            owner_id,
+            product_id,
+            name,
+            currency,
         } => (
-            7,
+            if matches!(cell, Cell::Profit { .. }) {
+                7
+            } else {
+                9
+            },
             vec![
                 span(s),
                 day(*period),
@@ -366,7 +386,7 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; 9] = Default::default();
+    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; SHAPES.len()] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
         by_table[t].push((keys, nums));
@@ -528,7 +548,7 @@ pub(crate) async fn follow(
     if let Some((deal, _)) = before.or(after)
         && (won(before) || won(after))
     {
-        let lines = lines_of(tx, deal.id).await?;
+        let lines = lines_of(tx, "deal", deal.id).await?;
         let profit = |x: Option<(&Deal, &[Move])>, place: &Place| -> Result<Cells> {
             match x {
                 Some((d, _)) => Ok(rollup::profit_cells(&facts(d, place)?, &lines)),
@@ -541,22 +561,110 @@ pub(crate) async fn follow(
         );
         change.extend(p);
     }
+    // A deal moved to another pipeline takes its invoices' profit along.
+    if let (Some((old, _)), Some((new, _))) = (before, after)
+        && old.data.pipeline_id != new.data.pipeline_id
+    {
+        change.extend(move_invoices(tx, new.id, old.data.pipeline_id, new.data.pipeline_id).await?);
+    }
     if change.is_empty() {
         return Ok(());
     }
     add(tx, &change, true).await
 }
 
-/// A deal's product lines as the gross profit cells take them.
-pub(crate) async fn lines_of(c: &mut impl Conn, deal_id: Id) -> Result<Vec<LineFacts>> {
+/// A document's lines (`doc_kind` is `deal` or `invoice`) as the gross
+/// profit cells take them.
+pub(crate) async fn lines_of(c: &mut impl Conn, doc_kind: &str, id: Id) -> Result<Vec<LineFacts>> {
     let rows = sqlx::query(
         "SELECT product_id, name, net_minor, cost_minor FROM doc_lines \
-         WHERE doc_kind = 'deal' AND doc_id = $1 ORDER BY position",
+         WHERE doc_kind = $1 AND doc_id = $2 ORDER BY position",
     )
-    .bind(deal_id)
+    .bind(doc_kind)
+    .bind(id)
     .fetch_all(c.conn())
     .await?;
     rows.iter().map(line_of).collect()
+}
+
+/// The columns [`invoice_of_row`] reads: an invoice `i` and its deal `d`.
+const INVOICE_COLUMNS: &str = "i.id, i.status, i.doc_date, i.owner_id, i.currency, d.pipeline_id";
+
+fn invoice_of_row(r: &sqlx::any::AnyRow) -> Result<InvoiceFacts> {
+    let status: voronka_core::documents::InvoiceStatus = col::en(r, "status")?;
+    Ok(InvoiceFacts {
+        revenue: status.is_revenue(),
+        doc_date: col::oday(r, "doc_date")?
+            .ok_or_else(|| StoreError::corrupt("invoices.doc_date"))?
+            .inner(),
+        pipeline_id: col::oi(r, "pipeline_id")?.unwrap_or(0),
+        owner_id: col::i(r, "owner_id")?,
+        currency: col::s(r, "currency")?,
+    })
+}
+
+/// An invoice as stored now, with its deal's pipeline.
+pub(crate) async fn invoice_facts(c: &mut impl Conn, invoice_id: Id) -> Result<InvoiceFacts> {
+    let row = sqlx::query(&format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices i LEFT JOIN deals d ON d.id = i.deal_id WHERE i.id = $1"
+    ))
+    .bind(invoice_id)
+    .fetch_optional(c.conn())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    invoice_of_row(&row)
+}
+
+/// Counts an invoice's lines in gross profit from invoices, or takes them
+/// back, as its status went from `before` (the invoice's facts then) to
+/// what is stored now; in the transaction that changed it, after the write.
+pub(crate) async fn follow_invoice(
+    tx: &mut Tx,
+    invoice_id: Id,
+    before: &InvoiceFacts,
+) -> Result<()> {
+    let after = invoice_facts(tx, invoice_id).await?;
+    if !before.revenue && !after.revenue {
+        return Ok(());
+    }
+    let lines = lines_of(tx, "invoice", invoice_id).await?;
+    let change = rollup::diff(
+        &rollup::invoice_profit_cells(before, &lines),
+        &rollup::invoice_profit_cells(&after, &lines),
+    );
+    if change.is_empty() {
+        return Ok(());
+    }
+    add(tx, &change, true).await
+}
+
+/// What moving a deal from pipeline `from` to `to` changes in its issued
+/// invoices' cells.
+async fn move_invoices(
+    tx: &mut Tx,
+    deal_id: Id,
+    from: Option<Id>,
+    to: Option<Id>,
+) -> Result<Cells> {
+    let rows = sqlx::query(&format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices i LEFT JOIN deals d ON d.id = i.deal_id \
+         WHERE i.deal_id = $1 AND i.status IN ('sent', 'partially_paid', 'paid')"
+    ))
+    .bind(deal_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut change = Cells::new();
+    for r in &rows {
+        let mut facts = invoice_of_row(r)?;
+        let lines = lines_of(tx, "invoice", col::i(r, "id")?).await?;
+        facts.pipeline_id = from.unwrap_or(0);
+        let old = rollup::invoice_profit_cells(&facts, &lines);
+        facts.pipeline_id = to.unwrap_or(0);
+        for (cell, sums) in rollup::diff(&old, &rollup::invoice_profit_cells(&facts, &lines)) {
+            rollup::add(&mut change, cell, sums);
+        }
+    }
+    Ok(change)
 }
 
 fn line_of(r: &sqlx::any::AnyRow) -> Result<LineFacts> {
@@ -744,6 +852,33 @@ pub(crate) async fn forget_activities(tx: &mut Tx, kind: &str, id: Id) -> Result
     add(tx, &change, true).await
 }
 
+/// The lines of the documents of a kind with ids in `(after, upto]`, by
+/// document, for a round of a recount.
+async fn lines_between(
+    c: &mut impl Conn,
+    doc_kind: &str,
+    after: Id,
+    upto: Id,
+) -> Result<BTreeMap<Id, Vec<LineFacts>>> {
+    let rows = sqlx::query(
+        "SELECT doc_id, product_id, name, net_minor, cost_minor FROM doc_lines \
+         WHERE doc_kind = $1 AND doc_id > $2 AND doc_id <= $3 ORDER BY doc_id, position",
+    )
+    .bind(doc_kind)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(c.conn())
+    .await?;
+    let mut lines: BTreeMap<Id, Vec<LineFacts>> = BTreeMap::new();
+    for r in &rows {
+        lines
+            .entry(col::i(r, "doc_id")?)
+            .or_default()
+            .push(line_of(r)?);
+    }
+    Ok(lines)
+}
+
 /// Deals read per round of a recount.
 const CHUNK: i64 = 20_000;
 
@@ -779,18 +914,7 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 .bind(end)
                 .fetch_all(tx.conn())
                 .await?;
-                let rows_lines = sqlx::query(
-                    "SELECT doc_id, product_id, name, net_minor, cost_minor FROM doc_lines \
-                     WHERE doc_kind = 'deal' AND doc_id > $1 AND doc_id <= $2 ORDER BY doc_id, position",
-                )
-                .bind(last)
-                .bind(end)
-                .fetch_all(tx.conn())
-                .await?;
-                let mut lines: BTreeMap<Id, Vec<LineFacts>> = BTreeMap::new();
-                for r in &rows_lines {
-                    lines.entry(col::i(r, "doc_id")?).or_default().push(line_of(r)?);
-                }
+                let mut lines = lines_between(tx, "deal", last, end).await?;
                 let mut histories: BTreeMap<Id, Vec<Move>> = BTreeMap::new();
                 for r in &rows {
                     histories
@@ -807,6 +931,28 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                     }
                     let l = lines.remove(&id).unwrap_or_default();
                     for (cell, sums) in rollup::profit_cells(&f, &l) {
+                        rollup::add(&mut all, cell, sums);
+                    }
+                }
+                last = end;
+            }
+            let mut last: Id = 0;
+            loop {
+                let invoices = sqlx::query(&format!(
+                    "SELECT {INVOICE_COLUMNS} FROM invoices i LEFT JOIN deals d ON d.id = i.deal_id \
+                     WHERE i.id > $1 ORDER BY i.id LIMIT $2"
+                ))
+                .bind(last)
+                .bind(CHUNK)
+                .fetch_all(tx.conn())
+                .await?;
+                let Some(end) = invoices.last().map(|r| col::i(r, "id")).transpose()? else {
+                    break;
+                };
+                let mut lines = lines_between(tx, "invoice", last, end).await?;
+                for r in &invoices {
+                    let l = lines.remove(&col::i(r, "id")?).unwrap_or_default();
+                    for (cell, sums) in rollup::invoice_profit_cells(&invoice_of_row(r)?, &l) {
                         rollup::add(&mut all, cell, sums);
                     }
                 }

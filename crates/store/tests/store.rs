@@ -360,7 +360,7 @@ impl voronka_store::db::Clock for Stepper {
 
 /// Every row of the report roll-ups with a non-zero number, in key order.
 async fn rollups(db: &voronka_store::Db) -> Vec<String> {
-    let tables: [(&str, &[&str], &[&str]); 9] = [
+    let tables: [(&str, &[&str], &[&str]); 10] = [
         (
             "report_created",
             &["pipeline_id", "owner_id", "reached", "status", "currency"],
@@ -429,6 +429,11 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
             "report_activities",
             &["field", "owner_id", "kind", "status", "priority", "channel"],
             &["activities"],
+        ),
+        (
+            "report_invoice_profit",
+            &["pipeline_id", "owner_id", "product_id", "name", "currency"],
+            &["net_minor", "cost_minor", "lines"],
         ),
     ];
     let text = [
@@ -830,6 +835,129 @@ async fn report_rollups_follow_every_change() {
     );
     assert_eq!(activities("created_at", "m").len(), 3, "{kept:#?}");
     assert_eq!(activities("completed_at", "m").len(), 3, "{kept:#?}");
+    rollup::rebuild(&db).await.unwrap();
+    assert_eq!(kept, rollups(&db).await);
+}
+
+/// Gross profit from invoices counts an invoice's lines from the day it is
+/// issued until it is canceled, under its deal's pipeline wherever the deal
+/// moves, by the invoice's date; what each action keeps equals a recount.
+#[tokio::test]
+async fn the_invoices_profit_follows_issue_cancel_and_the_deals_pipeline() {
+    use serde_json::json;
+    use voronka_core::documents::InvoiceAction;
+    use voronka_core::records::{Account, Deal, DocKind};
+    use voronka_store::{Actor, documents, pipelines, rollup, rules};
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = Actor::system();
+    let u1 = user(&db, "u1").await;
+    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
+        .await
+        .unwrap();
+    let deal: Deal = rules::create(
+        &db,
+        &sys,
+        json!({"title": "D", "account_id": acc.id, "amount": "100", "owner_id": u1}),
+    )
+    .await
+    .unwrap();
+    let p = pipelines::list(&db).await.unwrap().remove(0);
+    let other = pipelines::create(&db, &sys, json!({"name": "Второй"}), "ru")
+        .await
+        .unwrap();
+    let product = voronka_store::catalog::create_product(
+        &db,
+        &sys,
+        json!({"name": "Сервер", "price": "1000.00", "cost": "600.00"}),
+    )
+    .await
+    .unwrap()
+    .id;
+    // Without VAT (a general regime's 22 % is added on top): net 2 × 1000
+    // and 500, cost 2 × 600 and nothing; shipping is no line.
+    let invoice = |day: &str| {
+        let (db, sys) = (db.clone(), sys.clone());
+        let body = json!({
+            "deal_id": deal.id, "doc_date": day, "owner_id": u1, "shipping": "300",
+            "lines": [
+                {"product_id": product, "quantity": "2"},
+                {"name": "Монтаж", "quantity": "1", "unit_price": "500", "vat_rate": "22"},
+            ],
+        });
+        async move {
+            documents::create(&db, &sys, DocKind::Invoice, body)
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let act = |id: i64, action: InvoiceAction| {
+        let (db, sys) = (db.clone(), sys.clone());
+        async move {
+            documents::invoice_action(&db, &sys, id, action)
+                .await
+                .unwrap();
+        }
+    };
+    let profit = |db: voronka_store::Db| async move {
+        rollups(&db)
+            .await
+            .into_iter()
+            .filter(|r| r.starts_with("report_invoice_profit "))
+            .collect::<Vec<_>>()
+    };
+    let march = invoice("2026-03-10").await;
+    let april = invoice("2026-04-30").await;
+    assert!(
+        profit(db.clone()).await.is_empty(),
+        "drafts count for nothing"
+    );
+    act(march, InvoiceAction::Send).await;
+    act(april, InvoiceAction::Send).await;
+    let issued = profit(db.clone()).await;
+    let pid = p.id;
+    for row in [
+        format!("report_invoice_profit d 2026-03-10 {pid} {u1} 0 Монтаж RUB 50000 0 1"),
+        format!("report_invoice_profit d 2026-03-10 {pid} {u1} {product}  RUB 200000 120000 1"),
+        format!("report_invoice_profit m 2026-03-01 {pid} {u1} {product}  RUB 200000 120000 1"),
+        format!("report_invoice_profit m 2026-04-01 {pid} {u1} 0 Монтаж RUB 50000 0 1"),
+    ] {
+        assert!(issued.contains(&row), "{row} in {issued:#?}");
+    }
+    assert_eq!(issued.len(), 8, "{issued:#?}");
+    // The deal moves to another pipeline: its invoices' lines go along.
+    let _: Deal = rules::update(
+        &db,
+        &sys,
+        deal.id,
+        json!({"pipeline_id": other.id, "stage_id": other.stages[1].id}),
+    )
+    .await
+    .unwrap();
+    let moved = profit(db.clone()).await;
+    assert_eq!(moved.len(), 8, "{moved:#?}");
+    assert!(
+        moved
+            .iter()
+            .all(|r| r.contains(&format!(" {} {u1} ", other.id))),
+        "{moved:#?}"
+    );
+    // Canceled, April's invoice leaves; March's stays.
+    act(april, InvoiceAction::Cancel).await;
+    let left = profit(db.clone()).await;
+    assert_eq!(left.len(), 4, "{left:#?}");
+    assert!(left.iter().all(|r| r.contains(" 2026-03-")), "{left:#?}");
+    // The ranking by deal reads the lines' net beside the invoice, without
+    // the shipping.
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT lines_net_minor FROM invoices WHERE id = {march}")
+        )
+        .await,
+        250_000
+    );
+    let kept = rollups(&db).await;
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
 }

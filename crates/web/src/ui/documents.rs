@@ -112,6 +112,19 @@ async fn after(
     id: Id,
     result: Result<(), StoreError>,
 ) -> Response {
+    after_typed(state, ui, kind, id, result, None).await
+}
+
+/// [`after`] for a form of the page whose values, `typed`, go back into it
+/// when it is refused: the invoice's payment form.
+async fn after_typed(
+    state: &AppState,
+    ui: &Ui,
+    kind: DocKind,
+    id: Id,
+    result: Result<(), StoreError>,
+    typed: Option<&Fields>,
+) -> Response {
     let url = format!("/{}/{id}", path_of(kind));
     let (status, message) = match result {
         Ok(()) => return Redirect::to(&format!("{url}?msg=saved")).into_response(),
@@ -128,7 +141,7 @@ async fn after(
     };
     match documents::get(&state.db, &ui.actor, kind, id).await {
         Ok(doc) => {
-            let mut r = render_doc(state, ui, &doc, None, Some(message), None).await;
+            let mut r = render_doc(state, ui, &doc, None, Some(message), None, typed).await;
             *r.status_mut() = status;
             r
         }
@@ -507,7 +520,7 @@ async fn view(
         .iter()
         .find(|(key, _)| key == "msg")
         .map(|(_, v)| v.as_str());
-    render_doc(&state, &ui, &doc, msg, None, None).await
+    render_doc(&state, &ui, &doc, msg, None, None, None).await
 }
 
 async fn render_doc(
@@ -517,6 +530,7 @@ async fn render_doc(
     msg: Option<&str>,
     error: Option<String>,
     form_errors: Option<BTreeMap<String, String>>,
+    typed: Option<&Fields>,
 ) -> Response {
     let t = |k: &str| ui.tr.t(k);
     let url = format!("/{}/{}", path_of(doc.kind), doc.id);
@@ -551,7 +565,7 @@ async fn render_doc(
         }
     };
     let invoice_extra = if doc.kind == DocKind::Invoice {
-        invoice_sections(state, ui, doc).await
+        invoice_sections(state, ui, doc, typed).await
     } else {
         html! {}
     };
@@ -1048,6 +1062,7 @@ async fn save(
                 None,
                 None,
                 Some(readable(ui.tr.errors(&inv.0), &ui)),
+                None,
             )
             .await;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1236,8 +1251,20 @@ async fn deal_new_quote(
 
 // ---------------------------------------------------------------- invoices: payments, acts, shipments
 
-async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
+/// The payments, deliveries and credit of an issued invoice; `typed` is a
+/// refused payment's form, shown again as it was typed.
+async fn invoice_sections(
+    state: &AppState,
+    ui: &Ui,
+    doc: &Document,
+    typed: Option<&Fields>,
+) -> Markup {
     let t = |k: &str| ui.tr.t(k);
+    let typed_value = |k: &str| typed.and_then(|f| f.get(k)).unwrap_or("");
+    let amount = match typed.and_then(|f| f.get("amount")) {
+        Some(a) => a.to_owned(),
+        None => plain(ui, doc.balance()),
+    };
     let cur = doc.currency.as_str();
     let url = format!("/invoices/{}", doc.id);
     let acts = payments::deliveries(&state.db, &ui.actor, DocKind::Act, doc.id)
@@ -1283,11 +1310,11 @@ async fn invoice_sections(state: &AppState, ui: &Ui, doc: &Document) -> Markup {
                     form.filters method="post" action=(format!("{url}/payment")) {
                         (csrf(ui))
                         label for="pay-amount" { (t("field-amount")) }
-                        input #pay-amount name="amount" inputmode="decimal" required size="10" value=(plain(ui, doc.balance()));
+                        input #pay-amount name="amount" inputmode="decimal" required size="10" value=(amount);
                         label for="pay-date" { (t("field-paid_on")) }
-                        (date_input(ui, "pay-date", "paid_on", "", None))
+                        (date_input(ui, "pay-date", "paid_on", typed_value("paid_on"), None))
                         label for="pay-ref" { (t("field-reference")) }
-                        input #pay-ref name="reference" size="12";
+                        input #pay-ref name="reference" size="12" value=(typed_value("reference"));
                         button.primary type="submit" { (t("action-record-payment")) }
                     }
                 }
@@ -1343,7 +1370,15 @@ async fn record_payment(
     };
     let Some(amount) = form.get("amount").and_then(parse_decimal) else {
         let e = voronka_core::Invalid::field("amount", ui.tr.t("error-not-a-number"));
-        return after(&state, &ui, DocKind::Invoice, id, Err(e.into())).await;
+        return after_typed(
+            &state,
+            &ui,
+            DocKind::Invoice,
+            id,
+            Err(e.into()),
+            Some(&form),
+        )
+        .await;
     };
     let text = |k: &str| form.get(k).map(str::trim).filter(|v| !v.is_empty());
     let body = json!({
@@ -1355,7 +1390,7 @@ async fn record_payment(
     let result = payments::create(&state.db, &ui.actor, body)
         .await
         .map(|_| ());
-    after(&state, &ui, DocKind::Invoice, id, result).await
+    after_typed(&state, &ui, DocKind::Invoice, id, result, Some(&form)).await
 }
 
 async fn deliver(

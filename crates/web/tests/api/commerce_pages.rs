@@ -472,16 +472,35 @@ async fn from_quote_to_paid_invoice_with_act_and_shipment_through_the_buttons() 
     assert!(body.contains("Частично оплачен"));
     assert!(body.contains(&rub("100 000,00")), "paid");
     assert!(body.contains(&rub("52 500,00")), "the balance");
-    // A payment that is not a number is refused with the reason.
-    let r = submit(
-        &app,
-        &c,
-        &format!("{iurl}/payment"),
-        &[("_csrf", &token), ("amount", "сто")],
-    )
-    .await;
+    // A payment that is not a number is refused with the reason, and the
+    // form keeps what was typed (not the balance it offers at first).
+    let typed = [
+        ("_csrf", token.as_str()),
+        ("amount", "сто"),
+        ("paid_on", "04.12.2026"),
+        ("reference", "п/п 43"),
+    ];
+    let r = submit(&app, &c, &format!("{iurl}/payment"), &typed).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("не число"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("не число"));
+    for (field, value) in &typed[1..] {
+        assert!(body.contains(&format!("value=\"{value}\"")), "{field} kept");
+    }
+    // So does one the store refuses: a day that is not a date.
+    let typed = [
+        ("_csrf", token.as_str()),
+        ("amount", "10,00"),
+        ("paid_on", "31.02.2026"),
+        ("reference", "п/п 44"),
+    ];
+    let r = submit(&app, &c, &format!("{iurl}/payment"), &typed).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    for (field, value) in &typed[1..] {
+        assert!(body.contains(&format!("value=\"{value}\"")), "{field} kept");
+    }
+    assert!(body.contains(&rub("52 500,00")), "nothing was paid");
 
     // The act (the services) and the shipment (the goods), each with its print link.
     press(&app, &c, &token, &format!("{iurl}/deliver/act")).await;

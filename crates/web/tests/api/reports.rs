@@ -966,6 +966,60 @@ async fn manager_activity_and_gross_profit() {
         .await;
     assert_eq!(gp.as_array().map(Vec::len), Some(1), "{gp}");
     assert_eq!(gp[0]["deal_id"], json!(d));
+    // By product the invoices hold the deals' products: the won deals'
+    // figures; by owner they are the administrator's, who issued them; by
+    // month both are May's, when they were issued.
+    let path = format!("/api/v1/reports/gross-profit?{YEAR}&by=product");
+    let (_, deals) = app.get(&app.admin, &path).await;
+    let (_, invoices) = app
+        .get(&app.admin, &format!("{path}&source=invoices"))
+        .await;
+    assert_eq!(invoices, deals);
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=owner&source=invoices"),
+        )
+        .await;
+    assert_eq!(
+        gp,
+        json!([{"key": "Админ", "revenue": "450000.00", "cost": "330000.00", "profit": "120000.00", "margin": "26.7"}])
+    );
+    let may = json!([{"key": "2026-05", "revenue": "450000.00", "cost": "330000.00", "profit": "120000.00", "margin": "26.7"}]);
+    let (_, gp) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/reports/gross-profit?{YEAR}&by=period&source=invoices"),
+        )
+        .await;
+    assert_eq!(gp, may);
+    // A range ending the day before they were dated counts neither; one
+    // starting on that day counts both.
+    for (range, expected) in [
+        ("from=2026-01-01&to=2026-05-09", json!([])),
+        ("from=2026-05-10&to=2026-05-10", may.clone()),
+    ] {
+        let (_, gp) = app
+            .get(
+                &app.admin,
+                &format!("/api/v1/reports/gross-profit?{range}&by=period&source=invoices"),
+            )
+            .await;
+        assert_eq!(gp, expected, "{range}");
+    }
+    // The pipeline filter: both deals are the first pipeline's.
+    for by in ["deal", "product", "owner", "period"] {
+        let path = format!("/api/v1/reports/gross-profit?{YEAR}&by={by}&source=invoices");
+        let (_, all) = app.get(&app.admin, &path).await;
+        let (_, first) = app
+            .get(&app.admin, &format!("{path}&pipeline_id={}", t.p))
+            .await;
+        assert_eq!(first, all, "{by}");
+        let (_, other) = app
+            .get(&app.admin, &format!("{path}&pipeline_id={}", t.q))
+            .await;
+        assert_eq!(other, json!([]), "{by}");
+    }
     // An invoice given to m2, who may not see its deal (m1's): m2 counts
     // it under the deal's title, without the id of a deal they cannot open.
     sql(
