@@ -30,7 +30,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use sea_query::{Alias, Expr, Query, Value as SqValue};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use time::{Date, OffsetDateTime};
 use voronka_core::activity::{ActivityKind, ActivityStatus, Channel, Direction, Priority};
 use voronka_core::documents::NumberFormat;
@@ -168,7 +168,7 @@ pub async fn generate(
     let (sender, mut batches) = tokio::sync::mpsc::channel(2);
     let producer = tokio::task::spawn_blocking(move || generator.run(&sender));
     let mut search = SearchMode::Unchecked;
-    let mut finished = None;
+    let mut customers = None;
     let mut done = 0;
     let mut phase = Phase::Users;
     while let Some(step) = batches.recv().await {
@@ -186,15 +186,15 @@ pub async fn generate(
                 search = write(db, *sink, search).await?;
                 progress(Progress { phase, done, total });
             }
-            Step::Finished(f) => finished = Some(f),
+            Step::Finished(ids) => customers = Some(ids),
         }
     }
     producer
         .await
         .map_err(|e| StoreError::corrupt(format!("the demo generator stopped: {e}")))?;
-    let finished =
-        finished.ok_or_else(|| StoreError::corrupt("the demo generator stopped early"))?;
-    finish(db, finished).await?;
+    let customers =
+        customers.ok_or_else(|| StoreError::corrupt("the demo generator stopped early"))?;
+    finish(db, customers).await?;
     // The board's pre-aggregated counts and sums, which typed-in deals keep
     // up to date one by one.
     crate::deals::rebuild_totals(db).await?;
@@ -237,16 +237,8 @@ enum Step {
         total: u64,
         sink: Box<Sink>,
     },
-    /// All batches are sent.
-    Finished(Finished),
-}
-
-/// What the generator knows once every batch is out.
-struct Finished {
-    /// Accounts that won a deal.
-    customers: Vec<Id>,
-    /// The last invoice number taken in each year.
-    invoice_seq: HashMap<i32, i64>,
+    /// All batches are sent; these accounts won a deal.
+    Finished(Vec<Id>),
 }
 
 impl DemoSummary {
@@ -475,16 +467,21 @@ async fn load_context(
         invoice: max_id(&mut r, "invoices").await? + 1,
         payment: max_id(&mut r, "payments").await? + 1,
     };
-    let invoice_seq = sqlx::query("SELECT year, last_seq FROM doc_counters WHERE kind = 'invoice'")
-        .fetch_all(r.conn())
-        .await?
-        .iter()
-        .map(|row| {
-            let year = i32::try_from(col::i(row, "year")?)
-                .map_err(|_| StoreError::corrupt("doc_counters.year"))?;
-            Ok((year, col::i(row, "last_seq")?))
-        })
-        .collect::<Result<HashMap<_, _>>>()?;
+    // Each year's last number: the counter's, or a higher one an invoice
+    // already carries (a run stopped between its batch and the counter).
+    let mut invoice_seq: HashMap<i32, i64> = HashMap::new();
+    for sql in [
+        "SELECT year, last_seq AS n FROM doc_counters WHERE kind = 'invoice'",
+        "SELECT year, MAX(seq) AS n FROM invoices WHERE year IS NOT NULL GROUP BY year",
+    ] {
+        for row in sqlx::query(sql).fetch_all(r.conn()).await? {
+            let year = i32::try_from(col::i(&row, "year")?)
+                .map_err(|_| StoreError::corrupt("invoices.year"))?;
+            let n = col::i(&row, "n")?;
+            let last = invoice_seq.entry(year).or_insert(n);
+            *last = (*last).max(n);
+        }
+    }
     let seller = crate::documents::seller_details_in(&mut r)
         .await?
         .to_string();
@@ -743,6 +740,9 @@ struct Sink {
     invoices: Rows,
     payments: Rows,
     allocations: Rows,
+    /// The last invoice number of each year this batch takes: the year's
+    /// counter moves past it in the batch's transaction.
+    invoice_seq: BTreeMap<i32, i64>,
     /// Search entries and duplicate keys, written by [`crate::search::put`]
     /// exactly as for a record typed in.
     docs: Vec<Entry>,
@@ -762,12 +762,13 @@ impl Sink {
             invoices: Rows::new("invoices"),
             payments: Rows::new("payments"),
             allocations: Rows::new("payment_allocations"),
+            invoice_seq: BTreeMap::new(),
             docs: Vec::new(),
         }
     }
 
     /// Tables in an order that satisfies the foreign keys, and the search entries.
-    fn into_parts(self) -> (Vec<Rows>, Vec<Entry>) {
+    fn into_parts(self) -> (Vec<Rows>, Vec<Entry>, BTreeMap<i32, i64>) {
         (
             vec![
                 self.accounts,
@@ -782,6 +783,7 @@ impl Sink {
                 self.lines,
             ],
             self.docs,
+            self.invoice_seq,
         )
     }
 
@@ -869,6 +871,8 @@ impl Sink {
             self.lines.push(row.clone())?;
         }
         if let Some(inv) = &d.invoice {
+            let last = self.invoice_seq.entry(inv.year).or_insert(inv.seq);
+            *last = (*last).max(inv.seq);
             self.invoices.push(inv.invoice.clone())?;
             for row in &inv.lines {
                 self.lines.push(row.clone())?;
@@ -929,11 +933,24 @@ enum SearchMode {
 }
 
 async fn write(db: &Db, sink: Sink, mode: SearchMode) -> Result<SearchMode> {
-    let (tables, entries) = sink.into_parts();
+    let (tables, entries, invoice_seq) = sink.into_parts();
     db.write(move |tx| {
         boxed(async move {
             for rows in tables {
                 insert_rows(tx, rows).await?;
+            }
+            for (year, last) in invoice_seq {
+                // Never back: the application's invoices number after these.
+                sqlx::query(
+                    "INSERT INTO doc_counters (kind, year, last_seq) VALUES ('invoice', $1, $2) \
+                     ON CONFLICT (kind, year) DO UPDATE SET last_seq = CASE \
+                     WHEN doc_counters.last_seq < excluded.last_seq THEN excluded.last_seq \
+                     ELSE doc_counters.last_seq END",
+                )
+                .bind(i64::from(year))
+                .bind(last)
+                .execute(tx.conn())
+                .await?;
             }
             let mut mode = mode;
             let mut rest = entries.as_slice();
@@ -1068,28 +1085,11 @@ async fn mirrors_put(tx: &mut Tx, entry: &Entry) -> Result<bool> {
 }
 
 /// Accounts with a won deal become customers (as the first win makes them in
-/// the application); the invoice counters move past the numbers the demo
-/// took, and on PostgreSQL the identity sequences past the ids it chose.
-async fn finish(db: &Db, finished: Finished) -> Result<()> {
-    let Finished {
-        customers,
-        invoice_seq,
-    } = finished;
+/// the application); on PostgreSQL the identity sequences move past the ids
+/// the demo chose itself.
+async fn finish(db: &Db, customers: Vec<Id>) -> Result<()> {
     db.write(move |tx| {
         boxed(async move {
-            for (year, last) in invoice_seq {
-                // Never back: someone may have issued invoices meanwhile.
-                sqlx::query(
-                    "INSERT INTO doc_counters (kind, year, last_seq) VALUES ('invoice', $1, $2) \
-                     ON CONFLICT (kind, year) DO UPDATE SET last_seq = CASE \
-                     WHEN doc_counters.last_seq < excluded.last_seq THEN excluded.last_seq \
-                     ELSE doc_counters.last_seq END",
-                )
-                .bind(i64::from(year))
-                .bind(last)
-                .execute(tx.conn())
-                .await?;
-            }
             for chunk in customers.chunks(10_000) {
                 let mut q = Query::update();
                 q.table(Alias::new("accounts"))
@@ -2987,7 +2987,7 @@ impl Generator {
                 return Ok(());
             }
         }
-        let _ = out.blocking_send(Ok(Step::Finished(self.finished())));
+        let _ = out.blocking_send(Ok(Step::Finished(self.customers())));
         Ok(())
     }
 
@@ -3010,16 +3010,12 @@ impl Generator {
         self.lead_target.saturating_sub(self.converted)
     }
 
-    fn finished(&mut self) -> Finished {
-        Finished {
-            customers: self
-                .accounts
-                .iter()
-                .filter(|a| a.won)
-                .map(|a| a.id)
-                .collect(),
-            invoice_seq: std::mem::take(&mut self.ctx.invoice_seq),
-        }
+    fn customers(&self) -> Vec<Id> {
+        self.accounts
+            .iter()
+            .filter(|a| a.won)
+            .map(|a| a.id)
+            .collect()
     }
 
     fn account_batch(&mut self) -> Result<Option<Sink>> {
@@ -4679,7 +4675,13 @@ mod tests {
             );
         }
 
-        // A second run adds more and reuses the users.
+        // A second run adds more and reuses the users; its invoices number
+        // after the first run's even where a run stopped before moving the
+        // counters on (as if this one had).
+        sqlx::query("UPDATE doc_counters SET last_seq = 1 WHERE kind = 'invoice'")
+            .execute(db.write_pool())
+            .await
+            .unwrap();
         let again = DemoOptions {
             seed: 8,
             ..options.clone()
@@ -4705,6 +4707,19 @@ mod tests {
         assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 120);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM users").await, 10);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM products").await, catalogue);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM invoices").await,
+            (s.invoices + s2.invoices) as i64
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM (SELECT year, MAX(seq) AS m FROM invoices GROUP BY year) x \
+                 JOIN doc_counters c ON c.kind = 'invoice' AND c.year = x.year WHERE c.last_seq = x.m"
+            )
+            .await,
+            count(&db, "SELECT COUNT(DISTINCT year) FROM invoices").await
+        );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM teams").await, 2);
         assert_eq!(
             count(

@@ -1244,6 +1244,9 @@ pub async fn invoice_action(
     let actor = actor.clone();
     db.write(move |tx| {
         boxed(async move {
+            // Its deal first, as a deal's own writes lock it before its
+            // customer (writing the invoice holds the customer's key).
+            crate::rollup::lock_invoice_deal(tx, id).await?;
             lock(tx, "invoices", id).await?;
             let old = get_in(tx, &actor, DocKind::Invoice, id).await?;
             let DocStatus::Invoice(from) = old.status else {

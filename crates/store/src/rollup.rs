@@ -615,6 +615,24 @@ pub(crate) async fn invoice_facts(c: &mut impl Conn, invoice_id: Id) -> Result<I
     invoice_of_row(&row)
 }
 
+/// Holds the deal of an invoice about to be issued or canceled until
+/// commit (PostgreSQL): a move of the deal to another pipeline then either
+/// commits first, and the invoice is counted under the new pipeline, or
+/// waits, and finds the invoice issued when it moves its cells. Taken
+/// before the invoice's own row, in the order deal writes lock.
+pub(crate) async fn lock_invoice_deal(tx: &mut Tx, invoice_id: Id) -> Result<()> {
+    if tx.locks_rows() {
+        sqlx::query(
+            "SELECT d.id FROM deals d JOIN invoices i ON i.deal_id = d.id \
+             WHERE i.id = $1 FOR UPDATE OF d",
+        )
+        .bind(invoice_id)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
 /// Counts an invoice's lines in gross profit from invoices, or takes them
 /// back, as its status went from `before` (the invoice's facts then) to
 /// what is stored now; in the transaction that changed it, after the write.

@@ -30,6 +30,8 @@ const DUE_DAYS: i64 = 10;
 /// An invoice's rows: its header, its lines and, when it was paid (in full
 /// or in part), the payment and its allocation to the invoice.
 pub(super) struct NewInvoice {
+    pub year: i32,
+    pub seq: i64,
     pub invoice: Columns,
     pub lines: Vec<Columns>,
     pub payment: Option<(Columns, Columns)>,
@@ -205,6 +207,8 @@ impl Generator {
         self.ctx.next.invoice += 1;
         self.ctx.invoice_seq.insert(year, seq);
         Ok(Some(NewInvoice {
+            year,
+            seq,
             invoice,
             lines: rows,
             payment,
