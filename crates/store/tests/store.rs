@@ -846,15 +846,21 @@ async fn as_recounted(db: &voronka_store::Db) {
     assert_eq!(kept, rollups(db).await);
 }
 
-/// Gross profit from invoices counts an invoice's lines from the day it is
-/// issued until it is canceled, under its deal's pipeline wherever the deal
-/// moves, by the invoice's date; what each action keeps equals a recount.
-#[tokio::test]
-async fn the_invoices_profit_follows_issue_cancel_and_the_deals_pipeline() {
+/// A manager's deal in the default pipeline `p`, and a second pipeline
+/// `other` to move it to: what the invoice roll-up tests start from.
+struct Invoicing {
+    db: voronka_store::Db,
+    sys: voronka_store::Actor,
+    u1: i64,
+    deal: voronka_core::records::Deal,
+    p: voronka_core::records::Pipeline,
+    other: voronka_core::records::Pipeline,
+}
+
+async fn invoicing() -> Invoicing {
     use serde_json::json;
-    use voronka_core::documents::InvoiceAction;
-    use voronka_core::records::{Account, Deal, DocKind};
-    use voronka_store::{Actor, documents, pipelines, rules};
+    use voronka_core::records::{Account, Deal};
+    use voronka_store::{Actor, pipelines, rules};
     let (db, _) = testing::fresh_db().await.unwrap();
     let sys = Actor::system();
     let u1 = user(&db, "u1").await;
@@ -872,6 +878,33 @@ async fn the_invoices_profit_follows_issue_cancel_and_the_deals_pipeline() {
     let other = pipelines::create(&db, &sys, json!({"name": "Второй"}), "ru")
         .await
         .unwrap();
+    Invoicing {
+        db,
+        sys,
+        u1,
+        deal,
+        p,
+        other,
+    }
+}
+
+/// Gross profit from invoices counts an invoice's lines from the day it is
+/// issued until it is canceled, under its deal's pipeline wherever the deal
+/// moves, by the invoice's date; what each action keeps equals a recount.
+#[tokio::test]
+async fn the_invoices_profit_follows_issue_cancel_and_the_deals_pipeline() {
+    use serde_json::json;
+    use voronka_core::documents::InvoiceAction;
+    use voronka_core::records::{Deal, DocKind};
+    use voronka_store::{documents, rules};
+    let Invoicing {
+        db,
+        sys,
+        u1,
+        deal,
+        p,
+        other,
+    } = invoicing().await;
     let product = voronka_store::catalog::create_product(
         &db,
         &sys,
@@ -978,25 +1011,16 @@ async fn the_invoices_profit_follows_issue_cancel_and_the_deals_pipeline() {
 async fn invoices_issued_while_their_deal_moves_stay_exact() {
     use serde_json::json;
     use voronka_core::documents::InvoiceAction;
-    use voronka_core::records::{Account, Deal, DocKind};
-    use voronka_store::{Actor, documents, pipelines, rules};
-    let (db, _) = testing::fresh_db().await.unwrap();
-    let sys = Actor::system();
-    let u1 = user(&db, "u1").await;
-    let acc: Account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u1}))
-        .await
-        .unwrap();
-    let deal: Deal = rules::create(
-        &db,
-        &sys,
-        json!({"title": "D", "account_id": acc.id, "amount": "100", "owner_id": u1}),
-    )
-    .await
-    .unwrap();
-    let p = pipelines::list(&db).await.unwrap().remove(0);
-    let other = pipelines::create(&db, &sys, json!({"name": "Второй"}), "ru")
-        .await
-        .unwrap();
+    use voronka_core::records::{Deal, DocKind};
+    use voronka_store::{documents, rules};
+    let Invoicing {
+        db,
+        sys,
+        u1,
+        deal,
+        p,
+        other,
+    } = invoicing().await;
     let mut invoices = Vec::new();
     for i in 0..8 {
         let body = json!({
