@@ -25,7 +25,8 @@ enum Scenario {
     Search,
     /// The pages of the web interface.
     Pages,
-    /// Deal creation at concurrency 1 and 16 (adds deals to the database).
+    /// Deal creation at concurrency 1 and 16 (adds deals to the database),
+    /// open deals moved to another stage, activities created.
     Creates,
     /// The reports, as an administrator and as a manager.
     Reports,
@@ -39,10 +40,10 @@ struct Args {
     /// The database to measure, e.g. sqlite:///tmp/demo1m/voronka.db (make one with `voronka demo`).
     #[arg(long, env = "VORONKA_DATABASE_URL")]
     database_url: String,
-    /// Deals (then activities) created at concurrency 1.
+    /// Deals (then stage moves, then activities) created at concurrency 1.
     #[arg(long, default_value_t = 2_000)]
     creates_serial: usize,
-    /// Deals (then activities) created at concurrency 16.
+    /// Deals (then stage moves, then activities) created at concurrency 16.
     #[arg(long, default_value_t = 20_000)]
     creates_parallel: usize,
     /// Requests per latency measurement.
@@ -181,16 +182,32 @@ async fn creates(
     concurrency: usize,
     body: impl Fn(usize, usize) -> Value + Send + Sync + 'static,
 ) -> Result<()> {
-    let body = std::sync::Arc::new(body);
+    let label = format!("create {what}, concurrency {concurrency}");
+    let req = move |worker, i| (path.to_owned(), body(worker, i));
+    writes(bench, &label, "creates", total, concurrency, req).await
+}
+
+/// Posts `total` requests, `concurrency` at a time; `req(worker, i)` is the
+/// worker's `i`-th path and body. Prints the rate as `unit`/s.
+async fn writes(
+    bench: &std::sync::Arc<Bench>,
+    label: &str,
+    unit: &str,
+    total: usize,
+    concurrency: usize,
+    req: impl Fn(usize, usize) -> (String, Value) + Send + Sync + 'static,
+) -> Result<()> {
+    let req = std::sync::Arc::new(req);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let bench = bench.clone();
-        let body = body.clone();
+        let req = req.clone();
         let n = total / concurrency + usize::from(worker < total % concurrency);
         tasks.push(tokio::spawn(async move {
             for i in 0..n {
-                bench.post(path, &body(worker, i)).await?;
+                let (path, body) = req(worker, i);
+                bench.post(&path, &body).await?;
             }
             anyhow::Ok(())
         }));
@@ -200,11 +217,33 @@ async fn creates(
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{:<44} {:>10.0} creates/s  ({total} in {secs:.1} s)",
-        format!("create {what}, concurrency {concurrency}"),
+        "{label:<44} {:>10.0} {unit}/s  ({total} in {secs:.1} s)",
         total as f64 / secs
     );
     Ok(())
+}
+
+/// Open deals, each with another open stage of its pipeline to move to:
+/// a stage move changes the deal's source and due cells (and widens or
+/// narrows their least and greatest amounts), the commonest deal write.
+async fn open_moves(db: &Db, limit: usize) -> Result<Vec<(i64, i64)>> {
+    let rows = scalar_rows(
+        db,
+        &format!(
+            "SELECT d.id, (SELECT s.id FROM stages s WHERE s.pipeline_id = d.pipeline_id \
+             AND s.kind = 'open' AND s.id <> d.stage_id AND NOT s.archived \
+             ORDER BY s.position LIMIT 1) AS target \
+             FROM deals d WHERE d.status = 'open' ORDER BY d.id LIMIT {limit}"
+        ),
+    )
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        if let Some(target) = r.try_get::<Option<i64>, _>("target")? {
+            out.push((r.try_get("id")?, target));
+        }
+    }
+    Ok(out)
 }
 
 /// A deal on one of the given customers.
@@ -322,6 +361,23 @@ async fn main() -> Result<()> {
         for (total, concurrency) in rounds {
             let deal = deal_body(&account_ids);
             creates(&bench, "deal", "/api/v1/deals", total, concurrency, deal).await?;
+        }
+        // Each deal moved once: the serial round's first, the parallel's after.
+        let moves = open_moves(&db, args.creates_serial + args.creates_parallel).await?;
+        let mut offset = 0;
+        for (total, concurrency) in rounds {
+            let total = total.min(moves.len().saturating_sub(offset));
+            let mine = moves[offset..offset + total].to_vec();
+            offset += total;
+            let req = move |worker: usize, i: usize| {
+                let (id, stage) = mine[i * concurrency + worker];
+                (
+                    format!("/api/v1/deals/{id}/move"),
+                    json!({ "stage_id": stage }),
+                )
+            };
+            let label = format!("move deal, concurrency {concurrency}");
+            writes(&bench, &label, "moves", total, concurrency, req).await?;
         }
         let deal_ids: Vec<i64> = scalar_rows(&db, "SELECT id FROM deals ORDER BY id LIMIT 1000")
             .await?

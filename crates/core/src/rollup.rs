@@ -812,6 +812,117 @@ pub fn diff(before: &Cells, after: &Cells) -> Cells {
     out
 }
 
+/// Whether the cell keeps the least and greatest amount of its deals
+/// beside their count and sum: the cells the report builder reads deals
+/// from (closed, due, and the opportunity cells under the source), so
+/// that a minimum or maximum of the amount reads a few thousand cells too.
+pub fn keeps_extremes(cell: &Cell) -> bool {
+    matches!(
+        cell,
+        Cell::Closed { .. }
+            | Cell::Due { .. }
+            | Cell::Opportunity {
+                dim: Dim::Source,
+                ..
+            }
+    )
+}
+
+/// The least and greatest amount of each cell's deals.
+pub type Bounds = BTreeMap<Cell, (i64, i64)>;
+
+/// The amount of one deal in a cell that keeps extremes (each deal is in
+/// such a cell once: its numbers are `[1, amount, …]`).
+fn amount_in(cell: &Cell, sums: &Sums) -> Option<i64> {
+    (keeps_extremes(cell) && sums[0] == 1).then_some(sums[1])
+}
+
+/// Folds the amounts of one deal's `cells` into `bounds`: a recount.
+pub fn widen(bounds: &mut Bounds, cells: &Cells) {
+    for (cell, sums) in cells {
+        if let Some(a) = amount_in(cell, sums) {
+            bounds
+                .entry(cell.clone())
+                .and_modify(|(lo, hi)| {
+                    *lo = (*lo).min(a);
+                    *hi = (*hi).max(a);
+                })
+                .or_insert((a, a));
+        }
+    }
+}
+
+/// How one deal's change moves its cells' least and greatest amounts.
+/// An amount entering a cell only widens them; one leaving it narrows them
+/// only where it was the least or the greatest ([`recount_after`]), and
+/// then the cell's remaining deals must be read again: a minimum cannot be
+/// taken back the way a sum is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extremes {
+    /// Cells the deal's amount is in now and was not before (a cell it
+    /// joined, or its amount changed): fold it in.
+    pub entered: Bounds,
+    /// Cells its previous amount left (the deal left the cell, or its
+    /// amount changed within it), with that amount.
+    pub left: BTreeMap<Cell, i64>,
+}
+
+/// What a deal's change from `before` to `after` (its [`cells`]) does to
+/// the least and greatest amounts.
+pub fn extremes(before: &Cells, after: &Cells) -> Extremes {
+    let mut out = Extremes::default();
+    for (cell, sums) in after {
+        if let Some(a) = amount_in(cell, sums)
+            && before.get(cell).and_then(|b| amount_in(cell, b)) != Some(a)
+        {
+            out.entered.insert(cell.clone(), (a, a));
+        }
+    }
+    for (cell, sums) in before {
+        if let Some(b) = amount_in(cell, sums)
+            && after.get(cell).and_then(|x| amount_in(cell, x)) != Some(b)
+        {
+            out.left.insert(cell.clone(), b);
+        }
+    }
+    out
+}
+
+/// Whether a cell whose least and greatest amounts were `bounds` must be
+/// read again after `amount` left it: only when it was one of them.
+pub fn recount_after(bounds: (i64, i64), amount: i64) -> bool {
+    amount <= bounds.0 || amount >= bounds.1
+}
+
+/// `from..to` as whole UTC months and days and the hours at the ends read
+/// from the rows, with nothing taken back: what a minimum or maximum needs
+/// (a value taken back cannot be subtracted from one), at the cost of up
+/// to a day's rows at each end instead of half a day's.
+pub fn added_pieces(from: Timestamp, to: Timestamp) -> Vec<Piece> {
+    if from >= to {
+        return Vec::new();
+    }
+    let first = from.inner().date();
+    let start = if midnight(first) == from {
+        first
+    } else {
+        day_after(first)
+    };
+    if midnight(start) >= to {
+        return vec![Piece::Raw(from, to)];
+    }
+    let mut out = Vec::new();
+    if from < midnight(start) {
+        out.push(Piece::Raw(from, midnight(start)));
+    }
+    let last = to.inner().date();
+    out.extend(day_pieces(Day(start), Day(last)));
+    if midnight(last) < to {
+        out.push(Piece::Raw(midnight(last), to));
+    }
+    out
+}
+
 /// The day after `d`, for callers that turn day pieces into bounds.
 pub fn day_after(d: Date) -> Date {
     d.next_day().unwrap_or(Date::MAX)
@@ -1188,6 +1299,64 @@ mod tests {
             })
     }
 
+    /// Deals that share cells: two creation instants, one close instant,
+    /// one expected day, amounts that tie.
+    fn crowded_deal() -> impl Strategy<Value = (DealFacts, Vec<Move>)> {
+        (any_deal(), 0i64..2, 0i64..6, 1i64..3).prop_map(|((mut d, h), at, amount, owner)| {
+            let base = Timestamp::parse("2026-03-31T22:30:00Z").unwrap();
+            d.created_at = base.plus_seconds(at * 7_200);
+            d.closed_at = d.closed_at.map(|_| base.plus_seconds(86_400));
+            d.expected_close = d.expected_close.map(|_| base.day());
+            d.amount_minor = amount;
+            d.owner_id = owner;
+            d.source_id = None;
+            (d, h)
+        })
+    }
+
+    #[test]
+    fn an_amount_leaving_a_cell_is_read_again_only_where_it_was_an_extreme() {
+        let mut a = deal();
+        a.status = StageKind::Won;
+        a.closed_at = Some(a.created_at.plus_seconds(3_600));
+        a.amount_minor = 900;
+        let h = Vec::new();
+        let before = cells(&a, &h);
+        let mut b = a.clone();
+        b.amount_minor = 400;
+        let ex = extremes(&before, &cells(&b, &h));
+        // The closed, due and source cells of both spans: the new amount
+        // enters them, the old leaves; the territory and industry keep none.
+        assert_eq!(ex.entered.len(), 6);
+        assert!(ex.entered.values().all(|v| *v == (400, 400)));
+        assert_eq!(ex.left.len(), 6);
+        assert!(ex.left.values().all(|v| *v == 900));
+        assert!(ex.left.keys().all(keeps_extremes));
+        // Another owner: the cells change, the amount with them.
+        let mut c = a.clone();
+        c.owner_id += 1;
+        let ex = extremes(&before, &cells(&c, &h));
+        assert!(ex.entered.values().all(|v| *v == (900, 900)));
+        assert!(ex.entered.keys().all(|k| !ex.left.contains_key(k)));
+        // A change the kept cells do not see moves none of them.
+        let mut d = a.clone();
+        d.probability = Some(70);
+        assert_eq!(extremes(&before, &cells(&d, &h)), Extremes::default());
+        // 900 leaving a cell of 500..900 narrows it; 700 leaving it does not.
+        assert!(recount_after((500, 900), 900));
+        assert!(recount_after((500, 900), 500));
+        assert!(!recount_after((500, 900), 700));
+    }
+
+    /// The least and greatest amounts a recount would find.
+    fn recounted(slots: &[Option<Cells>]) -> Bounds {
+        let mut b = Bounds::new();
+        for c in slots.iter().flatten() {
+            widen(&mut b, c);
+        }
+        b
+    }
+
     fn any_activity() -> impl Strategy<Value = ActivityFacts> {
         let maybe = || proptest::option::of(any_ts());
         (
@@ -1415,6 +1584,75 @@ mod tests {
                     Cell::Opportunity { stage_id, .. } => prop_assert_eq!(*stage_id, 0),
                     _ => {}
                 }
+            }
+        }
+
+        #[test]
+        fn added_pieces_cover_the_period_exactly_and_take_nothing_back(
+            from in any_ts(),
+            len in 0i64..90_000_000,
+            probes in proptest::collection::vec(-90_000i64..90_090_000, 20),
+        ) {
+            let to = from.plus_seconds(len);
+            let p = added_pieces(from, to);
+            let ranges: Vec<(Timestamp, Timestamp)> = p
+                .iter()
+                .map(|piece| match *piece {
+                    Piece::Raw(a, b) | Piece::Less(a, b) => (a, b),
+                    Piece::Cell(span, start) => (midnight(start), midnight(piece_end(span, start))),
+                })
+                .collect();
+            for piece in &p {
+                match *piece {
+                    Piece::Less(..) => prop_assert!(false, "{:?}", piece),
+                    Piece::Raw(a, b) => {
+                        prop_assert!(a < b);
+                        prop_assert!(b.inner() - a.inner() < Duration::days(1));
+                    }
+                    Piece::Cell(span, start) => prop_assert_eq!(span.of(start), start),
+                }
+            }
+            prop_assert!(p.iter().filter(|x| matches!(x, Piece::Raw(..))).count() <= 2);
+            let mut instants: Vec<Timestamp> = probes.iter().map(|&s| from.plus_seconds(s)).collect();
+            for (a, b) in &ranges {
+                instants.extend([*a, *b, a.plus_seconds(-1), b.plus_seconds(-1)]);
+            }
+            instants.extend([from, to, from.plus_seconds(-1), to.plus_seconds(-1)]);
+            for t in instants {
+                let n = ranges.iter().filter(|(a, b)| *a <= t && t < *b).count();
+                prop_assert_eq!(n, usize::from(from <= t && t < to), "at {}", t);
+            }
+        }
+
+        /// The store's rule: fold what entered, read a cell again only when
+        /// what left it was its least or greatest; after any sequence of
+        /// creates, edits and deletions of deals sharing cells, every
+        /// cell's bounds are those of the deals in it.
+        #[test]
+        fn extremes_kept_by_their_changes_are_the_cells_deals(
+            changes in proptest::collection::vec((0usize..4, proptest::option::of(crowded_deal())), 1..24),
+        ) {
+            let mut slots: Vec<Option<Cells>> = vec![None; 4];
+            let mut kept = Bounds::new();
+            for (slot, deal) in changes {
+                let before = slots[slot].take().unwrap_or_default();
+                let after = deal.map(|(d, h)| cells(&d, &h)).unwrap_or_default();
+                let ex = extremes(&before, &after);
+                slots[slot] = Some(after);
+                for (cell, (lo, hi)) in ex.entered {
+                    let e = kept.entry(cell).or_insert((lo, hi));
+                    *e = (e.0.min(lo), e.1.max(hi));
+                }
+                let now = recounted(&slots);
+                for (cell, amount) in ex.left {
+                    if kept.get(&cell).is_some_and(|b| recount_after(*b, amount)) {
+                        match now.get(&cell) {
+                            Some(b) => kept.insert(cell, *b),
+                            None => kept.remove(&cell),
+                        };
+                    }
+                }
+                prop_assert_eq!(&kept, &now);
             }
         }
 

@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
 use voronka_core::money;
 use voronka_core::msg;
 use voronka_core::records::{
@@ -867,10 +868,18 @@ async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> R
     if before == after {
         return Ok(());
     }
+    // Each row's change, the rows in key order: two moves between the same
+    // stages in opposite directions would otherwise lock the two rows in
+    // opposite orders and deadlock on PostgreSQL.
+    let mut rows: BTreeMap<(Id, Id, String), (i64, i64)> = BTreeMap::new();
     for (sign, k) in [(-1i64, before), (1, after)] {
-        let Some((stage, owner, currency, minor)) = k else {
-            continue;
-        };
+        if let Some((stage, owner, currency, minor)) = k {
+            let e = rows.entry((stage, owner, currency)).or_default();
+            e.0 += sign;
+            e.1 += sign * minor;
+        }
+    }
+    for ((stage, owner, currency), (deals, minor)) in rows {
         sqlx::query(
             "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (stage_id, owner_id, currency) DO UPDATE SET \
@@ -879,8 +888,8 @@ async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> R
         .bind(stage)
         .bind(owner)
         .bind(currency)
-        .bind(sign)
-        .bind(sign * minor)
+        .bind(deals)
+        .bind(minor)
         .execute(tx.conn())
         .await?;
     }

@@ -160,12 +160,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 25,
+        common: include_str!("../migrations/0025_rollup_extremes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount
 /// of the deals already there (done in Rust, not in SQL; one recount fills
 /// all).
-const ROLLUPS: [i64; 9] = [6, 7, 10, 11, 12, 16, 17, 20, 24];
+const ROLLUPS: [i64; 10] = [6, 7, 10, 11, 12, 16, 17, 20, 24, 25];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -9,7 +9,7 @@
 //! deal's history (and its customer's territory and industry) and adds the
 //! difference.
 
-use crate::db::{Conn, Db, Tx, boxed, col};
+use crate::db::{Backend, Conn, Db, Tx, boxed, col};
 use crate::error::{Result, StoreError};
 use std::collections::BTreeMap;
 use voronka_core::Invalid;
@@ -17,7 +17,8 @@ use voronka_core::money;
 use voronka_core::records::StageKind;
 use voronka_core::records::{Activity, Deal, Id, Line};
 use voronka_core::rollup::{
-    self, ActivityFacts, Cell, Cells, DealFacts, InvoiceFacts, LineFacts, Move, Piece, Span, Sums,
+    self, ActivityFacts, Bounds, Cell, Cells, DealFacts, InvoiceFacts, LineFacts, Move, Piece,
+    Span, Sums,
 };
 use voronka_core::{Day, Timestamp};
 
@@ -27,6 +28,9 @@ struct Shape {
     table: &'static str,
     keys: &'static [&'static str],
     sums: &'static [&'static str],
+    /// Whether its rows keep `min_minor` and `max_minor`
+    /// ([`rollup::keeps_extremes`]).
+    extremes: bool,
 }
 
 const CREATED: Shape = Shape {
@@ -41,11 +45,13 @@ const CREATED: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor"],
+    extremes: false,
 };
 const STAYS: Shape = Shape {
     table: "report_stays",
     keys: &["span", "period", "pipeline_id", "owner_id", "stage_id"],
     sums: &["seconds", "stays"],
+    extremes: false,
 };
 const CLOSED: Shape = Shape {
     table: "report_closed",
@@ -61,6 +67,7 @@ const CLOSED: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor"],
+    extremes: true,
 };
 const EXPECTED: Shape = Shape {
     table: "report_expected",
@@ -73,6 +80,7 @@ const EXPECTED: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor", "implicit_minor", "weighted"],
+    extremes: false,
 };
 const MOVED: Shape = Shape {
     table: "report_moved",
@@ -85,6 +93,7 @@ const MOVED: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor"],
+    extremes: false,
 };
 const OPPORTUNITIES: Shape = Shape {
     table: "report_opportunities",
@@ -100,6 +109,7 @@ const OPPORTUNITIES: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor", "cycle_seconds"],
+    extremes: true,
 };
 const DUE: Shape = Shape {
     table: "report_due",
@@ -115,6 +125,7 @@ const DUE: Shape = Shape {
         "currency",
     ],
     sums: &["deals", "amount_minor"],
+    extremes: true,
 };
 const PROFIT: Shape = Shape {
     table: "report_profit",
@@ -128,11 +139,13 @@ const PROFIT: Shape = Shape {
         "currency",
     ],
     sums: &["net_minor", "cost_minor", "lines"],
+    extremes: false,
 };
 const INVOICE_PROFIT: Shape = Shape {
     table: "report_invoice_profit",
     keys: PROFIT.keys,
     sums: PROFIT.sums,
+    extremes: false,
 };
 const ACTIVITIES: Shape = Shape {
     table: "report_activities",
@@ -140,6 +153,7 @@ const ACTIVITIES: Shape = Shape {
         "field", "span", "period", "owner_id", "kind", "status", "priority", "channel",
     ],
     sums: &["activities"],
+    extremes: false,
 };
 const SHAPES: [&Shape; 10] = [
     &CREATED,
@@ -158,6 +172,17 @@ const SHAPES: [&Shape; 10] = [
 enum Key {
     I(Id),
     S(String),
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+impl Key {
+    fn bind<'q>(&self, q: Query<'q>) -> Query<'q> {
+        match self {
+            Key::I(i) => q.bind(*i),
+            Key::S(s) => q.bind(s.clone()),
+        }
+    }
 }
 
 fn day(d: time::Date) -> Key {
@@ -386,19 +411,40 @@ const BATCH: usize = 400;
 /// Keys are unique within `cells` (it is a map), as PostgreSQL's
 /// `ON CONFLICT` requires.
 pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Result<()> {
-    let mut by_table: [Vec<(Vec<Key>, Vec<i64>)>; SHAPES.len()] = Default::default();
+    add_bounded(tx, cells, &Bounds::new(), upsert).await
+}
+
+/// [`add`], folding `bounds` into the least and greatest amounts of the
+/// cells that keep them (the others' stay as they were).
+async fn add_bounded(
+    tx: &mut impl Conn,
+    cells: &Cells,
+    bounds: &Bounds,
+    upsert: bool,
+) -> Result<()> {
+    type Row = (Vec<Key>, Vec<i64>, Option<(i64, i64)>);
+    let mut by_table: [Vec<Row>; SHAPES.len()] = Default::default();
     for (cell, sums) in cells {
         let (t, keys, nums) = split(cell, sums);
-        by_table[t].push((keys, nums));
+        by_table[t].push((keys, nums, bounds.get(cell).copied()));
     }
+    // PostgreSQL's LEAST and GREATEST skip a NULL; SQLite's MIN and MAX of
+    // several values are NULL with one, hence each side falls back on the other.
+    let (least, greatest) = match tx.backend() {
+        Backend::Sqlite => ("MIN", "MAX"),
+        Backend::Postgres => ("LEAST", "GREATEST"),
+    };
     for (shape, rows) in SHAPES.iter().zip(&by_table) {
+        let mut columns: Vec<&str> = shape.keys.iter().chain(shape.sums).copied().collect();
+        if shape.extremes {
+            columns.extend(["min_minor", "max_minor"]);
+        }
         for chunk in rows.chunks(BATCH) {
-            let width = shape.keys.len() + shape.sums.len();
             let mut n = 0;
             let values: Vec<String> = chunk
                 .iter()
                 .map(|_| {
-                    let ps: Vec<String> = (0..width)
+                    let ps: Vec<String> = (0..columns.len())
                         .map(|_| {
                             n += 1;
                             format!("${n}")
@@ -408,18 +454,25 @@ pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Resu
                 })
                 .collect();
             let mut sql = format!(
-                "INSERT INTO {} ({}, {}) VALUES {}",
+                "INSERT INTO {} ({}) VALUES {}",
                 shape.table,
-                shape.keys.join(", "),
-                shape.sums.join(", "),
+                columns.join(", "),
                 values.join(", ")
             );
             if upsert {
-                let set: Vec<String> = shape
+                let t = shape.table;
+                let mut set: Vec<String> = shape
                     .sums
                     .iter()
-                    .map(|c| format!("{c} = {}.{c} + excluded.{c}", shape.table))
+                    .map(|c| format!("{c} = {t}.{c} + excluded.{c}"))
                     .collect();
+                if shape.extremes {
+                    for (c, f) in [("min_minor", least), ("max_minor", greatest)] {
+                        set.push(format!(
+                            "{c} = {f}(COALESCE({t}.{c}, excluded.{c}), COALESCE(excluded.{c}, {t}.{c}))"
+                        ));
+                    }
+                }
                 sql.push_str(&format!(
                     " ON CONFLICT ({}) DO UPDATE SET {}",
                     shape.keys.join(", "),
@@ -427,21 +480,251 @@ pub(crate) async fn add(tx: &mut impl Conn, cells: &Cells, upsert: bool) -> Resu
                 ));
             }
             let mut q = sqlx::query(&sql);
-            for (keys, nums) in chunk {
+            for (keys, nums, bounds) in chunk {
                 for k in keys {
-                    q = match k {
-                        Key::I(i) => q.bind(*i),
-                        Key::S(s) => q.bind(s.clone()),
-                    };
+                    q = k.bind(q);
                 }
                 for v in nums {
                     q = q.bind(*v);
+                }
+                if shape.extremes {
+                    q = q.bind(bounds.map(|b| b.0)).bind(bounds.map(|b| b.1));
                 }
             }
             q.execute(tx.conn()).await?;
         }
     }
     Ok(())
+}
+
+/// After a deal's amount left `left`'s cells (already counted out by
+/// [`add_bounded`]), reads again the least and greatest amount of those
+/// where it was one of them ([`rollup::recount_after`]): a day cell's from
+/// the deals still in it, then a month cell's from its day cells (a busy
+/// month holds tens of thousands of deals; its day cells of the same keys
+/// are a few dozen rows, and exact by then). On PostgreSQL the cells' rows
+/// are locked by then (the upsert took them, the month before its days,
+/// as every writer does), so each statement sees every deal a transaction
+/// that wrote the cell before committed; one that writes it after widens
+/// it again itself. `gone` is a deal still in its row but being deleted.
+async fn narrow(tx: &mut impl Conn, left: &BTreeMap<Cell, i64>, gone: Option<Id>) -> Result<()> {
+    let sqlite = tx.backend() == Backend::Sqlite;
+    let span_of = |cell: &Cell| match cell {
+        Cell::Closed { span, .. } | Cell::Due { span, .. } | Cell::Opportunity { span, .. } => {
+            Some(*span)
+        }
+        _ => None,
+    };
+    for span in [Span::Day, Span::Month] {
+        for (cell, amount) in left.iter().filter(|(c, _)| span_of(c) == Some(span)) {
+            let (t, keys, _) = split(cell, &[0; 4]);
+            let shape = SHAPES[t];
+            let (mut from_sql, mut binds) = match span {
+                Span::Day => {
+                    let Some(deals) = deals_in(cell, sqlite) else {
+                        continue;
+                    };
+                    (deals.sql, deals.binds)
+                }
+                Span::Month => days_of(shape, &keys)?,
+            };
+            let mut n = binds.len();
+            if let (Some(id), Span::Day) = (gone, span) {
+                n += 1;
+                from_sql.push_str(&format!(" AND d.id <> ${n}"));
+                binds.push(Key::I(id));
+            }
+            let mut key = Vec::new();
+            for (column, value) in shape.keys.iter().zip(keys) {
+                n += 1;
+                key.push(format!("{column} = ${n}"));
+                binds.push(value);
+            }
+            let (lo, hi) = match span {
+                Span::Day => ("MIN(d.amount_minor)", "MAX(d.amount_minor)"),
+                Span::Month => ("MIN(d.min_minor)", "MAX(d.max_minor)"),
+            };
+            // A cell the deal was alone in (most day cells) is empty now:
+            // the subquery's last condition spares reading it.
+            let sql = format!(
+                "UPDATE {t} SET (min_minor, max_minor) = \
+                 (SELECT {lo}, {hi} {from_sql} AND {t}.deals <> 0) \
+                 WHERE {} AND (min_minor >= ${} OR max_minor <= ${})",
+                key.join(" AND "),
+                n + 1,
+                n + 2,
+                t = shape.table,
+            );
+            let mut q = sqlx::query(&sql);
+            for k in &binds {
+                q = k.bind(q);
+            }
+            q.bind(*amount).bind(*amount).execute(tx.conn()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The day cells of a month cell (`keys` as [`split`] gives them: the span,
+/// the month's first day, then the rest): `FROM {table} d WHERE …` and its
+/// bound values, read by the table's key (the span and period lead it).
+fn days_of(shape: &Shape, keys: &[Key]) -> Result<(String, Vec<Key>)> {
+    let Some(Key::S(start)) = keys.get(1) else {
+        return Err(StoreError::corrupt(format!("{}: no period", shape.table)));
+    };
+    let first = Day::parse(start)
+        .map_err(|e| StoreError::corrupt(format!("{}.period: {e}", shape.table)))?;
+    let end = Day(rollup::piece_end(Span::Month, first.inner())).to_db();
+    let mut binds = vec![
+        Key::S(Span::Day.as_str().to_owned()),
+        Key::S(start.clone()),
+        Key::S(end),
+    ];
+    let mut sql = format!(
+        "FROM {} d WHERE d.span = $1 AND d.period >= $2 AND d.period < $3",
+        shape.table
+    );
+    for (column, value) in shape.keys.iter().zip(keys).skip(2) {
+        binds.push(value.clone());
+        sql.push_str(&format!(" AND d.{column} = ${}", binds.len()));
+    }
+    Ok((sql, binds))
+}
+
+/// The deals of a cell that keeps extremes: a `FROM deals d WHERE …` with
+/// `$1`, `$2`… for its bound values, in order.
+struct DealsIn {
+    sql: String,
+    binds: Vec<Key>,
+}
+
+/// The deals a cell counts, by the rule of [`rollup::cells`]: the period
+/// of its date (instants for creation and close, the day for the expected
+/// close), pipeline, owner, stage, status, currency, and its source and
+/// loss reason (0 for none; a deal not lost has none). On SQLite the
+/// index led by the stage (and its status and pipeline) and then that
+/// date, which holds the owner, currency and amount: the cell's range of
+/// it, with a table row read only for the deals of its owner and currency
+/// (the owner's index by the date read every one of the owner's deals of
+/// the period from the table: moves at half the rate).
+fn deals_in(cell: &Cell, sqlite: bool) -> Option<DealsIn> {
+    let instants = |span: Span, period: time::Date| {
+        (
+            Key::S(rollup::midnight(period).to_db()),
+            Key::S(rollup::midnight(rollup::piece_end(span, period)).to_db()),
+        )
+    };
+    let days = |span: Span, period: time::Date| {
+        (
+            Key::S(Day(period).to_db()),
+            Key::S(Day(rollup::piece_end(span, period)).to_db()),
+        )
+    };
+    let lost = "(CASE WHEN d.status = 'lost' THEN COALESCE(d.loss_reason_id, 0) ELSE 0 END) = $5";
+    let (date, index, range, mut rest, mut binds): (_, _, _, Vec<&str>, _) = match cell {
+        Cell::Closed {
+            span,
+            period,
+            pipeline_id,
+            owner_id,
+            status,
+            loss_reason_id,
+            source_id,
+            stage_id,
+            currency,
+        }
+        | Cell::Due {
+            span,
+            period,
+            pipeline_id,
+            owner_id,
+            stage_id,
+            status,
+            loss_reason_id,
+            source_id,
+            currency,
+        } => {
+            let (date, index, range) = match cell {
+                Cell::Closed { .. } => (
+                    "closed_at",
+                    "deals_grid_stage_closed",
+                    instants(*span, *period),
+                ),
+                _ => (
+                    "expected_close_date",
+                    "deals_grid_stages_expected",
+                    days(*span, *period),
+                ),
+            };
+            (
+                date,
+                index,
+                range,
+                vec![lost, "COALESCE(d.source_id, 0) = $6"],
+                vec![
+                    Key::I(*pipeline_id),
+                    Key::I(*stage_id),
+                    Key::S((*status).to_owned()),
+                    Key::S(currency.clone()),
+                    Key::I(*loss_reason_id),
+                    Key::I(*source_id),
+                    Key::I(*owner_id),
+                ],
+            )
+        }
+        Cell::Opportunity {
+            span,
+            period,
+            pipeline_id,
+            owner_id,
+            dim: rollup::Dim::Source,
+            key,
+            stage_id,
+            status,
+            currency,
+        } => {
+            let mut binds = vec![
+                Key::I(*pipeline_id),
+                Key::I(*stage_id),
+                Key::S((*status).to_owned()),
+                Key::S(currency.clone()),
+            ];
+            let source = match key.parse::<Id>() {
+                Ok(id) => {
+                    binds.push(Key::I(id));
+                    "d.source_id = $5"
+                }
+                Err(_) => "d.source_id IS NULL",
+            };
+            binds.push(Key::I(*owner_id));
+            (
+                "created_at",
+                "deals_grid_stages_created",
+                instants(*span, *period),
+                vec![source],
+                binds,
+            )
+        }
+        _ => return None,
+    };
+    let indexed = match sqlite {
+        true => format!(" INDEXED BY {index}"),
+        false => String::new(),
+    };
+    // The owner (bound last) and the range.
+    let owner = format!("d.owner_id = ${}", binds.len());
+    rest.push(&owner);
+    binds.push(range.0);
+    binds.push(range.1);
+    let (from, to) = (binds.len() - 1, binds.len());
+    Some(DealsIn {
+        sql: format!(
+            "FROM deals d{indexed} WHERE d.pipeline_id = $1 AND d.stage_id = $2 AND d.status = $3 \
+             AND d.currency = $4 AND {} AND d.{date} >= ${from} AND d.{date} < ${to}",
+            rest.join(" AND ")
+        ),
+        binds,
+    })
 }
 
 /// A deal's stage history in the order written.
@@ -542,7 +825,9 @@ pub(crate) async fn follow(
             None => Ok(Cells::new()),
         }
     };
-    let mut change = rollup::diff(&of(before, &place_before)?, &of(after, &place_after)?);
+    let (old_cells, new_cells) = (of(before, &place_before)?, of(after, &place_after)?);
+    let mut change = rollup::diff(&old_cells, &new_cells);
+    let extremes = rollup::extremes(&old_cells, &new_cells);
     // The products count only while the deal is won: read them only then.
     let won = |x: Option<(&Deal, &[Move])>| x.is_some_and(|(d, _)| d.status == StageKind::Won);
     if let Some((deal, _)) = before.or(after)
@@ -570,7 +855,13 @@ pub(crate) async fn follow(
     if change.is_empty() {
         return Ok(());
     }
-    add(tx, &change, true).await
+    add_bounded(tx, &change, &extremes.entered, true).await?;
+    // A deal deleted is followed before its row goes.
+    let gone = match after {
+        None => before.map(|(d, _)| d.id),
+        Some(_) => None,
+    };
+    narrow(tx, &extremes.left, gone).await
 }
 
 /// A document's lines (`doc_kind` is `deal` or `invoice`) as the gross
@@ -911,6 +1202,7 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                     .await?;
             }
             let mut all = Cells::new();
+            let mut bounds = Bounds::new();
             let mut last: Id = 0;
             loop {
                 let deals = sqlx::query(&format!(
@@ -944,7 +1236,9 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                     let id = col::i(r, "id")?;
                     let f = facts_of_row(r)?;
                     let h = histories.remove(&id).unwrap_or_default();
-                    for (cell, sums) in rollup::cells(&f, &h) {
+                    let cells = rollup::cells(&f, &h);
+                    rollup::widen(&mut bounds, &cells);
+                    for (cell, sums) in cells {
                         rollup::add(&mut all, cell, sums);
                     }
                     let l = lines.remove(&id).unwrap_or_default();
@@ -996,7 +1290,7 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 last = end;
             }
             all.retain(|_, v| *v != [0; 4]);
-            add(tx, &all, false).await
+            add_bounded(tx, &all, &bounds, false).await
         })
     })
     .await

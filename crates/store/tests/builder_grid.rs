@@ -14,7 +14,7 @@ use voronka_core::records::{Deal, Role};
 use voronka_core::{Day, Timestamp};
 use voronka_store::builder::{self, Calendar, Utc, Way};
 use voronka_store::db::{Backend, Conn};
-use voronka_store::{Actor, lookups, pipelines, rules, testing, users};
+use voronka_store::{Actor, deals, lookups, pipelines, rules, testing, users};
 
 /// UTC+3 all year, as Moscow is.
 struct Moscow;
@@ -295,18 +295,21 @@ async fn the_grid_matches_the_plain_group_by() {
             "U",
             json!({"entity": "deals", "group_by": [date("created_at", "day")], "aggregates": [sum]}),
         ),
-        // Minimum and maximum are not in the roll-up: the grid (on
-        // PostgreSQL too since migration 21).
+        // Minimum and maximum: each cell's least and greatest amount
+        // (migration 25), the hours at the ends read whole.
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [date("created_at", "month")],
                "aggregates": [count, sum, avg, min, max]}),
         ),
         // Over a hundred periods: one list of them joined to the cells
-        // on PostgreSQL rather than a part each (MAX_PERIOD_PARTS).
+        // on PostgreSQL rather than a part each (MAX_PERIOD_PARTS). A
+        // filter on the amount: no roll-up answers it, the grid (on
+        // PostgreSQL too since migration 21).
         (
             "B",
             json!({"entity": "deals", "group_by": [date("created_at", "day")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [count, max]}),
         ),
         (
@@ -314,13 +317,14 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("closed_at", "week")], "aggregates": [count, avg]}),
         ),
         (
-            "B",
-            // A maximum: no roll-up keeps it, the grid reads the index.
+            "R",
+            // A maximum: the cells' greatest, and the deals without an
+            // expected day read from the deals.
             json!({"entity": "deals", "group_by": [date("expected_close_date", "quarter")],
                "aggregates": [count, sum, max], "currency": "USD"}),
         ),
         (
-            "B",
+            "U",
             json!({"entity": "deals", "group_by": [date("created_at", "week"), {"field": "owner"}],
                "aggregates": [count, max]}),
         ),
@@ -428,23 +432,31 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("created_at", "day"), {"field": "currency"}],
                "aggregates": [count]}),
         ),
-        // The currency beside each date, its minimum and maximum: on
-        // SQLite each cell aggregates every currency the deals hold apart
-        // (the indexes hold it after the date); on PostgreSQL grouped
-        // within each period of the indexes by each date.
+        // The currency beside each date, its minimum and maximum: from
+        // the roll-ups; with a filter on the amount on SQLite each cell
+        // aggregates every currency the deals hold apart (the indexes hold
+        // it after the date), on PostgreSQL grouped within each period of
+        // the indexes by each date.
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "month")],
                "aggregates": [min, max]}),
         ),
         (
             "B",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "month")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
+               "aggregates": [min, max]}),
+        ),
+        (
+            "R",
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "currency"}],
                "aggregates": [count, max, avg], "currency": "USD"}),
         ),
         (
             "B",
             json!({"entity": "deals", "group_by": [date("expected_close_date", "week"), {"field": "currency"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [min, count]}),
         ),
         // The pipeline beside the creation date, its maximum: one range
@@ -454,33 +466,43 @@ async fn the_grid_matches_the_plain_group_by() {
         (
             "B",
             json!({"entity": "deals", "group_by": [{"field": "pipeline"}, date("created_at", "month")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [avg, max]}),
         ),
-        // Each other field a date's roll-up has no minimum or maximum for,
-        // beside it: on SQLite an index holding it before the date
-        // (migration 22; the stage after every status and pipeline named).
+        // Each other field beside a date, filtered on the amount: on
+        // SQLite an index holding it before the date (migration 22; the
+        // stage after every status and pipeline named); without the
+        // filter the roll-up's least and greatest.
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "source"}, date("closed_at", "month")],
                "aggregates": [count, max]}),
         ),
         (
             "B",
+            json!({"entity": "deals", "group_by": [{"field": "source"}, date("closed_at", "month")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
+               "aggregates": [count, max]}),
+        ),
+        (
+            "B",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("closed_at", "quarter")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [min]}),
         ),
         (
             "B",
             json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "pipeline"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [sum, min]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "source"}, date("expected_close_date", "quarter")],
                "aggregates": [max], "currency": "USD"}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("expected_close_date", "month")],
                "aggregates": [count, min]}),
         ),
@@ -494,6 +516,7 @@ async fn the_grid_matches_the_plain_group_by() {
         (
             "B",
             json!({"entity": "deals", "group_by": [{"field": "source"}, date("created_at", "day")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [count, min]}),
         ),
         // The status beside the creation date: one range per pipeline
@@ -551,9 +574,16 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("created_at", "week"), {"field": "stage"}],
                "aggregates": [count]}),
         ),
-        // A field beside a date from the index that pairs them.
+        // A field beside a date from the index that pairs them (the
+        // roll-up without the filter).
         (
             "B",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, date("created_at", "month")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
+               "aggregates": [count, max]}),
+        ),
+        (
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("created_at", "month")],
                "aggregates": [count, max]}),
         ),
@@ -565,6 +595,7 @@ async fn the_grid_matches_the_plain_group_by() {
         (
             "A",
             json!({"entity": "deals", "group_by": [date("expected_close_date", "month"), {"field": "owner"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [sum, min]}),
         ),
         // Every deal by its expected close day (a day: whole cells in
@@ -635,12 +666,12 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "month")]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, date("closed_at", "month")],
                "aggregates": [min]}),
         ),
         (
-            "B",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "status"}, date("expected_close_date", "month")],
                "aggregates": [sum, max]}),
         ),
@@ -656,6 +687,7 @@ async fn the_grid_matches_the_plain_group_by() {
         (
             "B",
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "status"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [count, min]}),
         ),
         // The loss reason beside the expected day (migration 16): of the
@@ -850,23 +882,31 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter"), {"field": "currency"}],
                "aggregates": [count, sum, avg], "currency": "USD"}),
         ),
-        // The currency alone, its minimum: on SQLite one pass over an index
+        // The currency alone, its minimum: the creation roll-up's month
+        // cells; filtered on the amount, on SQLite one pass over an index
         // holding it, every currency the deals hold aggregated apart (none
         // leads with it).
         (
-            "G",
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "currency"}], "aggregates": [min, count]}),
         ),
         (
             "G",
             json!({"entity": "deals", "group_by": [{"field": "currency"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [max, avg], "currency": "USD"}),
         ),
         // A report currency no deal is in: every amount empty, the counts
-        // still there.
+        // still there (from the roll-up; filtered on the amount, the grid).
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "quarter")],
+               "aggregates": [count, min, avg], "currency": "CNY"}),
+        ),
         (
             "B",
             json!({"entity": "deals", "group_by": [{"field": "currency"}, date("created_at", "quarter")],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
                "aggregates": [count, min, avg], "currency": "CNY"}),
         ),
         // Another field of a few values alone that no index leads with.
@@ -908,10 +948,17 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
                "aggregates": [count, sum]}),
         ),
-        // A minimum is in no roll-up: two fields an index leads with, and
-        // the customer's index, are read in order (one GROUP BY each).
+        // A filter on the amount is in no roll-up: two fields an index
+        // leads with, and the customer's index, are read in order (one
+        // GROUP BY each); without it, the month cells' least amounts.
         (
             "P",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
+               "filters": [{"field": "amount", "op": "gt", "values": ["5000"]}],
+               "aggregates": [count, sum, min]}),
+        ),
+        (
+            "R",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
                "aggregates": [count, sum, min]}),
         ),
@@ -1189,12 +1236,14 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
     }
 }
 
-/// An expected close day typed centuries off makes an open-ended filter's
-/// range tens of thousands of months long: the roll-up gives way to the
-/// plain statement past its cap on cells, and still answers a range the
-/// filter bounds.
-#[tokio::test]
-async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
+/// A fresh database, its default pipeline, one user and a customer of theirs.
+async fn one_owner() -> (
+    voronka_store::Db,
+    Actor,
+    voronka_core::records::Pipeline,
+    i64,
+    voronka_core::records::Account,
+) {
     let (db, _) = testing::fresh_db().await.unwrap();
     let sys = Actor::system();
     let p = pipelines::list(&db).await.unwrap().remove(0);
@@ -1202,10 +1251,31 @@ async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
         .await
         .unwrap()
         .id;
-    let account: voronka_core::records::Account =
-        rules::create(&db, &sys, json!({"name": "A", "owner_id": u}))
-            .await
-            .unwrap();
+    let account = rules::create(&db, &sys, json!({"name": "A", "owner_id": u}))
+        .await
+        .unwrap();
+    (db, sys, p, u, account)
+}
+
+/// Moves a deal to an open stage, as the system.
+async fn move_to(db: &voronka_store::Db, deal: i64, stage_id: i64) {
+    let to = deals::MoveDeal {
+        stage_id,
+        reason_id: None,
+        reason: None,
+    };
+    deals::move_deal(db, &Actor::system(), deal, to)
+        .await
+        .unwrap();
+}
+
+/// An expected close day typed centuries off makes an open-ended filter's
+/// range tens of thousands of months long: the roll-up gives way to the
+/// plain statement past its cap on cells, and still answers a range the
+/// filter bounds.
+#[tokio::test]
+async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
+    let (db, sys, p, u, account) = one_owner().await;
     let mut ids = Vec::new();
     for (i, day) in ["1100-01-01", "2026-01-05", "2026-02-07"]
         .iter()
@@ -1266,4 +1336,67 @@ async fn a_far_expected_day_leaves_an_open_range_to_the_plain_statement() {
             "{def}"
         );
     }
+}
+
+/// A report's least and greatest amount by stage, as a head of sales
+/// reads it after deals leave the stage, are deleted or change amount:
+/// from the roll-up (migration 25), and the same as the plain statement.
+#[tokio::test]
+async fn the_least_and_greatest_amount_follow_deals_out_of_their_cells() {
+    let (db, sys, p, u, account) = one_owner().await;
+    let mut ids = Vec::new();
+    for amount in ["100", "200", "300", "400"] {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{amount}"), "amount": amount, "pipeline_id": p.id,
+                   "stage_id": p.stages[0].id, "account_id": account.id, "owner_id": u}),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    let def = json!({"entity": "deals", "group_by": [{"field": "stage"}],
+                     "aggregates": [{"func": "min", "field": "amount"}, {"func": "max", "field": "amount"}]});
+    let plan: Definition = serde_json::from_value(def).unwrap();
+    let plan = plan
+        .validate(&voronka_core::money::Currency::rub())
+        .unwrap();
+    // Each stage's (min, max), in the stages' order.
+    let read = || async {
+        let (fast, way) = builder::run_with(&db, &sys, &plan, &Moscow, true)
+            .await
+            .unwrap();
+        let (plain, _) = builder::run_with(&db, &sys, &plan, &Moscow, false)
+            .await
+            .unwrap();
+        assert_eq!(way, Way::Rollup);
+        assert_eq!(fast, plain);
+        fast.rows
+            .iter()
+            .map(|r| {
+                let v = |i: usize| r.values[i].unwrap().trunc().to_string();
+                (v(0).parse::<i64>().unwrap(), v(1).parse::<i64>().unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(read().await, [(100, 400)]);
+    // The greatest leaves for the next stage.
+    move_to(&db, ids[3], p.stages[1].id).await;
+    assert_eq!(read().await, [(100, 300), (400, 400)]);
+    // The least is deleted; one in the middle changes, then the greatest
+    // drops below every other.
+    rules::delete::<Deal>(&db, &sys, ids[0]).await.unwrap();
+    assert_eq!(read().await, [(200, 300), (400, 400)]);
+    rules::update::<Deal>(&db, &sys, ids[1], json!({"amount": "250"}))
+        .await
+        .unwrap();
+    assert_eq!(read().await, [(250, 300), (400, 400)]);
+    rules::update::<Deal>(&db, &sys, ids[2], json!({"amount": "50"}))
+        .await
+        .unwrap();
+    assert_eq!(read().await, [(50, 250), (400, 400)]);
+    // The stage emptied: no row for it.
+    move_to(&db, ids[3], p.stages[0].id).await;
+    assert_eq!(read().await, [(50, 400)]);
 }

@@ -382,7 +382,7 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                 "stage_id",
                 "currency",
             ],
-            &["deals", "amount_minor"],
+            &["deals", "amount_minor", "min_minor", "max_minor"],
         ),
         (
             "report_expected",
@@ -405,7 +405,13 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                 "status",
                 "currency",
             ],
-            &["deals", "amount_minor", "cycle_seconds"],
+            &[
+                "deals",
+                "amount_minor",
+                "cycle_seconds",
+                "min_minor",
+                "max_minor",
+            ],
         ),
         (
             "report_due",
@@ -418,7 +424,7 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                 "source_id",
                 "currency",
             ],
-            &["deals", "amount_minor"],
+            &["deals", "amount_minor", "min_minor", "max_minor"],
         ),
         (
             "report_profit",
@@ -461,11 +467,17 @@ async fn rollups(db: &voronka_store::Db) -> Vec<String> {
                     if text.contains(c) {
                         row.try_get::<String, _>(*c).unwrap()
                     } else {
-                        row.try_get::<i64, _>(*c).unwrap().to_string()
+                        // The least and greatest amount: none in an empty cell.
+                        row.try_get::<Option<i64>, _>(*c)
+                            .unwrap()
+                            .map_or("-".to_owned(), |v| v.to_string())
                     }
                 })
                 .collect();
-            if values[2 + keys.len()..].iter().any(|v| v != "0") {
+            if values[2 + keys.len()..]
+                .iter()
+                .any(|v| v != "0" && v != "-")
+            {
                 out.push(format!("{table} {}", values.join(" ")));
             }
         }
@@ -1158,4 +1170,161 @@ async fn concurrent_changes_of_one_deal_keep_the_rollups_exact() {
     );
     rollup::rebuild(&db).await.unwrap();
     assert_eq!(kept, rollups(&db).await);
+}
+
+/// A fresh database, one user with a customer of theirs, the default pipeline.
+async fn owner_with_customer() -> (
+    voronka_store::Db,
+    voronka_store::Actor,
+    i64,
+    voronka_core::records::Account,
+    voronka_core::records::Pipeline,
+) {
+    let (db, _) = testing::fresh_db().await.unwrap();
+    let sys = voronka_store::Actor::system();
+    let u1 = user(&db, "u1").await;
+    let body = serde_json::json!({"name": "A", "owner_id": u1});
+    let acc = voronka_store::rules::create(&db, &sys, body).await.unwrap();
+    let p = voronka_store::pipelines::list(&db).await.unwrap().remove(0);
+    (db, sys, u1, acc, p)
+}
+
+/// Deals sharing their cells, moved, repriced and deleted side by side:
+/// each cell's least and greatest amount still equal a recount. On
+/// PostgreSQL a transaction that narrows a cell must see the deals other
+/// transactions moved into it before (the cell's row lock orders them).
+#[tokio::test]
+async fn concurrent_moves_of_deals_sharing_cells_keep_their_extremes_exact() {
+    use serde_json::json;
+    use voronka_core::records::Deal;
+    use voronka_store::{deals, rules};
+    let (db, sys, u1, acc, p) = owner_with_customer().await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{i}"), "account_id": acc.id, "owner_id": u1,
+                   "amount": format!("{}", 100 * (i + 1)), "expected_close_date": "2026-06-15"}),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    let mut handles = Vec::new();
+    for i in 0..64usize {
+        let (db, sys, p) = (db.clone(), sys.clone(), p.clone());
+        let deal = ids[i % 8];
+        handles.push(tokio::spawn(async move {
+            match (i % 3, i) {
+                // Two deals are deleted while the others change (and
+                // nothing else touches them).
+                (_, 33 | 38) => rules::delete::<Deal>(&db, &sys, deal).await,
+                _ if i % 8 == 1 || i % 8 == 6 => Ok(()),
+                (0, _) => deals::move_deal(
+                    &db,
+                    &sys,
+                    deal,
+                    deals::MoveDeal {
+                        stage_id: p.stages[(i / 3) % 2].id,
+                        reason_id: None,
+                        reason: None,
+                    },
+                )
+                .await
+                .map(|_| ()),
+                (1, _) => rules::update::<Deal>(
+                    &db,
+                    &sys,
+                    deal,
+                    json!({"amount": format!("{}", 50 + (i * 37) % 900)}),
+                )
+                .await
+                .map(|_| ()),
+                _ => rules::update::<Deal>(
+                    &db,
+                    &sys,
+                    deal,
+                    json!({"expected_close_date": if i % 2 == 0 { "2026-06-15" } else { "2026-07-01" }}),
+                )
+                .await
+                .map(|_| ()),
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let kept = rollups(&db).await;
+    assert!(
+        kept.iter()
+            .any(|r| r.starts_with("report_due") && !r.ends_with(" - -")),
+        "{kept:#?}"
+    );
+    as_recounted(&db).await;
+}
+
+/// Deals of one owner moved between two stages in both directions at once
+/// all succeed (on PostgreSQL the stage totals' two rows are locked in one
+/// order whichever way a deal moves: opposite orders deadlocked), and the
+/// board's totals are the deals'.
+#[tokio::test]
+async fn opposite_moves_at_once_do_not_deadlock() {
+    use serde_json::json;
+    use voronka_core::records::Deal;
+    use voronka_store::{deals, rules};
+    let (db, sys, u1, acc, p) = owner_with_customer().await;
+    let (a, b) = (p.stages[0].id, p.stages[1].id);
+    let mut ids = Vec::new();
+    for i in 0..16 {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": format!("D{i}"), "account_id": acc.id, "owner_id": u1,
+                   "amount": "100", "pipeline_id": p.id, "stage_id": if i % 2 == 0 { a } else { b }}),
+        )
+        .await
+        .unwrap();
+        ids.push((d.id, i % 2 == 0));
+    }
+    for round in 0..4 {
+        let mut handles = Vec::new();
+        for &(id, starts_in_a) in &ids {
+            let db = db.clone();
+            let sys = sys.clone();
+            let to = if starts_in_a == (round % 2 == 0) {
+                b
+            } else {
+                a
+            };
+            handles.push(tokio::spawn(async move {
+                deals::move_deal(
+                    &db,
+                    &sys,
+                    id,
+                    deals::MoveDeal {
+                        stage_id: to,
+                        reason_id: None,
+                        reason: None,
+                    },
+                )
+                .await
+            }));
+        }
+        for h in handles {
+            h.await.unwrap().unwrap();
+        }
+    }
+    let mut r = db.reader().await.unwrap();
+    let totals: Vec<(i64, i64)> = sqlx::query(
+        "SELECT stage_id, deals FROM deal_totals WHERE owner_id = $1 AND deals <> 0 ORDER BY stage_id",
+    )
+    .bind(u1)
+    .fetch_all(r.conn())
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.try_get("stage_id").unwrap(), row.try_get("deals").unwrap()))
+    .collect();
+    assert_eq!(totals, [(a.min(b), 8), (a.max(b), 8)]);
 }

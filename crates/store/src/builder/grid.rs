@@ -25,8 +25,10 @@
 //! runs there over the covering indexes it has too ([`ON_POSTGRES`]), each
 //! cell an aggregate `LATERAL` to its keys ([`lateral`]), read as an
 //! index-only range. Its deal groupings are mostly the roll-ups' (and the
-//! customer walk, [`walk`]); what they cannot answer — a minimum or a
-//! maximum, a filter on the amount — by creation or close period, alone
+//! customer walk, [`walk`]); what they cannot answer — a filter on the
+//! amount, a minimum or maximum of another field than the amount (whose
+//! least and greatest the roll-ups keep since migration 25) — by creation
+//! or close period, alone
 //! or beside the owner, or by close period beside the pipeline or the
 //! status, reads four of SQLite's deal indexes there too (migration 21).
 //! Beside any other field, or filtered by a column none of those holds,

@@ -41,10 +41,15 @@
 //! The hours at the ends of each period (and of each filtered range) in the
 //! user's zone come from the deals (or activities) themselves, as in the reports
 //! (`rollup::Plan`). Only plans it answers exactly qualify: filters on the
-//! keys or the date, aggregates among count, sum and average of the
-//! amount; periods shorter than a month off UTC are left to the grid where
-//! it can answer them (SQLite), else read here with their ends. The
-//! statement yields the columns of the `GROUP BY` it replaces.
+//! keys or the date, aggregates among count, sum, average, minimum and
+//! maximum of the amount (the deal roll-ups keep each cell's least and
+//! greatest since migration 25); periods shorter than a month off UTC are
+//! left to the grid where it can answer them (SQLite), else read here with
+//! their ends. A minimum or maximum cannot be taken back, so its periods'
+//! ends only add hours (`rollup::added_pieces`), and the deals without an
+//! expected day are read from the deals rather than as every deal less
+//! those with one.
+//! The statement yields the columns of the `GROUP BY` it replaces.
 
 use super::{Binds, Calendar, Periods, Utc, condition_on, constant_rows, period_instants};
 use crate::db::{Backend, Conn, col};
@@ -141,10 +146,15 @@ impl Source {
     }
 
     /// The currency, count and amount of a roll-up row (`r`), taken `sign`
-    /// times: activities have neither currency nor amount.
-    fn measures(self, sign: i64) -> String {
+    /// times: activities have neither currency nor amount. With `extremes`
+    /// the least and greatest amount too (`mn`, `mx`), which only add.
+    fn measures(self, sign: i64, extremes: bool) -> String {
         match self {
             Source::Activity(_) => format!("'' AS cur, {sign} * r.activities AS n, 0 AS amt"),
+            _ if extremes => format!(
+                "r.currency AS cur, {sign} * r.deals AS n, {sign} * r.amount_minor AS amt, \
+                 r.min_minor AS mn, r.max_minor AS mx"
+            ),
             _ => {
                 format!("r.currency AS cur, {sign} * r.deals AS n, {sign} * r.amount_minor AS amt")
             }
@@ -152,9 +162,13 @@ impl Source {
     }
 
     /// The same of a record (`d`), counted `sign` times.
-    fn record_measures(self, sign: i64) -> String {
+    fn record_measures(self, sign: i64, extremes: bool) -> String {
         match self {
             Source::Activity(_) => format!("'' AS cur, {sign} AS n, 0 AS amt"),
+            _ if extremes => format!(
+                "d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt, \
+                 d.amount_minor AS mn, d.amount_minor AS mx"
+            ),
             _ => format!("d.currency AS cur, {sign} AS n, {sign} * d.amount_minor AS amt"),
         }
     }
@@ -383,11 +397,12 @@ async fn build(
     binds: &mut Binds,
 ) -> Result<Option<String>> {
     // What the roll-ups keep: counts, and the deals' amount summed (an
-    // average is the sum over the count); activities have counts alone.
+    // average is the sum over the count), its least and greatest (since
+    // migration 25); activities have counts alone.
     let kept = match plan.entity {
         Entity::Deals => plan.aggregates.iter().all(|a| match a.field {
             None => a.func == Func::Count,
-            Some(f) => f.name == "amount" && matches!(a.func, Func::Sum | Func::Avg),
+            Some(f) => f.name == "amount",
         }),
         Entity::Activities => plan
             .aggregates
@@ -409,6 +424,11 @@ async fn build(
     let Some(source) = source_of(plan, date) else {
         return Ok(None);
     };
+    // A minimum or maximum adds cells and rows but cannot take any back.
+    let extremes = plan
+        .aggregates
+        .iter()
+        .any(|a| matches!(a.func, Func::Min | Func::Max));
     // The calendar of the roll-up's date: the user's, or UTC for a day.
     let days = source.calendar(cal);
     let sqlite = c.backend() == Backend::Sqlite;
@@ -524,13 +544,19 @@ async fn build(
         parts.push(format!(
             "SELECT {}, {} {whole}{scope}",
             keys(None, Part::Rolled),
-            source.measures(1),
+            source.measures(1, extremes),
         ));
     } else {
         let mut pieces = Pieces::default();
         for (i, a, b) in ranges {
             for (from, to) in window.clamp(a, b) {
-                pieces.take(rollup::pieces(from, to), i);
+                pieces.take(
+                    match extremes {
+                        true => rollup::added_pieces(from, to),
+                        false => rollup::pieces(from, to),
+                    },
+                    i,
+                );
             }
         }
         // Days and weeks off UTC read the hours at every period's ends
@@ -565,7 +591,7 @@ async fn build(
                  FROM {table} r JOIN {} b ON b.span = r.span AND b.period = r.period \
                  WHERE {count} <> 0{rows}{scope}",
                 keys(Some("b.i".into()), Part::Rolled),
-                source.measures(1),
+                source.measures(1, extremes),
                 constant_rows(&["span", "period", "i"], &cells),
             ));
         }
@@ -581,7 +607,7 @@ async fn build(
                 "SELECT {}, {} \
                  FROM {records} d WHERE {column} >= '{}' AND {column} < '{}'{scope}",
                 keys(Some(i.to_string()), Part::Deal),
-                source.record_measures(*sign),
+                source.record_measures(*sign, extremes),
                 from.to_db(),
                 to.to_db(),
             ));
@@ -593,7 +619,18 @@ async fn build(
                 parts.push(format!(
                     "SELECT {}, {} {whole} AND r.status = 'open'{scope}",
                     keys(no_date(), Part::Open),
-                    source.measures(1),
+                    source.measures(1, extremes),
+                ));
+            }
+            // Every deal less those due cannot take a minimum back: with
+            // one, the deals without an expected day are read themselves
+            // (an index by the day holds them together, first).
+            Source::Due if window.undated && extremes => {
+                let scope = wheres(Part::Deal, binds)?;
+                parts.push(format!(
+                    "SELECT {}, {} FROM deals d WHERE d.expected_close_date IS NULL{scope}",
+                    keys(no_date(), Part::Deal),
+                    source.record_measures(1, extremes),
                 ));
             }
             // The deals without an expected day: every deal, less every
@@ -613,14 +650,14 @@ async fn build(
                 parts.push(format!(
                     "SELECT {}, {} {whole}{not_lost}{scope}",
                     keys(no_date(), Part::Open),
-                    source.measures(1),
+                    source.measures(1, extremes),
                 ));
                 let scope = wheres(Part::Rolled, binds)?;
                 parts.push(format!(
                     "SELECT {}, {} \
                      FROM report_due r WHERE r.span = 'm' AND r.deals <> 0{not_lost}{scope}",
                     keys(no_date(), Part::Rolled),
-                    source.measures(-1),
+                    source.measures(-1, extremes),
                 ));
                 if by_reason {
                     let scope = wheres(Part::Deal, binds)?;
@@ -628,7 +665,7 @@ async fn build(
                         "SELECT {}, {} \
                          FROM deals d WHERE d.status = 'lost' AND d.expected_close_date IS NULL{scope}",
                         keys(no_date(), Part::Deal),
-                        source.record_measures(1),
+                        source.record_measures(1, extremes),
                     ));
                 }
             }
@@ -639,13 +676,13 @@ async fn build(
                 parts.push(format!(
                     "SELECT {}, {} {whole}{scope}",
                     keys(no_date(), Part::Open),
-                    source.measures(1),
+                    source.measures(1, extremes),
                 ));
                 let scope = wheres(Part::Rolled, binds)?;
                 parts.push(format!(
                     "SELECT {}, {} FROM {table} r WHERE r.span = 'm' AND {count} <> 0{rows}{scope}",
                     keys(no_date(), Part::Rolled),
-                    source.measures(-1),
+                    source.measures(-1, extremes),
                 ));
             }
             _ => {}
@@ -673,6 +710,15 @@ async fn build(
     for (i, a) in plan.aggregates.iter().enumerate() {
         match a.func {
             Func::Count => select.push(format!("CAST(SUM(u.n) AS BIGINT) AS a{i}")),
+            Func::Min | Func::Max => {
+                let (f, c) = match a.func {
+                    Func::Min => ("MIN", "u.mn"),
+                    _ => ("MAX", "u.mx"),
+                };
+                select.push(format!(
+                    "CAST({f}(CASE WHEN u.cur = {cur} THEN {c} END) AS BIGINT) AS a{i}"
+                ));
+            }
             _ => {
                 // NULL, as SQL's SUM, when no deal of the report currency counts.
                 select.push(format!(
