@@ -932,7 +932,24 @@ pub fn day_after(d: Date) -> Date {
 pub fn piece_end(span: Span, start: Date) -> Date {
     match span {
         Span::Month => next_month(start),
-        Span::Day => start + Duration::days(1),
+        Span::Day => day_after(start),
+    }
+}
+
+/// The last day of the piece: unlike [`piece_end`], it exists for the
+/// last month there is too (an expected close day can be 9999-12-31).
+pub fn piece_last(span: Span, start: Date) -> Date {
+    match span {
+        Span::Day => start,
+        Span::Month => {
+            let mut last = start;
+            while let Some(next) = last.next_day()
+                && next.month() == start.month()
+            {
+                last = next;
+            }
+            last
+        }
     }
 }
 
@@ -1346,6 +1363,23 @@ mod tests {
         assert!(recount_after((500, 900), 900));
         assert!(recount_after((500, 900), 500));
         assert!(!recount_after((500, 900), 700));
+    }
+
+    #[test]
+    fn a_piece_ends_and_lasts_even_at_the_end_of_time() {
+        assert_eq!(
+            piece_last(Span::Month, date("2026-02-01")),
+            date("2026-02-28")
+        );
+        assert_eq!(
+            piece_last(Span::Month, date("2028-02-01")),
+            date("2028-02-29")
+        );
+        assert_eq!(piece_last(Span::Month, date("9999-12-01")), Date::MAX);
+        assert_eq!(piece_last(Span::Day, Date::MAX), Date::MAX);
+        assert_eq!(piece_end(Span::Day, date("2026-12-31")), date("2027-01-01"));
+        // No day after the last: saturates rather than panics.
+        assert_eq!(piece_end(Span::Day, Date::MAX), Date::MAX);
     }
 
     /// The least and greatest amounts a recount would find.

@@ -574,14 +574,14 @@ fn days_of(shape: &Shape, keys: &[Key]) -> Result<(String, Vec<Key>)> {
     };
     let first = Day::parse(start)
         .map_err(|e| StoreError::corrupt(format!("{}.period: {e}", shape.table)))?;
-    let end = Day(rollup::piece_end(Span::Month, first.inner())).to_db();
+    let last = Day(rollup::piece_last(Span::Month, first.inner())).to_db();
     let mut binds = vec![
         Key::S(Span::Day.as_str().to_owned()),
         Key::S(start.clone()),
-        Key::S(end),
+        Key::S(last),
     ];
     let mut sql = format!(
-        "FROM {} d WHERE d.span = $1 AND d.period >= $2 AND d.period < $3",
+        "FROM {} d WHERE d.span = $1 AND d.period >= $2 AND d.period <= $3",
         shape.table
     );
     for (column, value) in shape.keys.iter().zip(keys).skip(2) {
@@ -608,16 +608,20 @@ struct DealsIn {
 /// (the owner's index by the date read every one of the owner's deals of
 /// the period from the table: moves at half the rate).
 fn deals_in(cell: &Cell, sqlite: bool) -> Option<DealsIn> {
+    // From the first instant up to the next period's; or from the first
+    // day to the last, inclusive (the last month there is has no next).
     let instants = |span: Span, period: time::Date| {
         (
             Key::S(rollup::midnight(period).to_db()),
+            "<",
             Key::S(rollup::midnight(rollup::piece_end(span, period)).to_db()),
         )
     };
     let days = |span: Span, period: time::Date| {
         (
             Key::S(Day(period).to_db()),
-            Key::S(Day(rollup::piece_end(span, period)).to_db()),
+            "<=",
+            Key::S(Day(rollup::piece_last(span, period)).to_db()),
         )
     };
     let lost = "(CASE WHEN d.status = 'lost' THEN COALESCE(d.loss_reason_id, 0) ELSE 0 END) = $5";
@@ -714,13 +718,14 @@ fn deals_in(cell: &Cell, sqlite: bool) -> Option<DealsIn> {
     // The owner (bound last) and the range.
     let owner = format!("d.owner_id = ${}", binds.len());
     rest.push(&owner);
-    binds.push(range.0);
-    binds.push(range.1);
+    let (first, below, end) = range;
+    binds.push(first);
+    binds.push(end);
     let (from, to) = (binds.len() - 1, binds.len());
     Some(DealsIn {
         sql: format!(
             "FROM deals d{indexed} WHERE d.pipeline_id = $1 AND d.stage_id = $2 AND d.status = $3 \
-             AND d.currency = $4 AND {} AND d.{date} >= ${from} AND d.{date} < ${to}",
+             AND d.currency = $4 AND {} AND d.{date} >= ${from} AND d.{date} {below} ${to}",
             rest.join(" AND ")
         ),
         binds,

@@ -1384,8 +1384,8 @@ async fn the_least_and_greatest_amount_follow_deals_out_of_their_cells() {
     // The greatest leaves for the next stage.
     move_to(&db, ids[3], p.stages[1].id).await;
     assert_eq!(read().await, [(100, 300), (400, 400)]);
-    // The least is deleted; one in the middle changes, then the greatest
-    // drops below every other.
+    // The least is deleted; the new least is repriced up, then the
+    // greatest drops below every other.
     rules::delete::<Deal>(&db, &sys, ids[0]).await.unwrap();
     assert_eq!(read().await, [(200, 300), (400, 400)]);
     rules::update::<Deal>(&db, &sys, ids[1], json!({"amount": "250"}))

@@ -1328,3 +1328,44 @@ async fn opposite_moves_at_once_do_not_deadlock() {
     .collect();
     assert_eq!(totals, [(a.min(b), 8), (a.max(b), 8)]);
 }
+
+/// Deals due on the last day there is (9999-12-31: nothing bounds the
+/// expected close day) can still be repriced, moved and deleted, and
+/// their cells' least and greatest amounts follow.
+#[tokio::test]
+async fn deals_due_on_the_last_day_there_is_still_change() {
+    use serde_json::json;
+    use voronka_core::records::Deal;
+    use voronka_store::{deals, rules};
+    let (db, sys, u1, acc, p) = owner_with_customer().await;
+    let mut ids = Vec::new();
+    for amount in ["100", "200", "300"] {
+        let d: Deal = rules::create(
+            &db,
+            &sys,
+            json!({"title": amount, "account_id": acc.id, "owner_id": u1, "amount": amount,
+                   "pipeline_id": p.id, "stage_id": p.stages[0].id,
+                   "expected_close_date": "9999-12-31"}),
+        )
+        .await
+        .unwrap();
+        ids.push(d.id);
+    }
+    rules::update::<Deal>(&db, &sys, ids[2], json!({"amount": "50"}))
+        .await
+        .unwrap();
+    let to = deals::MoveDeal {
+        stage_id: p.stages[1].id,
+        reason_id: None,
+        reason: None,
+    };
+    deals::move_deal(&db, &sys, ids[1], to).await.unwrap();
+    rules::delete::<Deal>(&db, &sys, ids[2]).await.unwrap();
+    let kept = rollups(&db).await;
+    assert!(
+        kept.iter()
+            .any(|r| r.starts_with("report_due d 9999-12-31") && r.ends_with(" 10000 10000")),
+        "{kept:#?}"
+    );
+    as_recounted(&db).await;
+}
