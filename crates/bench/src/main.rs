@@ -881,6 +881,15 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             "by account x created quarter: count",
             json!({"entity": "deals", "group_by": [{"field": "account"}, {"field": "created_at", "grain": "quarter"}]}),
         ),
+        // The customer second: every quarter's customers.
+        (
+            "by created quarter x account: count",
+            json!({"entity": "deals", "group_by": [{"field": "created_at", "grain": "quarter"}, {"field": "account"}]}),
+        ),
+        (
+            "by stage x account: count, sum",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "account"}], "aggregates": [count, sum]}),
+        ),
         (
             "by source x loss reason: avg of amount",
             json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "loss_reason"}], "aggregates": [avg]}),
