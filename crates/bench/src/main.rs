@@ -891,6 +891,23 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "account"}], "aggregates": [count, sum]}),
         ),
         (
+            "by close month x account: sum",
+            json!({"entity": "deals", "group_by": [{"field": "closed_at", "grain": "month"}, {"field": "account"}], "aggregates": [sum]}),
+        ),
+        (
+            "by owner x account: max of amount",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "account"}],
+                   "aggregates": [{"func": "max", "field": "amount"}]}),
+        ),
+        (
+            "by loss reason x account: count",
+            json!({"entity": "deals", "group_by": [{"field": "loss_reason"}, {"field": "account"}]}),
+        ),
+        (
+            "by currency x account: avg of amount",
+            json!({"entity": "deals", "group_by": [{"field": "currency"}, {"field": "account"}], "aggregates": [avg]}),
+        ),
+        (
             "by source x loss reason: avg of amount",
             json!({"entity": "deals", "group_by": [{"field": "source"}, {"field": "loss_reason"}], "aggregates": [avg]}),
         ),

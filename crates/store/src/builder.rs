@@ -37,6 +37,7 @@ use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money, msg};
 
 mod grid;
+mod leading;
 mod rolled;
 
 /// The user's calendar: where their days begin, as UTC instants.
@@ -945,6 +946,9 @@ pub enum Way {
     Grid,
     /// Customers in name order until the report is full.
     Walk,
+    /// The first grouping's values in order, a run at a time, until the
+    /// report is full (a field, then the customer).
+    Leading,
     /// One `GROUP BY`, or a listing.
     Plain,
 }
@@ -973,8 +977,6 @@ pub async fn run_with(
         periods.push(periods_for(&mut c, e, g, i, cal).await?);
     }
 
-    let (binds, inner, mut way) =
-        statement(&mut c, plan, &periods, cal, &owners, allow_fast).await?;
     // Names of referenced records are joined after grouping: the GROUP BY
     // runs over ids alone, the join touches one row per group.
     let mut outer_cols = vec!["g.*".to_owned()];
@@ -989,20 +991,39 @@ pub async fn run_with(
         }
     }
     let outer = |inner: &str| format!("SELECT {} FROM ({inner}) g{joins}", outer_cols.join(", "));
-    let mut rows = binds.fetch(&mut c, &outer(&inner)).await?;
-    // The walk knows the first groups but not the totals; when it ended
-    // short of a full report, the GROUP BY answers after all.
+    let leading = match allow_fast {
+        true => leading::rows(&mut c, plan, &periods, cal, &owners, &outer).await?,
+        false => None,
+    };
+    // The walk and the leading values know the first groups but not the
+    // totals; when the walk ended short of a full report, the GROUP BY
+    // answers after all.
     let mut walked_totals = None;
-    if way == Way::Walk {
-        if rows.len() > MAX_GROUP_ROWS {
-            walked_totals = Some(ungrouped_totals(&mut c, plan, cal, &owners).await?);
-        } else {
-            let (binds, inner, plain) =
-                statement(&mut c, plan, &periods, cal, &owners, false).await?;
-            rows = binds.fetch(&mut c, &outer(&inner)).await?;
-            way = plain;
+    let (rows, way) = match leading {
+        Some((rows, whole)) => {
+            if !whole {
+                walked_totals = Some(ungrouped_totals(&mut c, plan, cal, &owners).await?);
+            }
+            (rows, Way::Leading)
         }
-    }
+        None => {
+            let (binds, inner, way) =
+                statement(&mut c, plan, &periods, cal, &owners, allow_fast).await?;
+            let rows = binds.fetch(&mut c, &outer(&inner)).await?;
+            match way {
+                Way::Walk if rows.len() > MAX_GROUP_ROWS => {
+                    walked_totals = Some(ungrouped_totals(&mut c, plan, cal, &owners).await?);
+                    (rows, way)
+                }
+                Way::Walk => {
+                    let (binds, inner, plain) =
+                        statement(&mut c, plan, &periods, cal, &owners, false).await?;
+                    (binds.fetch(&mut c, &outer(&inner)).await?, plain)
+                }
+                _ => (rows, way),
+            }
+        }
+    };
 
     let mut out: Vec<(Vec<SortKey>, Vec<Key>, Vec<Raw>)> = Vec::with_capacity(rows.len());
     for r in &rows {

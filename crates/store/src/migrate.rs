@@ -166,6 +166,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 26,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/0026_deals_by_account.postgres.sql"),
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

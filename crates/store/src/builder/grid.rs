@@ -704,6 +704,24 @@ pub(super) fn plain_index(plan: &Plan, narrowed: bool) -> Result<Option<&'static
         .map(|ix| ix.name))
 }
 
+/// The narrowest covering index led by `col` (SQLite): what reads a run
+/// of that field's values alone, in order ([`super::leading`]). `None`
+/// leaves the choice to the planner.
+pub(super) fn leading_index(
+    plan: &Plan,
+    col: &str,
+    narrowed: bool,
+) -> Result<Option<&'static str>> {
+    let needed = needed_columns(plan, narrowed)?;
+    Ok(STREAMING
+        .iter()
+        .chain(COVERING)
+        .chain(ALL)
+        .filter(|ix| ix.columns.first() == Some(&bare(col)) && covers(ix, plan.entity, &needed))
+        .min_by_key(|ix| ix.columns.len())
+        .map(|ix| ix.name))
+}
+
 /// Whether PostgreSQL should read a narrowed user's plain `GROUP BY` with
 /// the owner scope as written rather than behind the unary plus: when an
 /// index led by the owner holds every column the plan reads, the owners'
@@ -787,14 +805,7 @@ async fn domain(c: &mut impl Conn, e: Entity, col: &str, ty: FieldType) -> Resul
             return Ok(Domain::of_texts(&texts));
         }
         FieldType::Text if e == Entity::Deals && bare(col) == "currency" => {
-            let texts = sqlx::query(
-                "SELECT DISTINCT currency FROM deal_totals WHERE deals <> 0 ORDER BY currency",
-            )
-            .fetch_all(c.conn())
-            .await?
-            .iter()
-            .map(|r| col::s(r, "currency"))
-            .collect::<Result<Vec<_>>>()?;
+            let texts = deal_currencies(c).await?;
             return Ok(Domain::of_texts(&texts).map(|d| Domain {
                 nullable: false,
                 ..d
@@ -813,6 +824,16 @@ async fn domain(c: &mut impl Conn, e: Entity, col: &str, ty: FieldType) -> Resul
         choices: None,
         nullable: true,
     }))
+}
+
+/// The currencies the deals are in, in order.
+pub(super) async fn deal_currencies(c: &mut impl Conn) -> Result<Vec<String>> {
+    sqlx::query("SELECT DISTINCT currency FROM deal_totals WHERE deals <> 0 ORDER BY currency")
+        .fetch_all(c.conn())
+        .await?
+        .iter()
+        .map(|r| col::s(r, "currency"))
+        .collect()
 }
 
 /// A listed grouping: its place among the groupings, its column, the SQL
@@ -1542,9 +1563,16 @@ pub(super) async fn walk(
     let [g] = plan.groups.as_slice() else {
         return Ok(None);
     };
-    Ok(walkable(c, plan.entity, g)
-        .await?
-        .map(|w| walk_sql(c.backend(), plan.entity, &w, conditions, aggregates)))
+    Ok(walkable(c, plan.entity, g).await?.map(|w| {
+        walk_sql(
+            c.backend(),
+            plan.entity,
+            &w,
+            conditions,
+            aggregates,
+            super::MAX_GROUP_ROWS + 1,
+        )
+    }))
 }
 
 /// A grouping by customer and then another field (a creation quarter, a
@@ -1580,7 +1608,8 @@ pub(super) async fn customers_first(
         arg: "*".to_owned(),
         in_currency: false,
     };
-    let sql = walk_sql(c.backend(), plan.entity, &w, &conditions, &[count]);
+    let limit = super::MAX_GROUP_ROWS + 1;
+    let sql = walk_sql(c.backend(), plan.entity, &w, &conditions, &[count], limit);
     let rows = binds.fetch(c, &sql).await?;
     if rows.len() <= super::MAX_GROUP_ROWS {
         return Ok(None);
@@ -1596,6 +1625,25 @@ pub(super) async fn customers_first(
         condition: format!("{} IN ({})", w.col, ids.join(", ")),
         index: w.index,
     }))
+}
+
+/// The walk of [`walk`] for the customer as the second grouping, over
+/// the records of one value of the first (among `conditions`): the first
+/// `limit` customers with any, in name order ([`super::leading`]). `None`
+/// when the second grouping is no customer the walk can read.
+pub(super) async fn walk_second(
+    c: &mut impl Conn,
+    plan: &Plan,
+    conditions: &[String],
+    aggregates: &[Agg],
+    limit: usize,
+) -> Result<Option<String>> {
+    let [_, g] = plan.groups.as_slice() else {
+        return Ok(None);
+    };
+    Ok(walkable(c, plan.entity, g)
+        .await?
+        .map(|w| walk_sql(c.backend(), plan.entity, &w, conditions, aggregates, limit)))
 }
 
 /// The customers [`customers_first`] walked, as the `GROUP BY`'s condition
@@ -1634,23 +1682,29 @@ async fn walkable(
             None => return Ok(None),
         },
     };
+    Ok(many_customers(c).await?.then_some(Walkable { col, index }))
+}
+
+/// Whether there are more customers than a report shows rows.
+pub(super) async fn many_customers(c: &mut impl Conn) -> Result<bool> {
     let many = sqlx::query(&format!(
         "SELECT 1 AS x FROM accounts LIMIT 1 OFFSET {}",
         super::MAX_GROUP_ROWS
     ))
     .fetch_optional(c.conn())
     .await?;
-    Ok(many.map(|_| Walkable { col, index }))
+    Ok(many.is_some())
 }
 
 /// The walk's statement: customers in name order, each one's records
-/// aggregated, the first [`super::MAX_GROUP_ROWS`] + 1 with any.
+/// aggregated, the first `limit` with any.
 fn walk_sql(
     backend: Backend,
     e: Entity,
     w: &Walkable,
     conditions: &[String],
     aggregates: &[Agg],
+    limit: usize,
 ) -> String {
     // On SQLite, covering or not: only the walked customers' deals are
     // read, so a filter outside the index costs one row lookup for each.
@@ -1667,22 +1721,22 @@ fn walk_sql(
                 "SELECT x.k0, {} FROM (SELECT a.id AS k0, \
                  (SELECT {figures} FROM {} t INDEXED BY {index} WHERE {}) AS j \
                  FROM accounts a INDEXED BY accounts_name ORDER BY a.name, a.id LIMIT {WALK}) x \
-                 WHERE json_extract(x.j, '$[0]') > 0 LIMIT {}",
+                 WHERE json_extract(x.j, '$[0]') > 0 LIMIT {limit}",
                 values.join(", "),
                 table_of(e),
                 wheres.join(" AND "),
-                super::MAX_GROUP_ROWS + 1
             )
         }
         // Names in byte order, as Rust sorts them (`accounts_name_bytes`,
-        // migration 10); each customer's deals by `deals_account`. The
+        // migration 10); each customer's deals by `deals_by_account_all`
+        // (migration 26), index-only. The
         // nested loop keeps the walk's order, so the ORDER BY costs no sort
         // and the LIMIT stops the walk.
         _ => format!(
             "SELECT a.id AS k0, {} FROM (SELECT id, name FROM accounts \
              ORDER BY name COLLATE \"C\", id LIMIT {WALK}) a \
              CROSS JOIN LATERAL (SELECT COUNT(*) AS walked, {} FROM {} t WHERE {}) x \
-             WHERE x.walked > 0 ORDER BY a.name COLLATE \"C\", a.id LIMIT {}",
+             WHERE x.walked > 0 ORDER BY a.name COLLATE \"C\", a.id LIMIT {limit}",
             aggregates
                 .iter()
                 .map(|a| format!("x.{}", a.alias))
@@ -1691,7 +1745,6 @@ fn walk_sql(
             super::select_list(aggregates),
             table_of(e),
             wheres.join(" AND "),
-            super::MAX_GROUP_ROWS + 1
         ),
     }
 }
