@@ -736,6 +736,18 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
             json!({"entity": "contacts", "group_by": [{"field": "owner"}, {"field": "created_at", "grain": "quarter"}]}),
         ),
         (
+            "contacts by owner x account: count",
+            json!({"entity": "contacts", "group_by": [{"field": "owner"}, {"field": "account"}]}),
+        ),
+        (
+            "contacts by created quarter x account: count",
+            json!({"entity": "contacts", "group_by": [{"field": "created_at", "grain": "quarter"}, {"field": "account"}]}),
+        ),
+        (
+            "contacts by position x account: count",
+            json!({"entity": "contacts", "group_by": [{"field": "position"}, {"field": "account"}]}),
+        ),
+        (
             "activities by owner x start month: count",
             json!({"entity": "activities", "group_by": [{"field": "owner"}, {"field": "start_at", "grain": "month"}]}),
         ),

@@ -172,6 +172,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0026_deals_by_account.postgres.sql"),
     },
+    Migration {
+        version: 27,
+        common: include_str!("../migrations/0027_contacts_by_position.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

@@ -1153,7 +1153,8 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
 /// status, by currency (the first one's customers too few to fill it), by
 /// pipeline, by source or loss reason or close month (no deal has one: the
 /// last run reads them), by owner for a manager who sees few deals, and
-/// with a filter outside the indexes.
+/// with a filter outside the indexes; contacts by position (some without
+/// one) or by owner.
 #[tokio::test]
 async fn a_field_then_the_customer_reads_its_first_values_until_the_report_is_full() {
     let Customers {
@@ -1199,6 +1200,14 @@ async fn a_field_then_the_customer_reads_its_first_values_until_the_report_is_fu
         (by(json!({"field": "owner"}), none.clone()), &sparse, false),
         (by(json!({"field": "owner"}), none), &team, true),
     ];
+    // Contacts: by position (listed from their own index) or owner.
+    let contacts = |lead: &str| json!({"entity": "contacts", "group_by": [{"field": lead}, {"field": "account"}]});
+    let cases = cases.into_iter().chain([
+        (contacts("position"), &sys, true),
+        (contacts("position"), &team, true),
+        (contacts("owner"), &sys, true),
+        (contacts("owner"), &team, true),
+    ]);
     for (def, actor, cut) in cases {
         let (_, (fast, way), (plain, plain_way)) = both_ways(&db, actor, &def).await;
         assert_eq!(plain_way, Way::Plain);
@@ -1314,6 +1323,30 @@ async fn many_customers() -> Customers {
         sqlx::query(&format!(
             "INSERT INTO deals (title, pipeline_id, stage_id, account_id, amount_minor, currency, \
              effective_probability, status, search_key, owner_id, created_at, updated_at) VALUES {}",
+            chunk.join(", ")
+        ))
+        .execute(r.conn())
+        .await
+        .unwrap();
+    }
+    // A contact or two of most customers, in four positions (or none).
+    let mut contacts = Vec::new();
+    for i in 1..=accounts {
+        for k in 0..(i % 3) {
+            let position = match (i + k) % 5 {
+                0 => "NULL".to_owned(),
+                p => format!("'Должность {p}'"),
+            };
+            contacts.push(format!(
+                "('К{i}', {i}, {position}, '[]', '[]', 'к', {}, '{now}', '{now}')",
+                if (i + k) % 3 == 0 { u1 } else { u2 }
+            ));
+        }
+    }
+    for chunk in contacts.chunks(500) {
+        sqlx::query(&format!(
+            "INSERT INTO contacts (last_name, account_id, position, phones, emails, search_key, \
+             owner_id, created_at, updated_at) VALUES {}",
             chunk.join(", ")
         ))
         .execute(r.conn())

@@ -553,6 +553,12 @@ const STREAMING: &[Covering] = &[
         name: "contacts_account",
         columns: &["account_id"],
     },
+    // Migration 27, either backend: a position's contacts by customer.
+    Covering {
+        entity: Entity::Contacts,
+        name: "contacts_by_position",
+        columns: &["position", "account_id", "owner_id"],
+    },
 ];
 
 /// Every column a report reads but names and numbers that identify: deals
