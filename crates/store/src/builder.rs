@@ -2,10 +2,12 @@
 //!
 //! A checked [`Plan`] runs as one `GROUP BY` statement (a detail report —
 //! columns without grouping — as one listing plus one totals statement),
-//! unless a faster way gives the same answer: creation periods of deals from
-//! the opportunity roll-up ([`rolled`]), other date groupings on SQLite cell
-//! by cell over covering indexes ([`grid`]). All three yield the same
-//! columns, so labels, order and totals are computed once.
+//! unless a faster way gives the same answer: the deals' periods and fields
+//! from the roll-ups ([`rolled`]), other date groupings cell by cell over
+//! covering indexes ([`grid`]), the customers walked in name order until
+//! the report is full ([`grid::walk`]), or a field's values read a run at
+//! a time before the customer ([`leading`]). All yield the same columns,
+//! so labels, order and totals are computed once.
 //! Only whitelisted text reaches the SQL: table and column names come from
 //! [`column`] for the catalogue's fields, date-period bounds are dates this
 //! code formatted itself; every value from the request is bound.
