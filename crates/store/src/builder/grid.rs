@@ -1569,16 +1569,8 @@ pub(super) async fn walk(
     let [g] = plan.groups.as_slice() else {
         return Ok(None);
     };
-    Ok(walkable(c, plan.entity, g).await?.map(|w| {
-        walk_sql(
-            c.backend(),
-            plan.entity,
-            &w,
-            conditions,
-            aggregates,
-            super::MAX_GROUP_ROWS + 1,
-        )
-    }))
+    let limit = super::MAX_GROUP_ROWS + 1;
+    walk_by(c, plan.entity, g, conditions, aggregates, limit).await
 }
 
 /// A grouping by customer and then another field (a creation quarter, a
@@ -1633,23 +1625,22 @@ pub(super) async fn customers_first(
     }))
 }
 
-/// The walk of [`walk`] for the customer as the second grouping, over
-/// the records of one value of the first (among `conditions`): the first
-/// `limit` customers with any, in name order ([`super::leading`]). `None`
-/// when the second grouping is no customer the walk can read.
-pub(super) async fn walk_second(
+/// The walk's statement for the grouping `g` (a customer), over the
+/// records `conditions` keep: the first `limit` customers with any, in
+/// name order — [`walk`]'s, and [`super::leading`]'s for the customer after
+/// another field, one value of which `conditions` name. `None` when `g` is
+/// no customer grouping the walk can read.
+pub(super) async fn walk_by(
     c: &mut impl Conn,
-    plan: &Plan,
+    e: Entity,
+    g: &voronka_core::builder::Grouping,
     conditions: &[String],
     aggregates: &[Agg],
     limit: usize,
 ) -> Result<Option<String>> {
-    let [_, g] = plan.groups.as_slice() else {
-        return Ok(None);
-    };
-    Ok(walkable(c, plan.entity, g)
+    Ok(walkable(c, e, g)
         .await?
-        .map(|w| walk_sql(c.backend(), plan.entity, &w, conditions, aggregates, limit)))
+        .map(|w| walk_sql(c.backend(), e, &w, conditions, aggregates, limit)))
 }
 
 /// The customers [`customers_first`] walked, as the `GROUP BY`'s condition

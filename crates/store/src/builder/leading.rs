@@ -275,7 +275,7 @@ pub(super) async fn rows(
             // value's range again for every customer.
             let (binds, aggs, conds) =
                 statement_parts(plan, owners, cal, &values.run(from, to, postgres))?;
-            if let Some(w) = grid::walk_second(c, plan, &conds, &aggs, need).await? {
+            if let Some(w) = grid::walk_by(c, plan.entity, second, &conds, &aggs, need).await? {
                 let figures: Vec<String> = aggs.iter().map(|a| format!("w.{}", a.alias)).collect();
                 let sql = format!(
                     "SELECT {} AS k0, w.k0 AS k1, {} FROM ({w}) w",
