@@ -26,6 +26,12 @@ const DB_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
 const DAY_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]");
 
+/// The years a record's own dates may fall in. Anything the format allows
+/// (up to 9999) would parse, and a mistyped year would then stretch every
+/// report by period to it (a forecast by month over eight thousand years)
+/// and sort first or last in every list.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
 impl Timestamp {
     /// Truncated to microseconds: what both databases keep.
     pub fn from_utc(t: OffsetDateTime) -> Self {
@@ -55,6 +61,11 @@ impl Timestamp {
 
     pub fn day(self) -> Day {
         Day(self.0.date())
+    }
+
+    /// Whether it falls in [`YEARS`].
+    pub fn is_plausible(self) -> bool {
+        YEARS.contains(&self.0.year())
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
@@ -113,6 +124,11 @@ impl Day {
 
     pub fn inner(self) -> Date {
         self.0
+    }
+
+    /// Whether it falls in [`YEARS`].
+    pub fn is_plausible(self) -> bool {
+        YEARS.contains(&self.0.year())
     }
 }
 

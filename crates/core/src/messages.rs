@@ -91,6 +91,7 @@ registry! {
     // Dates and times.
     NOT_TIMESTAMP = "err-not-timestamp": "is not a date-time (expected RFC 3339, e.g. 2026-11-23T14:05:00Z)";
     NOT_DAY = "err-not-day": "is not a date (expected YYYY-MM-DD)";
+    DATE_RANGE = "err-date-range": "must fall in the years 1900 to 2199";
     // Phones and e-mails.
     PHONE_INVALID = "err-phone-invalid": "is not a phone number";
     PHONE_TOO_FEW_DIGITS = "err-phone-too-few-digits": "has too few digits";

@@ -937,7 +937,8 @@ pub fn piece_end(span: Span, start: Date) -> Date {
 }
 
 /// The last day of the piece: unlike [`piece_end`], it exists for the
-/// last month there is too (an expected close day can be 9999-12-31).
+/// last month there is too (a database from before the expected close
+/// day was bounded may hold 9999-12-31).
 pub fn piece_last(span: Span, start: Date) -> Date {
     match span {
         Span::Day => start,

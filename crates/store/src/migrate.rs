@@ -178,6 +178,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 28,
+        common: include_str!("../migrations/0028_contacts_by_dates.sql"),
+        sqlite: include_str!("../migrations/0028_deals_by_account.sqlite.sql"),
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

@@ -569,6 +569,9 @@ pub async fn deliver(
                 }
             };
             let mut errors = FieldErrors::new();
+            if req.doc_date.is_some_and(|d| !d.is_plausible()) {
+                errors.add("doc_date", msg::DATE_RANGE);
+            }
             let mut rows: Vec<(Resolved, Figures)> = Vec::new();
             for (i, (line_id, qty)) in wanted.into_iter().enumerate() {
                 let field = format!("lines[{i}].quantity");

@@ -1193,8 +1193,26 @@ async fn lines_between(
     Ok(lines)
 }
 
-/// Deals read per round of a recount.
+/// Records read per round of a recount.
 const CHUNK: i64 = 20_000;
+
+/// A round of a recount: the rows of `sql` (ids after `$1`, in id order,
+/// at most `$2`) after `last`, and the last one's id; `None` past the end.
+/// Paged by id, not by `OFFSET`, so each round starts where the last one
+/// stopped instead of reading past every row before it again.
+async fn page(
+    c: &mut impl Conn,
+    sql: &str,
+    last: Id,
+) -> Result<Option<(Vec<sqlx::any::AnyRow>, Id)>> {
+    let rows = sqlx::query(sql)
+        .bind(last)
+        .bind(CHUNK)
+        .fetch_all(c.conn())
+        .await?;
+    let end = rows.last().map(|r| col::i(r, "id")).transpose()?;
+    Ok(end.map(|end| (rows, end)))
+}
 
 /// Recounts every table from the deals and their history (after bulk loads
 /// and when the tables are first created), in one transaction.
@@ -1208,19 +1226,12 @@ pub async fn rebuild(db: &Db) -> Result<()> {
             }
             let mut all = Cells::new();
             let mut bounds = Bounds::new();
+            let deals_after = format!(
+                "SELECT {FACT_COLUMNS} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id \
+                 WHERE d.id > $1 ORDER BY d.id LIMIT $2"
+            );
             let mut last: Id = 0;
-            loop {
-                let deals = sqlx::query(&format!(
-                    "SELECT {FACT_COLUMNS} FROM deals d LEFT JOIN accounts a ON a.id = d.account_id \
-                     WHERE d.id > $1 ORDER BY d.id LIMIT $2"
-                ))
-                .bind(last)
-                .bind(CHUNK)
-                .fetch_all(tx.conn())
-                .await?;
-                let Some(end) = deals.last().map(|r| col::i(r, "id")).transpose()? else {
-                    break;
-                };
+            while let Some((deals, end)) = page(tx, &deals_after, last).await? {
                 let rows = sqlx::query(
                     "SELECT deal_id, at, pipeline_id, to_stage_id, currency, amount_minor FROM deal_stage_history \
                      WHERE deal_id > $1 AND deal_id <= $2 ORDER BY deal_id, id",
@@ -1253,19 +1264,12 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 }
                 last = end;
             }
+            let invoices_after = format!(
+                "SELECT {INVOICE_COLUMNS} FROM invoices i LEFT JOIN deals d ON d.id = i.deal_id \
+                 WHERE i.id > $1 ORDER BY i.id LIMIT $2"
+            );
             let mut last: Id = 0;
-            loop {
-                let invoices = sqlx::query(&format!(
-                    "SELECT {INVOICE_COLUMNS} FROM invoices i LEFT JOIN deals d ON d.id = i.deal_id \
-                     WHERE i.id > $1 ORDER BY i.id LIMIT $2"
-                ))
-                .bind(last)
-                .bind(CHUNK)
-                .fetch_all(tx.conn())
-                .await?;
-                let Some(end) = invoices.last().map(|r| col::i(r, "id")).transpose()? else {
-                    break;
-                };
+            while let Some((invoices, end)) = page(tx, &invoices_after, last).await? {
                 let mut lines = lines_between(tx, "invoice", last, end).await?;
                 for r in &invoices {
                     let l = lines.remove(&col::i(r, "id")?).unwrap_or_default();
@@ -1275,18 +1279,11 @@ pub async fn rebuild(db: &Db) -> Result<()> {
                 }
                 last = end;
             }
+            let activities_after = format!(
+                "SELECT id, {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2"
+            );
             let mut last: Id = 0;
-            loop {
-                let rows = sqlx::query(&format!(
-                    "SELECT id, {ACTIVITY_COLUMNS} FROM activities WHERE id > $1 ORDER BY id LIMIT $2"
-                ))
-                .bind(last)
-                .bind(CHUNK)
-                .fetch_all(tx.conn())
-                .await?;
-                let Some(end) = rows.last().map(|r| col::i(r, "id")).transpose()? else {
-                    break;
-                };
+            while let Some((rows, end)) = page(tx, &activities_after, last).await? {
                 for r in &rows {
                     for (cell, sums) in rollup::activity_cells(&activity_of_row(r)?) {
                         rollup::add(&mut all, cell, sums);

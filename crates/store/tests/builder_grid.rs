@@ -1154,7 +1154,7 @@ async fn a_grouping_by_customer_walks_the_names_in_order() {
 /// pipeline, by source or loss reason or close month (no deal has one: the
 /// last run reads them), by owner for a manager who sees few deals, and
 /// with a filter outside the indexes; contacts by position (some without
-/// one) or by owner.
+/// one), by owner, by birthday year (some unknown) or creation quarter.
 #[tokio::test]
 async fn a_field_then_the_customer_reads_its_first_values_until_the_report_is_full() {
     let Customers {
@@ -1200,13 +1200,23 @@ async fn a_field_then_the_customer_reads_its_first_values_until_the_report_is_fu
         (by(json!({"field": "owner"}), none.clone()), &sparse, false),
         (by(json!({"field": "owner"}), none), &team, true),
     ];
-    // Contacts: by position (listed from their own index) or owner.
-    let contacts = |lead: &str| json!({"entity": "contacts", "group_by": [{"field": lead}, {"field": "account"}]});
+    // Contacts: by position (listed from their own index), owner, or
+    // a period of the birthday or the creation (each a range of an index
+    // led by the date, migration 28).
+    let contacts = |lead: serde_json::Value| json!({"entity": "contacts", "group_by": [lead, {"field": "account"}]});
+    let born = json!({"field": "birthday", "grain": "year"});
+    let created = json!({"field": "created_at", "grain": "quarter"});
     let cases = cases.into_iter().chain([
-        (contacts("position"), &sys, true),
-        (contacts("position"), &team, true),
-        (contacts("owner"), &sys, true),
-        (contacts("owner"), &team, true),
+        (contacts(json!({"field": "position"})), &sys, true),
+        (contacts(json!({"field": "position"})), &team, true),
+        (contacts(json!({"field": "owner"})), &sys, true),
+        (contacts(json!({"field": "owner"})), &team, true),
+        (contacts(born.clone()), &sys, true),
+        (contacts(born), &team, true),
+        // Every contact made at once: one quarter, fewer customers than
+        // a report shows.
+        (contacts(created.clone()), &sys, false),
+        (contacts(created), &team, false),
     ]);
     for (def, actor, cut) in cases {
         let (_, (fast, way), (plain, plain_way)) = both_ways(&db, actor, &def).await;
@@ -1337,8 +1347,13 @@ async fn many_customers() -> Customers {
                 0 => "NULL".to_owned(),
                 p => format!("'Должность {p}'"),
             };
+            // Born over forty years, one in seven unknown.
+            let birthday = match (i + k) % 7 {
+                0 => "NULL".to_owned(),
+                _ => format!("'{}-0{}-15'", 1960 + i % 40, k + 1),
+            };
             contacts.push(format!(
-                "('К{i}', {i}, {position}, '[]', '[]', 'к', {}, '{now}', '{now}')",
+                "('К{i}', {i}, {position}, '[]', '[]', 'к', {}, {birthday}, '{now}', '{now}')",
                 if (i + k) % 3 == 0 { u1 } else { u2 }
             ));
         }
@@ -1346,7 +1361,7 @@ async fn many_customers() -> Customers {
     for chunk in contacts.chunks(500) {
         sqlx::query(&format!(
             "INSERT INTO contacts (last_name, account_id, position, phones, emails, search_key, \
-             owner_id, created_at, updated_at) VALUES {}",
+             owner_id, birthday, created_at, updated_at) VALUES {}",
             chunk.join(", ")
         ))
         .execute(r.conn())

@@ -623,6 +623,7 @@ err-record-missing = refers to a record that does not exist
 err-name-required = is required, at most 100 characters
 err-not-timestamp = is not a date-time (expected RFC 3339, e.g. 2026-11-23T14:05:00Z)
 err-not-day = is not a date (expected YYYY-MM-DD)
+err-date-range = must fall in the years 1900 to 2199
 err-phone-invalid = is not a phone number
 err-phone-too-few-digits = has too few digits
 err-phone-too-many-digits = has too many digits

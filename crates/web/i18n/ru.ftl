@@ -633,6 +633,7 @@ err-record-missing = такой записи нет
 err-name-required = обязательное поле, не длиннее 100 символов
 err-not-timestamp = это не дата и время
 err-not-day = это не дата
+err-date-range = год должен быть от 1900 до 2199
 err-phone-invalid = это не номер телефона
 err-phone-too-few-digits = в номере слишком мало цифр
 err-phone-too-many-digits = в номере слишком много цифр

@@ -57,7 +57,7 @@ impl RecordData for ContactData {
             position: c.text("position", self.position, 200),
             phones: c.phones("phones", self.phones),
             emails: c.emails("emails", self.emails),
-            birthday: self.birthday,
+            birthday: c.day("birthday", self.birthday),
             description: c.long_text("description", self.description),
         };
         if out.first_name.is_none() && out.last_name.is_none() {

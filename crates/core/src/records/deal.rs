@@ -80,7 +80,7 @@ impl RecordData for DealData {
             amount: self.amount.normalize(),
             currency: self.currency,
             probability: self.probability,
-            expected_close_date: self.expected_close_date,
+            expected_close_date: c.day("expected_close_date", self.expected_close_date),
             source_id: self.source_id,
             description: c.long_text("description", self.description),
         };
@@ -206,7 +206,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_expected_close_date_names_a_year_a_forecast_can_show() {
+        let mut d = deal();
+        d.expected_close_date = Day::parse("9999-12-31").ok();
+        let f = d.validate().unwrap_err().0.into_map();
+        assert_eq!(
+            f.get("expected_close_date").cloned(),
+            Some("must fall in the years 1900 to 2199".to_owned())
+        );
+    }
+
     proptest! {
+        #[test]
+        fn an_expected_close_date_is_kept_within_the_years_and_refused_outside(
+            year in 1i32..=9999, ordinal in 1u16..=365
+        ) {
+            let mut d = deal();
+            let day = time::Date::from_ordinal_date(year, ordinal).map(Day).ok();
+            d.expected_close_date = day;
+            match d.validate() {
+                Ok(v) => {
+                    prop_assert!((1900..=2199).contains(&year));
+                    prop_assert_eq!(v.expected_close_date, day);
+                }
+                Err(e) => {
+                    prop_assert!(!(1900..=2199).contains(&year));
+                    prop_assert!(e.0.into_map().contains_key("expected_close_date"));
+                }
+            }
+        }
+
         #[test]
         fn effective_probability_prefers_override(own in proptest::option::of(0i64..=100), stage in 0i64..=100) {
             let p = effective_probability(own, stage);

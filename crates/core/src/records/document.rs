@@ -235,6 +235,9 @@ impl RecordData for DocumentData {
         let out = DocumentData {
             title: c.text("title", self.title, 300),
             terms: c.long_text("terms", self.terms),
+            doc_date: c.day("doc_date", self.doc_date),
+            valid_until: c.day("valid_until", self.valid_until),
+            due_date: c.day("due_date", self.due_date),
             shipping: self.shipping.normalize(),
             lines,
             ..self
@@ -570,6 +573,7 @@ impl RecordData for PaymentData {
             amount: self.amount.normalize(),
             reference: c.text("reference", self.reference, 200),
             description: c.long_text("description", self.description),
+            paid_on: c.day("paid_on", self.paid_on),
             ..self
         };
         c.finish(out)

@@ -30,7 +30,7 @@ pub use user::*;
 
 use crate::error::{FieldErrors, Invalid};
 use crate::msg;
-use crate::{Timestamp, email, legal, phone, text};
+use crate::{Day, Timestamp, email, legal, phone, text};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub type Id = i64;
@@ -183,6 +183,22 @@ impl Check {
         Some(value)
     }
 
+    /// A day the user sets on a record, within [`crate::datetime::YEARS`].
+    pub fn day(&mut self, field: &str, value: Option<Day>) -> Option<Day> {
+        if value.is_some_and(|d| !d.is_plausible()) {
+            self.errors.add(field, msg::DATE_RANGE);
+        }
+        value
+    }
+
+    /// A moment the user sets on a record, within [`crate::datetime::YEARS`].
+    pub fn instant(&mut self, field: &str, value: Option<Timestamp>) -> Option<Timestamp> {
+        if value.is_some_and(|t| !t.is_plausible()) {
+            self.errors.add(field, msg::DATE_RANGE);
+        }
+        value
+    }
+
     /// Multi-line text keeps its line breaks; only the ends are trimmed.
     pub fn long_text(&mut self, field: &str, value: Option<String>) -> Option<String> {
         let value = value?.trim().to_owned();
@@ -313,6 +329,23 @@ mod tests {
                 serde_json::Value::String(k.as_str().into())
             );
         }
+    }
+
+    #[test]
+    fn days_and_moments_outside_the_years_are_named() {
+        let mut c = Check::new();
+        let day = |s| Day::parse(s).ok();
+        let at = |s| Timestamp::parse(s).ok();
+        assert_eq!(c.day("a", day("1900-01-01")), day("1900-01-01"));
+        assert_eq!(c.day("b", day("2199-12-31")), day("2199-12-31"));
+        c.day("c", day("1899-12-31"));
+        c.day("d", day("2200-01-01"));
+        c.day("e", None);
+        c.instant("f", at("2026-11-23T10:00:00Z"));
+        c.instant("g", at("0001-01-01T00:00:00Z"));
+        let errors = c.errors.into_map();
+        let named: Vec<&str> = errors.keys().map(String::as_str).collect();
+        assert_eq!(named, ["c", "d", "g"]);
     }
 
     #[test]

@@ -532,10 +532,25 @@ const STREAMING: &[Covering] = &[
         name: "deals_stage_amount",
         columns: &["stage_id", "amount_minor", "id", "currency"],
     },
+    // Each customer's deals with every column (SQLite, migration 28).
     Covering {
         entity: Entity::Deals,
-        name: "deals_by_account",
-        columns: &["account_id", "owner_id", "currency", "amount_minor"],
+        name: "deals_by_account_all",
+        columns: &[
+            "account_id",
+            "owner_id",
+            "currency",
+            "amount_minor",
+            "stage_id",
+            "status",
+            "source_id",
+            "pipeline_id",
+            "loss_reason_id",
+            "probability",
+            "created_at",
+            "closed_at",
+            "expected_close_date",
+        ],
     },
     // The lists' index (version 1): by owner alone, counted as it goes.
     Covering {
@@ -548,16 +563,28 @@ const STREAMING: &[Covering] = &[
         name: "accounts_by_industry",
         columns: &["industry", "kind", "owner_id"],
     },
+    // Migration 28, either backend: each customer's contacts and owners.
     Covering {
         entity: Entity::Contacts,
-        name: "contacts_account",
-        columns: &["account_id"],
+        name: "contacts_by_account",
+        columns: &["account_id", "owner_id"],
     },
     // Migration 27, either backend: a position's contacts by customer.
     Covering {
         entity: Entity::Contacts,
         name: "contacts_by_position",
         columns: &["position", "account_id", "owner_id"],
+    },
+    // Migration 28, either backend: a run of periods' contacts by customer.
+    Covering {
+        entity: Entity::Contacts,
+        name: "contacts_by_created",
+        columns: &["created_at", "account_id", "owner_id"],
+    },
+    Covering {
+        entity: Entity::Contacts,
+        name: "contacts_by_birthday",
+        columns: &["birthday", "account_id", "owner_id"],
     },
 ];
 

@@ -261,7 +261,12 @@ pub(super) async fn rows(
             from = to;
             continue;
         }
-        let dense = records.is_some_and(|n| n >= customers / 4);
+        // With a record for a tenth of the customers, the walk finds a
+        // report's rows within some 20,000 customers, one probe of their
+        // index each (an owner's 30,000 of 300,000 contacts: 55-70 ms),
+        // where grouping them looks up the names of as many customers (a
+        // hash of every customer on PostgreSQL: 150 ms).
+        let dense = records.is_some_and(|n| n >= customers / 10);
         if dense && to > from + 1 {
             // One value at a time, each walked.
             width = 1;

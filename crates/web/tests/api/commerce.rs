@@ -240,6 +240,19 @@ async fn deal_to_quote_to_order_to_invoice_payments_act_and_shipment() {
         "{msg}"
     );
 
+    // A payment dated a year no report shows is refused, nothing applied.
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/payments",
+            json!({"account_id": account_id, "amount": "100000", "paid_on": "2226-01-15",
+                   "allocations": [{"invoice_id": inv_id, "amount": "100000"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["paid_on"]);
+    assert_eq!(app.count("payments").await, 0);
+
     // Two payments: 100 000.00, then 200 000.00 of which 169 681.00 pays the
     // rest and 30 319.00 stays as credit.
     let p1 = app
@@ -510,6 +523,16 @@ async fn documents_refuse_bad_input_naming_the_field() {
     assert!(f.contains(&"lines[1].discount".to_string()), "{e}");
     assert_eq!(app.count("quotes").await, 0, "nothing half-written");
     assert_eq!(app.count("doc_lines").await, 0);
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/quotes",
+            json!({"deal_id": deal_id, "doc_date": "1899-12-31", "lines": [{"name": "Х", "unit_price": "100"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["doc_date"]);
+    assert_eq!(app.count("quotes").await, 0);
 
     // A 2025 document still uses 20 %.
     let q = app

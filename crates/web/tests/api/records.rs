@@ -304,6 +304,50 @@ async fn a_partial_update_keeps_every_other_field() {
 }
 
 #[tokio::test]
+async fn a_date_outside_the_years_a_report_can_show_is_refused_by_name() {
+    let app = TestApp::spawn().await;
+    let a = &app.admin;
+    let (acc, deal) = deal_on_new_account(&app, "Сроки").await;
+    let item = format!("/api/v1/deals/{deal}");
+    let (s, e) = app
+        .patch(
+            a,
+            &item,
+            json!({"expected_close_date": "9999-12-31", "amount": "2000.00"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["expected_close_date"]);
+    let (_, after) = app.get(a, &item).await;
+    assert_eq!(after["amount"], "1000.00");
+    assert!(after["expected_close_date"].is_null(), "{after}");
+    let (s, d) = app
+        .patch(a, &item, json!({"expected_close_date": "2199-12-31"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["expected_close_date"], "2199-12-31");
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/contacts",
+            json!({"last_name": "Старцев", "account_id": acc, "birthday": "1812-09-07"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["birthday"]);
+    let (s, e) = app
+        .post(
+            a,
+            "/api/v1/activities",
+            json!({"kind": "task", "subject": "Позвонить", "related_type": "deal",
+                   "related_id": deal, "due_at": "3026-01-01T09:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), vec!["due_at"]);
+}
+
+#[tokio::test]
 async fn activities_follow_their_state_machine() {
     let app = TestApp::spawn().await;
     let a = &app.admin;
