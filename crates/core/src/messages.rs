@@ -264,6 +264,7 @@ registry! {
     SKU_TAKEN = "err-sku-taken": "is already used by another product";
     PRODUCT_ON_LINES = "err-product-on-lines": "the product is on {n} document line(s); deactivate it instead (active: false)";
     VALID_TO_BEFORE_FROM = "err-valid-to-before-from": "must not be before valid_from";
+    BEFORE_DOC_DATE = "err-before-doc-date": "must not be before the document date";
     RATE_POSITIVE = "err-rate-positive": "must be more than zero";
     RATE_SCALE = "err-rate-scale": "must not have more than 6 digits after the decimal point";
     ALREADY_IN_LIST = "err-already-in-list": "is already in the list";

@@ -776,6 +776,7 @@ err-sku-used-by = is already used by product #{ $id } «{ $name }»
 err-sku-taken = is already used by another product
 err-product-on-lines = the product is on { $n } document line(s); deactivate it instead (active: false)
 err-valid-to-before-from = must not be before valid_from
+err-before-doc-date = must not be before the document date
 err-rate-positive = must be more than zero
 err-rate-scale = must not have more than 6 digits after the decimal point
 err-already-in-list = is already in the list

@@ -838,6 +838,7 @@ err-product-on-lines = продукт есть в { $n } { $n ->
    *[other] строках
  } документов; вместо удаления сделайте его неактивным
 err-valid-to-before-from = не может быть раньше даты начала
+err-before-doc-date = не может быть раньше даты документа
 err-rate-positive = должно быть больше нуля
 err-rate-scale = не больше 6 знаков после запятой
 err-already-in-list = уже есть в списке

@@ -223,14 +223,12 @@ impl RecordData for DocumentData {
         if let (Some(from), Some(until)) = (self.doc_date, self.valid_until)
             && until < from
         {
-            c.errors
-                .add("valid_until", "must not be before the document date");
+            c.errors.add("valid_until", msg::BEFORE_DOC_DATE);
         }
         if let (Some(from), Some(due)) = (self.doc_date, self.due_date)
             && due < from
         {
-            c.errors
-                .add("due_date", "must not be before the document date");
+            c.errors.add("due_date", msg::BEFORE_DOC_DATE);
         }
         let out = DocumentData {
             title: c.text("title", self.title, 300),
@@ -649,10 +647,15 @@ mod tests {
         let d = parse(
             json!({"doc_date": "2026-03-10", "valid_until": "2026-03-01", "due_date": "2026-03-09"}),
         );
-        let e = d.validate().unwrap_err().0.into_map();
-        assert!(
-            e.contains_key("valid_until") && e.contains_key("due_date"),
-            "{e:?}"
+        let e = d.validate().unwrap_err().0;
+        // Registered, so the interface shows it in the user's language.
+        let ids: Vec<_> = e.messages().map(|(k, m)| (k.as_str(), m.id())).collect();
+        assert_eq!(
+            ids,
+            [
+                ("due_date", Some("err-before-doc-date")),
+                ("valid_until", Some("err-before-doc-date"))
+            ]
         );
     }
 

@@ -945,6 +945,19 @@ async fn record_fields_are_edited_one_at_a_time() {
         field_error(&bad, "expected_close_date"),
         "это не дата: введите в виде ДД.ММ.ГГГГ"
     );
+    // A date, but of a year no forecast shows.
+    let (s, bad) = hx(
+        &app,
+        &c,
+        &format!("{url}/field/expected_close_date"),
+        Some(&[("_csrf", &token), ("expected_close_date", "31.12.9999")]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_error(&bad, "expected_close_date"),
+        "год должен быть от 1900 до 2199"
+    );
     let (s, ok) = hx(
         &app,
         &c,
