@@ -39,6 +39,7 @@ confirm-bulk-delete = Delete the selected records ({ $count })?
 flash-saved = Saved
 flash-deleted = Deleted: { $name }
 flash-bulk = Records changed: { $count }
+flash-bulk-of = Records changed: { $count } of { $total }; open the others to see why
 flash-converted = Lead qualified
 error-form = Please correct the marked fields
 error-conflict = Not possible: { $message }

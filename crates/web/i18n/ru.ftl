@@ -39,6 +39,7 @@ confirm-bulk-delete = Удалить выбранные записи ({ $count }
 flash-saved = Сохранено
 flash-deleted = Удалено: { $name }
 flash-bulk = Изменено записей: { $count }
+flash-bulk-of = Изменено записей: { $count } из { $total }; откройте остальные, чтобы увидеть причину
 flash-converted = Лид квалифицирован
 error-form = Исправьте отмеченные поля
 error-conflict = Действие невозможно: { $message }

@@ -559,7 +559,7 @@ const DATE_FILTERS: &[&str] = &[
 
 /// Parameters of the page itself (the message after an action), never filters.
 fn is_page_param(k: &str) -> bool {
-    matches!(k, "msg" | "n" | "view")
+    matches!(k, "msg" | "n" | "of" | "view")
 }
 
 fn with_param(q: &[(String, String)], key: &str, value: Option<&str>) -> String {
@@ -689,7 +689,7 @@ async fn render_list(
     let t = |id: &str| ui.tr.t(id);
     let body = html! {
         @if get("msg") == Some("bulk") {
-            div.flash role="status" { (ui.tr.t1("flash-bulk", "count", get("n").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0))) }
+            div.flash role="status" { (bulk_flash(ui, get("n"), get("of"))) }
         } @else {
             (flash(ui, get("msg")))
         }
@@ -839,7 +839,7 @@ async fn bulk(
         .filter_map(|s| s.parse().ok())
         .collect();
     let action = form.get("action").unwrap_or_default();
-    let mut done = 0usize;
+    let (mut done, mut tried) = (0usize, 0usize);
     for id in ids {
         let result = match action {
             "delete" => delete(&state, &ui, e.kind, id).await,
@@ -866,11 +866,26 @@ async fn bulk(
             },
             _ => continue,
         };
+        tried += 1;
         if result.is_ok() {
             done += 1;
         }
     }
-    Redirect::to(&format!("/{}?msg=bulk&n={done}", e.path)).into_response()
+    // Records left unchanged (one another user deleted meanwhile, one whose
+    // stored date is out of range and must be corrected on its own page)
+    // show as a count short of the selection rather than silently.
+    Redirect::to(&format!("/{}?msg=bulk&n={done}&of={tried}", e.path)).into_response()
+}
+
+/// What a bulk action did: how many records changed, and of how many
+/// selected when some were left as they were.
+fn bulk_flash(ui: &Ui, done: Option<&str>, tried: Option<&str>) -> String {
+    let count = |v: Option<&str>| v.and_then(|n| n.parse::<usize>().ok());
+    let done = count(done).unwrap_or(0);
+    match count(tried) {
+        Some(tried) if tried > done => ui.tr.t2("flash-bulk-of", ("count", done), ("total", tried)),
+        _ => ui.tr.t1("flash-bulk", "count", done),
+    }
 }
 
 pub async fn update(

@@ -1415,8 +1415,9 @@ async fn bulk_actions_touch_only_visible_records() {
     assert!(to.starts_with("/deals?msg=bulk"), "{to}");
     let after = ok_page(&app, &b1, &to).await;
     assert!(
-        after.contains("Изменено записей: 1"),
-        "the message counts what was done"
+        after.contains("Изменено записей: 1 из 2;"),
+        "the message counts what was done, of what was selected: {}",
+        &after[after.find("flash").unwrap_or(0)..][..300],
     );
     assert!(
         !after.contains("flash error"),
@@ -1429,6 +1430,21 @@ async fn bulk_actions_touch_only_visible_records() {
         .get(&app.admin, &format!("/api/v1/deals/{theirs}"))
         .await;
     assert_eq!(owner(&d), a1_id, "another team's deal is untouched");
+    // All of a selection done: the count alone.
+    let r = submit(
+        &app,
+        &b1,
+        "/deals/bulk",
+        &[
+            ("_csrf", &token),
+            ("ids", &mine_s),
+            ("action", "owner"),
+            ("owner_id", &b2_s),
+        ],
+    )
+    .await;
+    let after = ok_page(&app, &b1, &see_other(&r)).await;
+    assert!(after.contains("Изменено записей: 1<"), "{after}");
 
     let r = submit(
         &app,
