@@ -7,7 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::table::{self, Columns, Table};
 use futures::future::BoxFuture;
 use serde_json::Value;
-use voronka_core::records::{Id, RecordData};
+use voronka_core::records::{Id, RecordData, validate_written};
 
 /// Flags a request may carry beside the record's fields.
 #[derive(Debug, Clone, Copy, Default)]
@@ -78,7 +78,8 @@ pub(crate) async fn create_in<T: Rules>(tx: &mut Tx, actor: &Actor, body: Value)
         force: table::take_bool(&mut body, "force")?,
     };
     T::defaults(tx, &mut body).await?;
-    let mut data = table::parse::<T::Data>(Value::Object(body))?.validate()?;
+    let data = table::parse::<T::Data>(Value::Object(body))?;
+    let mut data = validate_written(data, None)?;
     let owner = if T::OWNED {
         Some(table::resolve_owner(tx, actor, owner, None).await?)
     } else {
@@ -104,7 +105,8 @@ pub async fn update<T: Rules>(db: &Db, actor: &Actor, id: Id, body: Value) -> Re
             let flags = Flags {
                 force: table::take_bool(&mut patch, "force")?,
             };
-            let mut data = table::merge(old.data(), patch)?.validate()?;
+            let data = table::merge(old.data(), patch)?;
+            let mut data = validate_written(data, Some(old.data()))?;
             data.check_change(old.data())?;
             let owner = if T::OWNED {
                 Some(table::resolve_owner(tx, &actor, owner, old.owner_id()).await?)

@@ -105,11 +105,11 @@ impl RecordData for ActivityData {
             status: Some(status),
             related_type: self.related_type,
             related_id: self.related_id,
-            start_at: c.instant("start_at", self.start_at),
-            end_at: c.instant("end_at", self.end_at),
+            start_at: self.start_at,
+            end_at: self.end_at,
             all_day: self.all_day,
             location: c.text("location", self.location, 300),
-            due_at: c.instant("due_at", self.due_at),
+            due_at: self.due_at,
             priority: self.priority.or(match self.kind {
                 ActivityKind::Task => Some(Priority::Normal),
                 _ => None,
@@ -117,9 +117,18 @@ impl RecordData for ActivityData {
             channel: self.channel,
             direction: self.direction,
             outcome: c.text("outcome", self.outcome, 1000),
-            reminder_at: c.instant("reminder_at", self.reminder_at),
+            reminder_at: self.reminder_at,
         };
         c.finish(out)
+    }
+
+    fn check_written(&self, old: Option<&Self>) -> Result<(), Invalid> {
+        let mut c = Check::new();
+        c.instant_written("start_at", self.start_at, old.map(|o| o.start_at));
+        c.instant_written("end_at", self.end_at, old.map(|o| o.end_at));
+        c.instant_written("due_at", self.due_at, old.map(|o| o.due_at));
+        c.instant_written("reminder_at", self.reminder_at, old.map(|o| o.reminder_at));
+        c.finish(())
     }
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {

@@ -57,13 +57,19 @@ impl RecordData for ContactData {
             position: c.text("position", self.position, 200),
             phones: c.phones("phones", self.phones),
             emails: c.emails("emails", self.emails),
-            birthday: c.day("birthday", self.birthday),
+            birthday: self.birthday,
             description: c.long_text("description", self.description),
         };
         if out.first_name.is_none() && out.last_name.is_none() {
             c.errors.add("last_name", msg::CONTACT_NEEDS_NAME);
         }
         c.finish(out)
+    }
+
+    fn check_written(&self, old: Option<&Self>) -> Result<(), Invalid> {
+        let mut c = Check::new();
+        c.day_written("birthday", self.birthday, old.map(|o| o.birthday));
+        c.finish(())
     }
 }
 

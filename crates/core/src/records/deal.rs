@@ -80,11 +80,21 @@ impl RecordData for DealData {
             amount: self.amount.normalize(),
             currency: self.currency,
             probability: self.probability,
-            expected_close_date: c.day("expected_close_date", self.expected_close_date),
+            expected_close_date: self.expected_close_date,
             source_id: self.source_id,
             description: c.long_text("description", self.description),
         };
         c.finish(out)
+    }
+
+    fn check_written(&self, old: Option<&Self>) -> Result<(), Invalid> {
+        let mut c = Check::new();
+        c.day_written(
+            "expected_close_date",
+            self.expected_close_date,
+            old.map(|o| o.expected_close_date),
+        );
+        c.finish(())
     }
 
     fn check_change(&self, old: &Self) -> Result<(), Invalid> {
@@ -209,12 +219,25 @@ mod tests {
     #[test]
     fn an_expected_close_date_names_a_year_a_forecast_can_show() {
         let mut d = deal();
+        d.title = String::new();
         d.expected_close_date = Day::parse("9999-12-31").ok();
-        let f = d.validate().unwrap_err().0.into_map();
+        let f = super::super::validate_written(d.clone(), None)
+            .unwrap_err()
+            .0
+            .into_map();
+        // With every other problem at once.
         assert_eq!(
             f.get("expected_close_date").cloned(),
             Some("must fall in the years 1900 to 2199".to_owned())
         );
+        assert!(f.contains_key("title"), "{f:?}");
+        // A day stored before the bound stays through other edits; a new
+        // day out of range does not pass.
+        d.title = "Поставка".into();
+        let mut stored = d.clone();
+        assert!(super::super::validate_written(d.clone(), Some(&stored)).is_ok());
+        stored.expected_close_date = Day::parse("2026-05-20").ok();
+        assert!(super::super::validate_written(d, Some(&stored)).is_err());
     }
 
     proptest! {
@@ -225,7 +248,7 @@ mod tests {
             let mut d = deal();
             let day = time::Date::from_ordinal_date(year, ordinal).map(Day).ok();
             d.expected_close_date = day;
-            match d.validate() {
+            match super::super::validate_written(d, None) {
                 Ok(v) => {
                     prop_assert!((1900..=2199).contains(&year));
                     prop_assert_eq!(v.expected_close_date, day);

@@ -4,7 +4,10 @@
 //! and normalized by [`RecordData::validate`]), and `X`, the stored record:
 //! the data plus what only the system sets (id, status bookkeeping, [`Meta`]).
 //! An update is "old data + the fields the user sent", validated again as a
-//! whole, so a rule can never be dodged by sending one field at a time.
+//! whole, so a rule can never be dodged by sending one field at a time; a
+//! rule added later for values as they are written
+//! ([`RecordData::check_written`]) holds every new value, not one stored
+//! before it.
 
 mod account;
 mod activity;
@@ -55,6 +58,31 @@ pub trait RecordData: Serialize + DeserializeOwned + Clone + Send + Sync + 'stat
     /// Rules about a change from `old` to `self` (state machines). Runs after `validate`.
     fn check_change(&self, _old: &Self) -> Result<(), Invalid> {
         Ok(())
+    }
+
+    /// Rules a value meets when it is written: on an update (`old` the
+    /// stored data) a value left as stored is not held to them, so one
+    /// saved before a rule existed does not block every other edit of its
+    /// record; a new value always is. Reported with `validate`'s problems.
+    fn check_written(&self, _old: Option<&Self>) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+/// The data normalized and checked ([`RecordData::validate`]) and its
+/// written values checked against the stored ones
+/// ([`RecordData::check_written`]), every problem of both at once.
+pub fn validate_written<D: RecordData>(data: D, old: Option<&D>) -> Result<D, Invalid> {
+    let written = data.check_written(old);
+    match (data.validate(), written) {
+        (Ok(d), Ok(())) => Ok(d),
+        (Ok(_), Err(e)) | (Err(e), Ok(())) => Err(e),
+        (Err(Invalid(mut all)), Err(Invalid(more))) => {
+            for (field, m) in more.into_messages() {
+                all.add(field, m);
+            }
+            Err(Invalid(all))
+        }
     }
 }
 
@@ -197,6 +225,25 @@ impl Check {
             self.errors.add(field, msg::DATE_RANGE);
         }
         value
+    }
+
+    /// [`Check::day`] for a value as written, unless it is the `stored` one.
+    pub fn day_written(&mut self, field: &str, value: Option<Day>, stored: Option<Option<Day>>) {
+        if stored != Some(value) {
+            self.day(field, value);
+        }
+    }
+
+    /// [`Check::instant`] for a value as written, unless it is the `stored` one.
+    pub fn instant_written(
+        &mut self,
+        field: &str,
+        value: Option<Timestamp>,
+        stored: Option<Option<Timestamp>>,
+    ) {
+        if stored != Some(value) {
+            self.instant(field, value);
+        }
     }
 
     /// Multi-line text keeps its line breaks; only the ends are trimmed.

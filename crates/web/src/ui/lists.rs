@@ -871,9 +871,9 @@ async fn bulk(
             done += 1;
         }
     }
-    // Records left unchanged (one another user deleted meanwhile, one whose
-    // stored date is out of range and must be corrected on its own page)
-    // show as a count short of the selection rather than silently.
+    // Records left unchanged (one another user deleted meanwhile, a status
+    // change the record's state machine refuses) show as a count short of
+    // the selection rather than silently.
     Redirect::to(&format!("/{}?msg=bulk&n={done}&of={tried}", e.path)).into_response()
 }
 
