@@ -934,6 +934,11 @@ async fn builder(bench: &Bench, db: &Db, samples: usize, only: Option<&str>) -> 
                    "aggregates": [{"func": "sum", "field": "probability"}]}),
         ),
         (
+            "by owner x stage: count, avg of probability",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "stage"}],
+                   "aggregates": [count, {"func": "avg", "field": "probability"}]}),
+        ),
+        (
             "by status x closed week: min of amount",
             json!({"entity": "deals", "group_by": [{"field": "status"}, {"field": "closed_at", "grain": "week"}],
                    "aggregates": [{"func": "min", "field": "amount"}]}),

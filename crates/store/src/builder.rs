@@ -2,12 +2,13 @@
 //!
 //! A checked [`Plan`] runs as one `GROUP BY` statement (a detail report —
 //! columns without grouping — as one listing plus one totals statement),
-//! unless a faster way gives the same answer: the deals' periods and fields
-//! from the roll-ups ([`rolled`]), other date groupings cell by cell over
-//! covering indexes ([`grid`]), the customers walked in name order until
-//! the report is full ([`grid::walk`]), or a field's values read a run at
-//! a time before the customer ([`leading`]). All yield the same columns,
-//! so labels, order and totals are computed once.
+//! unless a faster way gives the same answer: deals by pipeline, stage,
+//! owner or currency from the board's totals ([`board`]), the deals'
+//! periods and fields from the roll-ups ([`rolled`]), other date groupings
+//! cell by cell over covering indexes ([`grid`]), the customers walked in
+//! name order until the report is full ([`grid::walk`]), or a field's
+//! values read a run at a time before the customer ([`leading`]). All
+//! yield the same columns, so labels, order and totals are computed once.
 //! Only whitelisted text reaches the SQL: table and column names come from
 //! [`column`] for the catalogue's fields, date-period bounds are dates this
 //! code formatted itself; every value from the request is bound.
@@ -38,6 +39,7 @@ use voronka_core::builder::{
 use voronka_core::records::Id;
 use voronka_core::{Day, FieldErrors, Invalid, Timestamp, money, msg};
 
+mod board;
 mod grid;
 mod leading;
 mod rolled;
@@ -818,11 +820,12 @@ fn select_list(aggs: &[Agg]) -> String {
 }
 
 /// The statement that groups (columns `k{i}`, `a{i}`, `n{i}`), its bound
-/// values, and the way that answers it: the roll-ups for the deal and
-/// activity reports they hold (either backend), the grid for other date
-/// groupings over a covering index (SQLite's many; PostgreSQL's for
-/// activities, a few for deals and one by each date of a deal holding
-/// every column), else one `GROUP BY`.
+/// values, and the way that answers it: the board's totals for deals
+/// without a date, the roll-ups for the deal and activity reports they
+/// hold (either backend), the grid for other date groupings over a
+/// covering index (SQLite's many; PostgreSQL's for activities, a few for
+/// deals and one by each date of a deal holding every column), else one
+/// `GROUP BY`.
 async fn statement(
     c: &mut Snapshot,
     plan: &Plan,
@@ -834,6 +837,10 @@ async fn statement(
     let sqlite = c.backend() == Backend::Sqlite;
     if fast {
         // Its own binds: PostgreSQL refuses parameters a statement leaves unused.
+        let mut binds = Binds::default();
+        if let Some(sql) = board::statement(plan, cal, owners, &mut binds)? {
+            return Ok((binds, sql, Way::Board));
+        }
         let mut binds = Binds::default();
         let rolled = rolled::statement(c, plan, periods, cal, owners, sqlite, &mut binds).await?;
         if let Some(sql) = rolled {
@@ -898,10 +905,15 @@ async fn ungrouped_totals(
         ..plan.clone()
     };
     let mut binds = Binds::default();
-    let raw = match rolled::totals(c, &whole, cal, owners, &mut binds).await? {
+    let mut sql = board::statement(&whole, cal, owners, &mut binds)?;
+    if sql.is_none() {
+        binds = Binds::default();
+        sql = rolled::totals(c, &whole, cal, owners, &mut binds).await?;
+    }
+    let raw = match sql {
         Some(sql) => match binds.fetch(c, &sql).await?.first() {
             Some(r) => read_raw(r, &plan.aggregates)?,
-            // No deal counted: no row passes the roll-up's HAVING.
+            // No deal counted: no row passes the HAVING.
             None => vec![Raw::default(); plan.aggregates.len()],
         },
         None => {
@@ -941,6 +953,8 @@ pub async fn run(db: &Db, actor: &Actor, plan: &Plan, cal: &dyn Calendar) -> Res
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
+    /// From the board's totals (no date; see [`board`]).
+    Board,
     /// From the roll-ups (and the hours at the period ends from the records).
     Rollup,
     /// Cell by cell over a covering index (SQLite; on PostgreSQL the

@@ -852,15 +852,23 @@ pub struct StageTotal {
 }
 
 /// Keeps `deal_totals` in step with a deal's change, in the same transaction:
-/// the old (stage, owner, currency) loses the deal, the new one gains it.
+/// the old (stage, owner, currency) loses the deal, its amount and its own
+/// probability, the new one gains them.
 async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> Result<()> {
-    let key = |d: &Deal| -> Result<(Id, Id, String, i64)> {
+    let key = |d: &Deal| -> Result<((Id, Id, String), Measures)> {
         let minor = money::to_minor(d.data.amount).map_err(|e| Invalid::field("amount", e))?;
         Ok((
-            d.data.stage_id.unwrap_or_default(),
-            d.meta.owner_id,
-            d.data.currency.as_str().to_owned(),
-            minor,
+            (
+                d.data.stage_id.unwrap_or_default(),
+                d.meta.owner_id,
+                d.data.currency.as_str().to_owned(),
+            ),
+            Measures {
+                deals: 1,
+                amount_minor: minor,
+                probability_sum: d.data.probability.unwrap_or(0),
+                probability_n: i64::from(d.data.probability.is_some()),
+            },
         ))
     };
     let before = old.map(key).transpose()?;
@@ -871,29 +879,50 @@ async fn adjust_totals(tx: &mut Tx, old: Option<&Deal>, new: Option<&Deal>) -> R
     // Each row's change, the rows in key order: two moves between the same
     // stages in opposite directions would otherwise lock the two rows in
     // opposite orders and deadlock on PostgreSQL.
-    let mut rows: BTreeMap<(Id, Id, String), (i64, i64)> = BTreeMap::new();
+    let mut rows: BTreeMap<(Id, Id, String), Measures> = BTreeMap::new();
     for (sign, k) in [(-1i64, before), (1, after)] {
-        if let Some((stage, owner, currency, minor)) = k {
-            let e = rows.entry((stage, owner, currency)).or_default();
-            e.0 += sign;
-            e.1 += sign * minor;
+        if let Some((at, m)) = k {
+            rows.entry(at).or_default().add(sign, &m);
         }
     }
-    for ((stage, owner, currency), (deals, minor)) in rows {
+    for ((stage, owner, currency), m) in rows {
         sqlx::query(
-            "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor, probability_sum, probability_n) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (stage_id, owner_id, currency) DO UPDATE SET \
-             deals = deal_totals.deals + excluded.deals, amount_minor = deal_totals.amount_minor + excluded.amount_minor",
+             deals = deal_totals.deals + excluded.deals, amount_minor = deal_totals.amount_minor + excluded.amount_minor, \
+             probability_sum = deal_totals.probability_sum + excluded.probability_sum, \
+             probability_n = deal_totals.probability_n + excluded.probability_n",
         )
         .bind(stage)
         .bind(owner)
         .bind(currency)
-        .bind(deals)
-        .bind(minor)
+        .bind(m.deals)
+        .bind(m.amount_minor)
+        .bind(m.probability_sum)
+        .bind(m.probability_n)
         .execute(tx.conn())
         .await?;
     }
     Ok(())
+}
+
+/// What one row of `deal_totals` adds up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Measures {
+    deals: i64,
+    amount_minor: i64,
+    probability_sum: i64,
+    probability_n: i64,
+}
+
+impl Measures {
+    fn add(&mut self, sign: i64, m: &Measures) {
+        self.deals += sign * m.deals;
+        self.amount_minor += sign * m.amount_minor;
+        self.probability_sum += sign * m.probability_sum;
+        self.probability_n += sign * m.probability_n;
+    }
 }
 
 /// Recounts `deal_totals` from the deals themselves (after bulk loads).
@@ -904,9 +933,9 @@ pub async fn rebuild_totals(db: &Db) -> Result<()> {
                 .execute(tx.conn())
                 .await?;
             sqlx::query(
-                "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor) \
-                 SELECT stage_id, owner_id, currency, COUNT(*), SUM(amount_minor) FROM deals \
-                 GROUP BY stage_id, owner_id, currency",
+                "INSERT INTO deal_totals (stage_id, owner_id, currency, deals, amount_minor, probability_sum, probability_n) \
+                 SELECT stage_id, owner_id, currency, COUNT(*), SUM(amount_minor), COALESCE(SUM(probability), 0), COUNT(probability) \
+                 FROM deals GROUP BY stage_id, owner_id, currency",
             )
             .execute(tx.conn())
             .await?;

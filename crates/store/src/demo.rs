@@ -3569,6 +3569,13 @@ impl Generator {
         if let Some(l) = &lines {
             amount_minor = l.total_minor;
         }
+        // One open deal in ten carries its manager's own estimate, a step
+        // off the stage's; from the id, not the generator, so the rest of
+        // the data stays what the seed made it before.
+        let probability = (stage.kind == StageKind::Open && id % 10 == 3).then(|| {
+            let step = if id % 20 == 3 { 10 } else { -10 };
+            (stage.probability + step).clamp(5, 95)
+        });
         let deal = Deal {
             id,
             data: DealData {
@@ -3579,7 +3586,7 @@ impl Generator {
                 stage_id: Some(stage.id),
                 amount: money::from_minor(amount_minor),
                 currency: Currency::rub(),
-                probability: None,
+                probability,
                 expected_close_date: Some(ts(created + rng.gen_range(14 * DAY..120 * DAY)).day()),
                 source_id: if rng.gen_bool(0.75) {
                     pick_opt(rng, &self.ctx.sources)
@@ -3589,7 +3596,7 @@ impl Generator {
                 description: rng.gen_bool(0.1).then(|| pick(rng, DEAL_NOTES).to_owned()),
             },
             status: stage.kind,
-            effective_probability: stage.probability,
+            effective_probability: probability.unwrap_or(stage.probability),
             closed_at: (stage.kind != StageKind::Open).then(|| ts(last)),
             loss_reason_id,
             loss_reason,
@@ -4081,6 +4088,7 @@ mod tests {
         accounts(&mut g, n);
         let now = micros(now());
         let mut stages_seen = HashSet::new();
+        let mut own_estimates = 0;
         let mut backwards = 0;
         let mut activities = 0;
         let (mut with_lines, mut rates) = (0, HashSet::new());
@@ -4219,7 +4227,19 @@ mod tests {
                 .unwrap();
             stages_seen.insert(stage.id);
             assert_eq!(deal.status, stage.kind);
-            assert_eq!(deal.effective_probability, stage.probability);
+            assert_eq!(
+                deal.effective_probability,
+                deal.data.probability.unwrap_or(stage.probability)
+            );
+            if let Some(p) = deal.data.probability {
+                own_estimates += 1;
+                assert_eq!(deal.status, StageKind::Open);
+                assert!(
+                    (5..=95).contains(&p) && (p - stage.probability).abs() <= 10,
+                    "{p} {}",
+                    stage.probability
+                );
+            }
             // The history: from nowhere into the first open stage at creation,
             // then forward in time, ending in the current stage.
             let first = &d.moves[0];
@@ -4270,6 +4290,8 @@ mod tests {
             }
         }
         assert_eq!(stages_seen.len(), g.ctx.stages.len());
+        // One open deal in ten has an estimate of its own.
+        assert!((1..=deals / 10).contains(&own_estimates), "{own_estimates}");
         assert!((1500..2100).contains(&with_lines), "{with_lines}");
         assert_eq!(rates.len(), 3, "{rates:?}");
         assert!(backwards > 30, "{backwards}");
@@ -4436,7 +4458,7 @@ mod tests {
             ),
             (
                 "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id \
-                 WHERE d.status <> s.kind OR d.effective_probability <> s.probability",
+                 WHERE d.status <> s.kind OR d.effective_probability <> COALESCE(d.probability, s.probability)",
                 0,
             ),
             (
@@ -4528,10 +4550,12 @@ mod tests {
         assert_eq!(
             count(
                 &db,
-                "SELECT COUNT(*) FROM (SELECT stage_id, owner_id, COUNT(*) AS n, SUM(amount_minor) AS a \
+                "SELECT COUNT(*) FROM (SELECT stage_id, owner_id, COUNT(*) AS n, SUM(amount_minor) AS a, \
+                 COALESCE(SUM(probability), 0) AS ps, COUNT(probability) AS pn \
                  FROM deals GROUP BY stage_id, owner_id) d LEFT JOIN deal_totals t \
                  ON t.stage_id = d.stage_id AND t.owner_id = d.owner_id \
-                 WHERE t.deals IS NULL OR t.deals <> d.n OR t.amount_minor <> d.a"
+                 WHERE t.deals IS NULL OR t.deals <> d.n OR t.amount_minor <> d.a \
+                 OR t.probability_sum <> d.ps OR t.probability_n <> d.pn"
             )
             .await,
             0

@@ -184,6 +184,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0028_deals_by_account.sqlite.sql"),
         postgres: "",
     },
+    Migration {
+        version: 29,
+        common: include_str!("../migrations/0029_deal_totals_probability.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The versions that create or empty report roll-ups, which need a recount

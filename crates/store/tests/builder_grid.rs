@@ -97,7 +97,9 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"title": format!("D{i}"), "owner_id": owner, "source_id": source,
                    "account_id": if i % 3 == 0 { other.id } else { account.id },
                    "currency": currency, "amount": format!("{}.{:02}", rng.next(90_000), rng.next(100)),
-                   "pipeline_id": pipeline.id, "stage_id": pipeline.stages[rng.next(3) as usize].id}),
+                   "pipeline_id": pipeline.id, "stage_id": pipeline.stages[rng.next(3) as usize].id,
+                   // Two deals in three with a probability of their own.
+                   "probability": (i % 3 != 0).then_some(i * 7 % 101)}),
         )
         .await
         .unwrap();
@@ -266,7 +268,8 @@ async fn the_grid_matches_the_plain_group_by() {
     // owners is left to the GROUP BY by close date or beside the owner;
     // a field beside the creation or expected date is B), W the grid on PostgreSQL (those indexes) but
     // one GROUP BY on SQLite (over its index of every column), Y the same
-    // but for a manager on PostgreSQL as A, P one GROUP BY. PostgreSQL has
+    // but for a manager on PostgreSQL as A, T the board's totals (no
+    // date), P one GROUP BY. PostgreSQL has
     // the grid only over the indexes it has too: G is P there (leads,
     // contacts).
     let defs = [
@@ -914,13 +917,14 @@ async fn the_grid_matches_the_plain_group_by() {
             "G",
             json!({"entity": "accounts", "group_by": [{"field": "kind"}]}),
         ),
-        // Fields without a date from the creation roll-up's month cells.
+        // Fields without a date from the board's totals, or (the status,
+        // the source) from the creation roll-up's month cells.
         (
-            "R",
+            "T",
             json!({"entity": "deals", "group_by": [{"field": "currency"}], "aggregates": [avg]}),
         ),
         (
-            "R",
+            "T",
             json!({"entity": "deals", "group_by": [{"field": "owner"}], "aggregates": [count, sum]}),
         ),
         (
@@ -944,7 +948,7 @@ async fn the_grid_matches_the_plain_group_by() {
             json!({"entity": "deals", "group_by": [{"field": "stage"}, date("closed_at", "month")]}),
         ),
         (
-            "R",
+            "T",
             json!({"entity": "deals", "group_by": [{"field": "stage"}, {"field": "owner"}],
                "aggregates": [count, sum]}),
         ),
@@ -977,6 +981,40 @@ async fn the_grid_matches_the_plain_group_by() {
             "B",
             json!({"entity": "deals", "group_by": [date("closed_at", "quarter")],
                "aggregates": [{"func": "sum", "field": "probability"}, min]}),
+        ),
+        // Without a date, by the pipeline, stage, owner or currency and
+        // filtered on them alone: the board's totals (deal_totals), the
+        // probability's sum and average too (migration 29). The report
+        // currency's deals alone are summed; every deal is counted.
+        (
+            "T",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}, {"field": "stage"}],
+               "aggregates": [count, {"func": "sum", "field": "probability"}, {"func": "avg", "field": "probability"}]}),
+        ),
+        (
+            "T",
+            json!({"entity": "deals", "group_by": [{"field": "owner"}, {"field": "currency"}],
+               "filters": [{"field": "pipeline", "op": "eq", "values": [p.id]},
+                           {"field": "stage", "op": "ne", "values": [p.stages[0].id]}],
+               "aggregates": [count, sum, avg], "currency": "EUR"}),
+        ),
+        (
+            "T",
+            json!({"entity": "deals", "group_by": [{"field": "pipeline"}],
+               "filters": [{"field": "owner", "op": "in", "values": [u2]}],
+               "aggregates": [{"func": "avg", "field": "probability"}, sum]}),
+        ),
+        (
+            "T",
+            json!({"entity": "deals", "group_by": [{"field": "stage"}],
+               "filters": [{"field": "currency", "op": "in", "values": ["USD", "EUR"]}],
+               "aggregates": [sum, count], "currency": "USD"}),
+        ),
+        // The status is the roll-ups' (the deal's own, not its stage's).
+        (
+            "R",
+            json!({"entity": "deals", "group_by": [{"field": "status"}, {"field": "pipeline"}],
+               "aggregates": [count, sum]}),
         ),
         // Pipeline × stage: grouped by the stage alone on SQLite (checked
         // against the deals' own pipelines below).
@@ -1012,6 +1050,7 @@ async fn the_grid_matches_the_plain_group_by() {
                 // PostgreSQL's grid has fewer deal indexes (B, W): the
                 // roll-up takes short periods there too.
                 let expected = match (*tag, utc, sqlite) {
+                    ("T", ..) => Way::Board,
                     ("D", false, true) => Way::Grid,
                     ("W" | "Y", _, true) => Way::Plain,
                     ("R" | "D", ..) | ("U", true, _) | ("U", _, false) => Way::Rollup,

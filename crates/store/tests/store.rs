@@ -225,7 +225,9 @@ async fn deal_totals_follow_every_change() {
         let d: Deal = rules::create(
             &db,
             &sys,
-            json!({"title": format!("D{i}"), "account_id": acc.id, "amount": format!("{}.50", 100 * (i + 1)), "owner_id": if i % 2 == 0 { u1 } else { u2 }}),
+            json!({"title": format!("D{i}"), "account_id": acc.id, "amount": format!("{}.50", 100 * (i + 1)),
+                   "owner_id": if i % 2 == 0 { u1 } else { u2 },
+                   "probability": (i % 3 != 2).then_some(10 * i)}),
         )
         .await
         .unwrap();
@@ -244,6 +246,16 @@ async fn deal_totals_follow_every_change() {
     .await
     .unwrap();
     let _: Deal = rules::update(&db, &sys, ids[1], json!({"owner_id": u1, "amount": "1000"}))
+        .await
+        .unwrap();
+    // A probability of its own changed, one cleared, one set.
+    let _: Deal = rules::update(&db, &sys, ids[0], json!({"probability": 75}))
+        .await
+        .unwrap();
+    let _: Deal = rules::update(&db, &sys, ids[4], json!({"probability": null}))
+        .await
+        .unwrap();
+    let _: Deal = rules::update(&db, &sys, ids[5], json!({"probability": 5}))
         .await
         .unwrap();
     let _: Deal = rules::update(
@@ -309,6 +321,30 @@ async fn deal_totals_follow_every_change() {
         got.sort();
         assert_eq!(got, expected(owner).await, "owner {owner:?}");
     }
+    // Every row as the deals give it, the sum and count of the deals' own
+    // probabilities too (the report builder reads them, migration 29).
+    let mut r = db.reader().await.unwrap();
+    let mut both = Vec::new();
+    for sql in [
+        "SELECT stage_id AS s, owner_id AS o, deals AS n, amount_minor AS a, probability_sum AS ps, \
+         probability_n AS pn FROM deal_totals WHERE deals <> 0 ORDER BY stage_id, owner_id",
+        "SELECT stage_id AS s, owner_id AS o, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS a, \
+         CAST(COALESCE(SUM(probability), 0) AS BIGINT) AS ps, COUNT(probability) AS pn \
+         FROM deals GROUP BY stage_id, owner_id ORDER BY stage_id, owner_id",
+    ] {
+        let rows = sqlx::query(sql).fetch_all(r.conn()).await.unwrap();
+        both.push(
+            rows.iter()
+                .map(|row| {
+                    let i = |c: &str| row.try_get::<i64, _>(c).unwrap();
+                    [i("s"), i("o"), i("n"), i("a"), i("ps"), i("pn")]
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let (kept, counted) = (&both[0], &both[1]);
+    assert_eq!(kept, counted);
+    assert!(kept.iter().any(|k| k[4] > 0), "some probabilities counted");
 }
 
 /// Stages are reordered all at once; a list that misses a stage changes nothing.
